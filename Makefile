@@ -1,0 +1,143 @@
+# HelixAgent: one entry point. Every artefact goes under build/.
+#   make            build build/helixagent
+#   make check      unit tests (ASan/UBSan) on the host, then the VM suites on every kernel
+#   make unit       unit tests only
+#   make vmtest     VM suites on every kernel (KERNEL=6.1 for one, SUITE=name for one suite)
+#   make fuzz       libFuzzer over the policy loader (FUZZ_SECONDS=600)
+#   make deps       install the Debian packages everything needs (root)
+#   V=1             show full commands
+
+PREFIX ?= /usr/local
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+B := build
+
+ifeq ($(V),1)
+Q :=
+msg := @true
+else
+Q := @
+msg := @printf '  %-8s %s\n'
+endif
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -Iinclude -Isrc -I$(B)
+LDLIBS := -lbpf -lelf -lz -lyaml
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ibpf -MMD -MP
+
+# Userspace: every .c under src/ except main.c goes into a library the tests link too.
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
+APP_OBJS := $(B)/obj/main.o $(B)/obj/default_policy.o $(LIB_OBJS)
+
+# Unit tests, built with sanitizers
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
+SAN_LIB_OBJS := $(patsubst src/%.c,$(B)/san/%.o,$(LIB_SRCS)) $(B)/obj/default_policy.o
+
+# Programs the VM scenarios run (errno reporters, workloads)
+VMBIN_SRCS := $(wildcard tests/vm/progs/*.c)
+VMBINS := $(patsubst tests/vm/progs/%.c,$(B)/vm-bin/%,$(VMBIN_SRCS))
+
+KERNELS ?= 5.10 6.1 6.12 newest
+SUITE ?= all
+
+.PHONY: all clean distclean check unit vmtest fuzz deps install vm-bin demo
+
+all: $(B)/helixagent $(VMBINS)
+
+deps:
+	tools/deps.sh
+
+# ---- BPF ----
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c | $(B)/bpf
+	$(msg) BPF $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(B)/bpf/helixagent.bpf.o: $(BPF_OBJS)
+	$(msg) LINK $@
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(B)/helixagent.skel.h: $(B)/bpf/helixagent.bpf.o
+	$(msg) SKEL $@
+	$(Q)$(BPFTOOL) gen skeleton $< name hx_bpf > $@.tmp && mv $@.tmp $@
+
+# ---- userspace ----
+$(B)/obj/%.o: src/%.c $(B)/helixagent.skel.h
+	@mkdir -p $(dir $@)
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/obj/default_policy.o: src/default_policy.S policy/default.yaml
+	@mkdir -p $(dir $@)
+	$(msg) AS $@
+	$(Q)$(CC) -c $< -o $@
+
+$(B)/helixagent: $(APP_OBJS)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# ---- unit tests (host, no root) ----
+$(B)/san/%.o: src/%.c $(B)/helixagent.skel.h
+	@mkdir -p $(dir $@)
+	$(msg) CC-SAN $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+
+$(B)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(msg) CC-SAN $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) -DHX_SRCDIR='"$(CURDIR)"' $< $(SAN_LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BINS) $(B)/helixagent
+	$(Q)tests/unit/run.sh $(UNIT_BINS)
+
+# ---- VM tests ----
+$(B)/vm-bin/%: tests/vm/progs/%.c
+	@mkdir -p $(dir $@)
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+vm-bin: $(VMBINS)
+
+vmtest: $(B)/helixagent $(VMBINS)
+	$(Q)tools/vmtest-all.sh "$(if $(KERNEL),$(KERNEL),$(KERNELS))" "$(SUITE)"
+
+check: all
+	$(Q)tools/check.sh "$(if $(KERNEL),$(KERNEL),$(KERNELS))"
+
+demo: $(B)/helixagent $(VMBINS)
+	$(Q)vmtest/run.sh --kernel $(if $(KERNEL),$(KERNEL),6.1) --suite demo
+
+# ---- fuzzing ----
+FUZZ_SECONDS ?= 600
+$(B)/fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c $(filter-out src/main.c,$(LIB_SRCS)) $(B)/helixagent.skel.h
+	@mkdir -p $(dir $@)
+	$(msg) FUZZ $@
+	$(Q)clang -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -I$(B) \
+		-fsanitize=fuzzer,address,undefined $< $(filter src/policy/%.c src/util/%.c,$(LIB_SRCS)) \
+		-o $@ -lyaml
+
+fuzz: $(B)/fuzz/fuzz_policy
+	$(Q)mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/ 2>/dev/null; \
+	$(B)/fuzz/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 \
+		$(B)/fuzz/corpus tests/fuzz/corpus
+
+install: $(B)/helixagent
+	install -D -m 0755 $(B)/helixagent $(DESTDIR)$(PREFIX)/sbin/helixagent
+
+$(B)/bpf:
+	@mkdir -p $@
+
+clean:
+	rm -rf $(B)
+
+distclean: clean
+	rm -rf vmtest/.cache
+
+-include $(wildcard $(B)/obj/*.d $(B)/obj/*/*.d $(B)/san/*.d $(B)/san/*/*.d $(B)/bpf/*.d $(B)/unit/*.d $(B)/vm-bin/*.d)

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps and helpers shared by every hook file. Each .bpf.c includes this;
+ * the definitions are weak so the static linker folds them into one.
+ */
+#ifndef HX_COMMON_BPF_H
+#define HX_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "helixagent/abi.h"
+
+#define EPERM 1
+
+/* How many cgroup levels above the current one are searched for a sandbox. */
+#define HX_CGRP_DEPTH 16
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hx_live);
+} hx_live SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024); /* resized by the loader */
+	__type(key, struct hx_cgrp_key);
+	__type(value, struct hx_cgrp_val);
+} hx_cgrp SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024); /* resized by the loader */
+	__type(key, struct hx_sbx_key);
+	__type(value, struct hx_sbx_cfg);
+} hx_sbx SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024); /* resized by the loader */
+	__type(key, struct hx_inode_key);
+	__type(value, struct hx_inode_rule);
+} hx_inode SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096); /* resized by the loader */
+	__type(key, struct hx_stat_key);
+	__type(value, struct hx_stat_val);
+} hx_stats SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HX_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} hx_drops SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24); /* resized by the loader */
+} hx_events SEC(".maps") __weak;
+
+/* Scratch space for building an event before it is copied to the ring. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hx_event);
+} hx_scratch SEC(".maps") __weak;
+
+/* Where the calling task stands: its sandbox in the live slot, if any. */
+struct hx_ctx {
+	__u64 cgid; /* the task's own cgroup */
+	__u32 slot;
+	__u32 generation;
+	__u32 sbx;
+	__u32 pad;
+	struct hx_sbx_cfg cfg;
+};
+
+static __always_inline void hx_count_drop(__u32 reason)
+{
+	__u64 *v = bpf_map_lookup_elem(&hx_drops, &reason);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct cgroup *hx_cgroup_parent(struct cgroup *cg)
+{
+	struct cgroup_subsys_state *css = BPF_CORE_READ(cg, self.parent);
+
+	if (!css)
+		return NULL;
+	return (struct cgroup *)((void *)css - bpf_core_field_offset(struct cgroup, self));
+}
+
+/*
+ * Finds the sandbox of the current task: the nearest ancestor cgroup (itself
+ * included) that a sandbox names. Returns 1 when the task is in a sandbox.
+ */
+static __always_inline int hx_current_sandbox(struct hx_ctx *c)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct hx_cgrp_key key = {};
+	struct hx_cgrp_val *hit;
+	struct hx_sbx_key skey = {};
+	struct hx_sbx_cfg *cfg;
+	struct hx_live *live;
+	struct cgroup *cg;
+	__u32 zero = 0;
+	int i;
+
+	live = bpf_map_lookup_elem(&hx_live, &zero);
+	if (!live || !live->ready)
+		return 0;
+	c->slot = live->slot & 1;
+	c->generation = live->generation;
+
+	cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	if (!cg)
+		return 0;
+	c->cgid = BPF_CORE_READ(cg, kn, id);
+	key.slot = c->slot;
+
+	for (i = 0; i < HX_CGRP_DEPTH; i++) {
+		key.cgid = BPF_CORE_READ(cg, kn, id);
+		hit = bpf_map_lookup_elem(&hx_cgrp, &key);
+		if (hit) {
+			skey.slot = c->slot;
+			skey.sbx = hit->sbx;
+			cfg = bpf_map_lookup_elem(&hx_sbx, &skey);
+			/* A cgroup entry without its configuration is a loader bug;
+			 * treat the task as sandboxed with everything denied. */
+			if (cfg)
+				c->cfg = *cfg;
+			else
+				c->cfg.flags = HX_SBX_EXEC_PRESENT | HX_SBX_EXEC_FORBIDDEN;
+			c->sbx = hit->sbx;
+			return 1;
+		}
+		cg = hx_cgroup_parent(cg);
+		if (!cg)
+			return 0;
+	}
+	/* Deeper than the bound: sandboxes are never that deep below their
+	 * cgroup in practice; count it so an operator can see it. */
+	hx_count_drop(HX_DROP_CGRP_DEPTH);
+	return 0;
+}
+
+static __always_inline void hx_count(struct hx_ctx *c, __u8 family, __u8 decision)
+{
+	struct hx_stat_key key = { .slot = c->slot, .sbx = (__u16)c->sbx, .family = family };
+	struct hx_stat_val *v, init = {};
+
+	v = bpf_map_lookup_elem(&hx_stats, &key);
+	if (!v) {
+		bpf_map_update_elem(&hx_stats, &key, &init, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&hx_stats, &key);
+		if (!v)
+			return;
+	}
+	if (decision == 0)
+		v->allow++;
+	else if (decision == 1)
+		v->deny++;
+	else
+		v->audit++;
+}
+
+static __always_inline struct hx_event *hx_event_start(struct hx_ctx *c, __u16 action,
+						       __u8 family)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct hx_event *e;
+	__u32 zero = 0;
+
+	e = bpf_map_lookup_elem(&hx_scratch, &zero);
+	if (!e)
+		return NULL;
+	e->type = HX_EV_DECISION;
+	e->action = action;
+	e->family = family;
+	e->mode = c->cfg.mode;
+	e->flags = 0;
+	e->generation = c->generation;
+	e->ts_boot_ns = bpf_ktime_get_boot_ns();
+	e->cgid = c->cgid;
+	e->start_boot_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)uid_gid;
+	e->gid = uid_gid >> 32;
+	e->sbx = c->sbx;
+	e->err = 0;
+	e->rule_id = HX_RULE_NONE;
+	e->dev = 0;
+	e->ino = 0;
+	e->path_len = 0;
+	e->exe_len = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+/* Copies the event to the ring; a full ring loses the event, never the decision. */
+static __always_inline void hx_event_submit(struct hx_event *e)
+{
+	__u64 size = offsetof(struct hx_event, exe) + e->exe_len;
+
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	if (bpf_ringbuf_output(&hx_events, e, size, 0))
+		hx_count_drop(HX_DROP_RINGBUF);
+}
+
+#endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Object identity: rules name filesystem objects by (device, inode), and a
+ * file is judged by walking its dentry's ancestors. dentries belong to a
+ * superblock, not to a path, so a symlink, a bind mount, "..", /proc/self/fd
+ * or another mount namespace all reach the same ancestors.
+ */
+#ifndef HX_PATH_BPF_H
+#define HX_PATH_BPF_H
+
+#include "common.bpf.h"
+
+/* Ancestors searched for a rule; a deeper object is denied and counted. */
+#define HX_WALK_DEPTH 64
+/* Longest name copied per component into an event. */
+#define HX_NAME_MAX 256
+
+static __always_inline __u64 hx_dev_of(struct dentry *d)
+{
+	return BPF_CORE_READ(d, d_sb, s_dev);
+}
+
+static __always_inline struct mount *hx_real_mount(struct vfsmount *mnt)
+{
+	return (struct mount *)((void *)mnt - bpf_core_field_offset(struct mount, mnt));
+}
+
+enum hx_walk_result {
+	HX_WALK_HIT = 0, /* a rule was found: *rule holds it */
+	HX_WALK_NONE = 1, /* reached the top: no rule applies */
+	HX_WALK_DEEP = 2, /* ran out of steps before the top */
+};
+
+/*
+ * Searches the object and its ancestors for the most specific rule of
+ * @family. The dentry chain is followed to its superblock's root first (the
+ * object's real ancestors), then across the mount it was reached through to
+ * that mount's mountpoint, and so on up to the namespace's root mount.
+ */
+static __always_inline int hx_walk_rules(struct hx_ctx *c, __u8 family, struct dentry *d,
+					 struct vfsmount *vmnt, struct hx_inode_rule *rule)
+{
+	struct hx_inode_key key = { .slot = c->slot, .sbx = (__u16)c->sbx, .family = family };
+	struct mount *m = hx_real_mount(vmnt);
+	struct hx_inode_rule *hit;
+	struct dentry *parent;
+	struct mount *mparent;
+	int i;
+
+	for (i = 0; i < HX_WALK_DEPTH; i++) {
+		key.dev = hx_dev_of(d);
+		key.ino = BPF_CORE_READ(d, d_inode, i_ino);
+		hit = bpf_map_lookup_elem(&hx_inode, &key);
+		if (hit) {
+			*rule = *hit;
+			return HX_WALK_HIT;
+		}
+		parent = BPF_CORE_READ(d, d_parent);
+		if (parent && parent != d) {
+			d = parent;
+			continue;
+		}
+		/* Root of this superblock: continue at the mountpoint. */
+		mparent = BPF_CORE_READ(m, mnt_parent);
+		if (!mparent || mparent == m)
+			return HX_WALK_NONE;
+		d = BPF_CORE_READ(m, mnt_mountpoint);
+		m = mparent;
+		if (!d)
+			return HX_WALK_NONE;
+	}
+	return HX_WALK_DEEP;
+}
+
+/*
+ * Writes the names of the path from @d up to the root as NUL-terminated
+ * components, leaf first, the way d_path sees it (stopping at each mount's
+ * root and continuing at its mountpoint). Returns the bytes used; sets
+ * *trunc when the buffer or the step bound ran out before the root.
+ */
+static __always_inline __u32 hx_path_names(char *buf, __u32 bufsz, struct dentry *d,
+					   struct vfsmount *vmnt, int *trunc)
+{
+	struct mount *m = hx_real_mount(vmnt);
+	struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
+	const unsigned char *name;
+	struct dentry *parent;
+	struct mount *mparent;
+	__u32 off = 0;
+	long n;
+	int i;
+
+	*trunc = 1;
+	for (i = 0; i < HX_WALK_DEPTH; i++) {
+		if (d == mnt_root) {
+			mparent = BPF_CORE_READ(m, mnt_parent);
+			if (!mparent || mparent == m) {
+				*trunc = 0;
+				break;
+			}
+			d = BPF_CORE_READ(m, mnt_mountpoint);
+			m = mparent;
+			mnt_root = BPF_CORE_READ(m, mnt.mnt_root);
+			continue;
+		}
+		parent = BPF_CORE_READ(d, d_parent);
+		if (!parent || parent == d) {
+			/* An unreachable dentry (outside this mount): stop here. */
+			*trunc = 0;
+			break;
+		}
+		if (off > bufsz - HX_NAME_MAX)
+			break;
+		name = BPF_CORE_READ(d, d_name.name);
+		n = bpf_probe_read_kernel_str(buf + off, HX_NAME_MAX, name);
+		if (n <= 0)
+			break;
+		off += n;
+		d = parent;
+	}
+	/* The terminating empty component marks a path that reached the root. */
+	if (!*trunc && off < bufsz) {
+		buf[off] = 0;
+		off++;
+	}
+	return off;
+}
+
+#endif

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The ABI between the BPF programs and the userspace loader: map keys and
+ * values, event records. Fixed-width types and explicit padding only, since
+ * both sides (clang -target bpf and the host compiler) must agree on layout.
+ */
+#ifndef HELIXAGENT_ABI_H
+#define HELIXAGENT_ABI_H
+
+#ifdef __bpf__
+/* vmlinux.h provides the __u* types */
+#else
+#include <linux/types.h>
+#endif
+
+/*
+ * Policy slots. Every policy map key carries the slot it belongs to; the
+ * live slot is switched by one write to hx_live, so a reload swaps the
+ * whole policy at once.
+ */
+#define HX_SLOTS 2
+
+/* Rule families */
+enum hx_family {
+	HX_FAM_EXEC = 0,
+	HX_FAM_FILE = 1,
+	HX_FAM_NET = 2,
+	HX_FAM_MAX = 3,
+};
+
+/* Access bits for object (inode) rules */
+#define HX_ACC_R 0x1
+#define HX_ACC_W 0x2
+#define HX_ACC_X 0x4
+
+enum hx_verdict {
+	HX_V_ALLOW = 0,
+	HX_V_DENY = 1,
+};
+
+enum hx_mode {
+	HX_MODE_ENFORCE = 0,
+	HX_MODE_AUDIT = 1,
+};
+
+/* hx_sbx_cfg.flags */
+#define HX_SBX_EXEC_PRESENT (1u << 0) /* exec family restricted */
+#define HX_SBX_EXEC_DEFAULT_DENY (1u << 1)
+#define HX_SBX_EXEC_FORBIDDEN (1u << 2) /* permissions.allow_exec: false */
+#define HX_SBX_AUDIT_EXEC_OK (1u << 3) /* log command_execute on allowed exec */
+#define HX_SBX_AUDIT_DENIED (1u << 4) /* log permission_denied */
+
+/* hx_live: the single entry says which slot is live. */
+struct hx_live {
+	__u32 slot;
+	__u32 generation;
+	__u32 ready; /* 0 until a policy was ever installed */
+	__u32 pad;
+};
+
+/* hx_cgrp: cgroup id -> sandbox index, per slot */
+struct hx_cgrp_key {
+	__u64 cgid;
+	__u32 slot;
+	__u32 pad;
+};
+
+struct hx_cgrp_val {
+	__u32 sbx;
+	__u32 pad;
+};
+
+/* hx_sbx: (slot, sandbox) -> configuration */
+struct hx_sbx_key {
+	__u32 slot;
+	__u32 sbx;
+};
+
+struct hx_sbx_cfg {
+	__u32 flags;
+	__u8 mode; /* enum hx_mode */
+	__u8 pad[3];
+};
+
+/* hx_inode: rules on filesystem objects, shared by the exec and file families */
+struct hx_inode_key {
+	__u64 dev; /* kernel encoding: major << 20 | minor */
+	__u64 ino;
+	__u32 slot;
+	__u16 sbx;
+	__u8 family; /* enum hx_family */
+	__u8 pad;
+};
+
+struct hx_inode_rule {
+	__u32 rule_id; /* index into the loader's rule name table */
+	__u8 allow; /* HX_ACC_* granted */
+	__u8 deny; /* HX_ACC_* refused: wins over allow on the same object */
+	__u8 pad[2];
+};
+
+/* Counters: per (slot, sandbox, family), per CPU */
+struct hx_stat_key {
+	__u32 slot;
+	__u16 sbx;
+	__u8 family;
+	__u8 pad;
+};
+
+struct hx_stat_val {
+	__u64 allow;
+	__u64 deny;
+	__u64 audit;
+};
+
+/* hx_drops: per-CPU array of reasons for lost events or unresolvable objects */
+enum hx_drop {
+	HX_DROP_RINGBUF = 0, /* ring buffer full: event lost, decision stood */
+	HX_DROP_WALK_DEPTH, /* path deeper than the walk bound: denied */
+	HX_DROP_CGRP_DEPTH, /* cgroup deeper than the walk bound */
+	HX_DROP_NO_FILE, /* hook had no file to judge: denied */
+	HX_DROP_MAX,
+};
+
+/* Events */
+enum hx_ev_type {
+	HX_EV_DECISION = 1,
+};
+
+enum hx_action {
+	HX_ACT_EXEC = 1,
+};
+
+/* hx_event.flags */
+#define HX_EVF_PATH_TRUNC (1u << 0) /* path components beyond the buffer */
+#define HX_EVF_EXE_TRUNC (1u << 1)
+#define HX_EVF_NO_RULE (1u << 2) /* decided by default_policy */
+#define HX_EVF_FORBIDDEN (1u << 3) /* decided by permissions.allow_X: false */
+
+#define HX_PATH_BUF 4096
+#define HX_EXE_BUF 1024
+#define HX_COMM_LEN 16
+
+/*
+ * One decision. Paths are stored as NUL-terminated components from the leaf
+ * up (e.g. "id\0bin\0usr\0"); the reader reverses them. A path that reached
+ * the root ends with an empty component.
+ */
+struct hx_event {
+	__u16 type; /* enum hx_ev_type */
+	__u16 action; /* enum hx_action */
+	__u8 family;
+	__u8 decision; /* 0 allow, 1 deny, 2 audit (would deny) */
+	__u8 mode;
+	__u8 pad0;
+	__u32 flags;
+	__u32 generation;
+	__u64 ts_boot_ns;
+	__u64 cgid;
+	__u64 start_boot_ns; /* process start, for process.entity_id */
+	__u32 pid; /* process (thread group) id */
+	__u32 tid; /* thread id */
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 sbx;
+	__s32 err;
+	__u32 rule_id; /* ~0u: no rule matched */
+	__u64 dev;
+	__u64 ino;
+	char comm[HX_COMM_LEN];
+	__u16 path_len; /* bytes used in path[] */
+	__u16 exe_len; /* bytes used in exe[] */
+	__u32 pad1;
+	char path[HX_PATH_BUF];
+	char exe[HX_EXE_BUF];
+};
+
+#define HX_RULE_NONE 0xffffffffu
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct hx_inode_key) == 24, "hx_inode_key layout");
+_Static_assert(sizeof(struct hx_cgrp_key) == 16, "hx_cgrp_key layout");
+_Static_assert(sizeof(struct hx_event) == 112 + HX_PATH_BUF + HX_EXE_BUF, "hx_event layout");
+#endif
+
+#endif

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "util/cgroup.h"
+
+#define ECS_VERSION "8.11.0"
+
+static void read_id(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	out[0] = 0;
+	if (!f)
+		return;
+	if (fgets(out, (int)len, f))
+		out[strcspn(out, "\n")] = 0;
+	fclose(f);
+}
+
+static int64_t ts_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* The last event.sequence in an existing log, so a restart continues it. */
+static uint64_t last_sequence(int fd)
+{
+	char buf[65536];
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t start = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, start);
+	uint64_t seq = 0;
+	char *p;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (p = buf; (p = strstr(p, "\"sequence\":")); p++)
+		seq = strtoull(p + 11, NULL, 10);
+	return seq;
+}
+
+int hx_audit_open(struct hx_audit *a, const char *path, bool to_stdout)
+{
+	char host[256];
+
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+	a->to_stdout = to_stdout;
+	jw_init(&a->w);
+	read_id("/proc/sys/kernel/random/boot_id", a->boot_id, sizeof(a->boot_id));
+	read_id("/etc/machine-id", a->machine_id, sizeof(a->machine_id));
+	if (gethostname(host, sizeof(host)))
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = 0;
+	memcpy(a->hostname, host, sizeof(a->hostname));
+	a->boot_to_real_ns = ts_ns(CLOCK_REALTIME) - ts_ns(CLOCK_BOOTTIME);
+	if (path) {
+		a->path = strdup(path);
+		if (!a->path)
+			return -ENOMEM;
+		return hx_audit_reopen(a);
+	}
+	return 0;
+}
+
+int hx_audit_reopen(struct hx_audit *a)
+{
+	int fd, err;
+
+	if (!a->path)
+		return 0;
+	err = mkdir_parents(a->path);
+	if (err)
+		return err;
+	fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (!a->seq)
+		a->seq = last_sequence(fd);
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = fd;
+	return 0;
+}
+
+void hx_audit_close(struct hx_audit *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	free(a->path);
+	jw_free(&a->w);
+	a->fd = -1;
+	a->path = NULL;
+}
+
+size_t hx_components_to_path(const char *comp, size_t len, char *out, size_t outlen,
+			     bool *complete)
+{
+	const char *starts[512];
+	size_t n = 0, o = 0;
+
+	*complete = false;
+	for (size_t i = 0; i < len && n < 512;) {
+		size_t l = strnlen(comp + i, len - i);
+
+		if (l == 0) {
+			*complete = true; /* the empty component: the walk reached the root */
+			break;
+		}
+		starts[n++] = comp + i;
+		i += l + 1;
+	}
+	if (outlen == 0)
+		return 0;
+	if (n == 0) {
+		snprintf(out, outlen, "/");
+		return strlen(out);
+	}
+	/* A path the walk could not finish is marked as such, never guessed. */
+	if (!*complete)
+		o += (size_t)snprintf(out, outlen, "...");
+	for (size_t i = n; i > 0 && o < outlen; i--)
+		o += (size_t)snprintf(out + o, outlen - o, "/%s", starts[i - 1]);
+	if (o >= outlen)
+		o = outlen - 1;
+	return o;
+}
+
+static void timestamp(struct jw *w, int64_t real_ns)
+{
+	struct tm tm;
+	time_t sec = (time_t)(real_ns / 1000000000);
+	char buf[64];
+
+	gmtime_r(&sec, &tm);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (long)(real_ns % 1000000000));
+	jw_kstr(w, "@timestamp", buf);
+}
+
+static void head(struct hx_audit *a, int64_t real_ns)
+{
+	jw_reset(&a->w);
+	jw_obj(&a->w);
+	timestamp(&a->w, real_ns);
+	jw_key(&a->w, "ecs");
+	jw_obj(&a->w);
+	jw_kstr(&a->w, "version", ECS_VERSION);
+	jw_obj_end(&a->w);
+}
+
+static void host(struct hx_audit *a)
+{
+	jw_key(&a->w, "host");
+	jw_obj(&a->w);
+	jw_kstr(&a->w, "hostname", a->hostname);
+	if (a->machine_id[0])
+		jw_kstr(&a->w, "id", a->machine_id);
+	jw_obj_end(&a->w);
+}
+
+static void emit(struct hx_audit *a)
+{
+	struct iovec iov[2];
+
+	host(a);
+	jw_obj_end(&a->w);
+	if (a->w.oom || !a->w.buf) {
+		a->write_errors++;
+		return;
+	}
+	iov[0].iov_base = a->w.buf;
+	iov[0].iov_len = a->w.len;
+	iov[1].iov_base = "\n";
+	iov[1].iov_len = 1;
+	/* One writev per line keeps lines whole with O_APPEND. */
+	if (a->fd >= 0) {
+		if (writev(a->fd, iov, 2) != (ssize_t)(a->w.len + 1))
+			a->write_errors++;
+		else
+			a->written++;
+	}
+	if (a->to_stdout)
+		(void)!writev(STDOUT_FILENO, iov, 2);
+}
+
+static void event_obj(struct hx_audit *a, const char *kind, const char *const *cat, size_t ncat,
+		      const char *const *type, size_t ntype, const char *action, const char *code,
+		      const char *provider)
+{
+	struct jw *w = &a->w;
+
+	jw_key(w, "event");
+	jw_obj(w);
+	jw_kstr(w, "kind", kind);
+	jw_key(w, "category");
+	jw_arr(w);
+	for (size_t i = 0; i < ncat; i++)
+		jw_str(w, cat[i]);
+	jw_arr_end(w);
+	jw_key(w, "type");
+	jw_arr(w);
+	for (size_t i = 0; i < ntype; i++)
+		jw_str(w, type[i]);
+	jw_arr_end(w);
+	jw_kstr(w, "action", action);
+	jw_kstr(w, "outcome", "success");
+	jw_kstr(w, "code", code);
+	jw_ku64(w, "sequence", ++a->seq);
+	if (provider)
+		jw_kstr(w, "provider", provider);
+	jw_obj_end(w);
+}
+
+static const char *decision_name(uint8_t d)
+{
+	return d == 1 ? "deny" : d == 2 ? "audit" : "allow";
+}
+
+static const char *action_name(uint16_t a)
+{
+	return a == HX_ACT_EXEC ? "exec" : "unknown";
+}
+
+static const char *provider_name(uint16_t a)
+{
+	return a == HX_ACT_EXEC ? "lsm/bprm_check_security" : NULL;
+}
+
+void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
+			      const struct hx_compiled *c)
+{
+	/* @c is NULL for an event of a generation whose tables are gone. */
+	const struct hx_sbx_info *sb = c && e->sbx < c->nsbx ? &c->sbx[e->sbx] : NULL;
+	const struct hx_rule_info *rule = c && e->rule_id < c->nrules ? &c->rules[e->rule_id] : NULL;
+	struct jw *w = &a->w;
+	char path[PATH_MAX + 8], cgpath[PATH_MAX], buf[128];
+	bool complete;
+	size_t plen;
+	const char *cats[3], *types[3];
+	size_t ncat = 0, ntype = 0;
+
+	head(a, (int64_t)e->ts_boot_ns + a->boot_to_real_ns);
+
+	if (e->action == HX_ACT_EXEC) {
+		cats[ncat++] = "process";
+		types[ntype++] = "start";
+	} else {
+		cats[ncat++] = "file";
+		types[ntype++] = "access";
+	}
+	if (e->decision) {
+		cats[ncat++] = "intrusion_detection";
+		if (e->decision == 1)
+			types[ntype++] = "denied";
+	} else {
+		types[ntype++] = "allowed";
+	}
+	event_obj(a, e->decision ? "alert" : "event", cats, ncat, types, ntype,
+		  action_name(e->action), e->decision ? "permission_denied" : "command_execute",
+		  provider_name(e->action));
+
+	jw_key(w, "helixagent");
+	jw_obj(w);
+	jw_kstr(w, "decision", decision_name(e->decision));
+	jw_kstr(w, "mode", e->mode == HX_MODE_AUDIT ? "audit" : "enforce");
+	jw_kstr(w, "sandbox", sb ? sb->name : NULL);
+	jw_ki64(w, "errno", e->err);
+	jw_key(w, "cgroup");
+	jw_obj(w);
+	jw_ku64(w, "id", e->cgid);
+	cgpath[0] = 0;
+	if (sb && sb->cgid == e->cgid) {
+		snprintf(cgpath, sizeof(cgpath), "%s", sb->cgroup);
+	} else if (!hx_cgroup_of_pid((int)e->pid, cgpath, sizeof(cgpath))) {
+		/* /proc is read after the fact: keep the path only if it still is that cgroup. */
+		char root[256];
+		uint64_t id = 0;
+
+		if (hx_cgroup2_root(root, sizeof(root)) || hx_cgroup_id(root, cgpath, &id) ||
+		    id != e->cgid)
+			cgpath[0] = 0;
+	}
+	if (cgpath[0])
+		jw_kstr(w, "path", cgpath);
+	jw_obj_end(w);
+	jw_ku64(w, "policy_generation", e->generation);
+	if (e->flags & HX_EVF_NO_RULE)
+		jw_kstr(w, "reason", "default_policy");
+	else if (e->flags & HX_EVF_FORBIDDEN)
+		jw_kstr(w, "reason", "permissions");
+	else
+		jw_kstr(w, "reason", "rule");
+	jw_obj_end(w);
+
+	jw_key(w, "rule");
+	jw_obj(w);
+	if (rule)
+		jw_kstr(w, "name", rule->name);
+	else if (e->flags & HX_EVF_FORBIDDEN)
+		jw_kstr(w, "name", "permissions.allow_exec");
+	else
+		jw_kstr(w, "name", "exec.default_policy");
+	jw_kstr(w, "ruleset", sb ? sb->name : NULL);
+	jw_obj_end(w);
+
+	jw_key(w, "process");
+	jw_obj(w);
+	jw_ku64(w, "pid", e->pid);
+	snprintf(buf, sizeof(buf), "%s-%u-%llu", a->boot_id, e->pid,
+		 (unsigned long long)e->start_boot_ns);
+	jw_kstr(w, "entity_id", buf);
+	jw_key(w, "name");
+	jw_strn(w, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	if (e->exe_len) {
+		plen = hx_components_to_path(e->exe, e->exe_len, path, sizeof(path), &complete);
+		jw_key(w, "executable");
+		jw_strn(w, path, plen);
+	}
+	jw_key(w, "thread");
+	jw_obj(w);
+	jw_ku64(w, "id", e->tid);
+	jw_obj_end(w);
+	jw_key(w, "parent");
+	jw_obj(w);
+	jw_ku64(w, "pid", e->ppid);
+	jw_obj_end(w);
+	jw_key(w, "user");
+	jw_obj(w);
+	snprintf(buf, sizeof(buf), "%u", e->uid);
+	jw_kstr(w, "id", buf);
+	jw_obj_end(w);
+	jw_key(w, "group");
+	jw_obj(w);
+	snprintf(buf, sizeof(buf), "%u", e->gid);
+	jw_kstr(w, "id", buf);
+	jw_obj_end(w);
+	jw_obj_end(w);
+
+	if (e->path_len || e->ino) {
+		jw_key(w, "file");
+		jw_obj(w);
+		if (e->path_len) {
+			plen = hx_components_to_path(e->path, e->path_len, path, sizeof(path),
+						     &complete);
+			jw_key(w, "path");
+			jw_strn(w, path, plen);
+		}
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->ino);
+		jw_kstr(w, "inode", buf);
+		snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)(e->dev >> 20),
+			 (unsigned long long)(e->dev & 0xfffff));
+		jw_kstr(w, "device", buf);
+		jw_obj_end(w);
+	}
+}
+
+void hx_audit_decision(struct hx_audit *a, const struct hx_event *e, const struct hx_compiled *c)
+{
+	hx_audit_format_decision(a, e, c);
+	emit(a);
+}
+
+void hx_audit_dropped(struct hx_audit *a, const char *reason, uint64_t count, uint64_t total)
+{
+	static const char *const cat[] = { "host" }, *const type[] = { "info" };
+
+	head(a, ts_ns(CLOCK_REALTIME));
+	event_obj(a, "metric", cat, 1, type, 1, "events_dropped", "events_dropped", "helixagent");
+	jw_key(&a->w, "helixagent");
+	jw_obj(&a->w);
+	jw_kstr(&a->w, "drop_reason", reason);
+	jw_ku64(&a->w, "dropped", count);
+	jw_ku64(&a->w, "dropped_total", total);
+	jw_obj_end(&a->w);
+	emit(a);
+}
+
+void hx_audit_policy_load(struct hx_audit *a, const struct hx_compiled *c, const char *file,
+			  bool ok, const char *message)
+{
+	static const char *const cat[] = { "configuration" }, *const type[] = { "change" };
+
+	head(a, ts_ns(CLOCK_REALTIME));
+	event_obj(a, "event", cat, 1, type, 1, "policy_load", "policy_load", "helixagent");
+	jw_key(&a->w, "helixagent");
+	jw_obj(&a->w);
+	jw_kstr(&a->w, "decision", ok ? "loaded" : "rejected");
+	jw_ku64(&a->w, "policy_generation", c ? c->generation : 0);
+	jw_kstr(&a->w, "policy_file", file);
+	if (message)
+		jw_kstr(&a->w, "message", message);
+	if (c && ok) {
+		jw_key(&a->w, "sandboxes");
+		jw_arr(&a->w);
+		for (size_t i = 0; i < c->nsbx; i++) {
+			jw_obj(&a->w);
+			jw_kstr(&a->w, "name", c->sbx[i].name);
+			jw_kstr(&a->w, "cgroup", c->sbx[i].cgroup);
+			jw_ku64(&a->w, "cgroup_id", c->sbx[i].cgid);
+			jw_obj_end(&a->w);
+		}
+		jw_arr_end(&a->w);
+	}
+	jw_obj_end(&a->w);
+	emit(a);
+}

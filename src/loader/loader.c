@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "helixagent.skel.h"
+#include "helixagent/abi.h"
+#include "loader.h"
+#include "util/cgroup.h"
+
+const char *const hx_prog_names[] = { "lsm/bprm_check_security", NULL };
+
+static void compiled_free(struct hx_compiled *c)
+{
+	for (size_t i = 0; i < c->nsbx; i++) {
+		free(c->sbx[i].name);
+		free(c->sbx[i].cgroup);
+	}
+	for (size_t i = 0; i < c->nrules; i++) {
+		free(c->rules[i].name);
+		free(c->rules[i].path);
+	}
+	free(c->sbx);
+	free(c->rules);
+	memset(c, 0, sizeof(*c));
+}
+
+void hx_compiled_free(struct hx_compiled *c)
+{
+	compiled_free(c);
+}
+
+static int pin_map(struct bpf_map *m)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), HX_PIN_DIR "/%s", bpf_map__name(m));
+	return bpf_map__set_pin_path(m, path);
+}
+
+int hx_loader_open(struct hx_loader *l, const char **what)
+{
+	struct hx_bpf *s;
+	struct bpf_map *m;
+	struct bpf_program *prog;
+	struct hx_live live = {};
+	__u32 zero = 0;
+	int err;
+
+	*what = "find the cgroup2 mount";
+	err = hx_cgroup2_root(l->cg_root, sizeof(l->cg_root));
+	if (err)
+		return err;
+
+	*what = "create " HX_PIN_DIR;
+	if (mkdir(HX_PIN_DIR, 0700) && errno != EEXIST)
+		return -errno;
+
+	*what = "open the BPF object";
+	s = hx_bpf__open();
+	if (!s)
+		return -errno;
+	l->skel = s;
+
+	bpf_map__set_max_entries(s->maps.hx_cgrp, HX_SLOTS * HX_MAX_SANDBOXES);
+	bpf_map__set_max_entries(s->maps.hx_sbx, HX_SLOTS * HX_MAX_SANDBOXES);
+	bpf_map__set_max_entries(s->maps.hx_inode, HX_SLOTS * HX_MAX_INODE_RULES);
+	bpf_map__set_max_entries(s->maps.hx_stats, HX_SLOTS * HX_MAX_SANDBOXES * HX_FAM_MAX);
+	/* Policy maps are big; allocate entries only when used. */
+	bpf_map__set_map_flags(s->maps.hx_inode, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(s->maps.hx_cgrp, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(s->maps.hx_sbx, BPF_F_NO_PREALLOC);
+
+	/* Pinned maps are reused, so a restarted daemon adopts the live policy. */
+	bpf_object__for_each_map(m, s->obj) {
+		if (bpf_map__type(m) == BPF_MAP_TYPE_PERCPU_ARRAY &&
+		    !strcmp(bpf_map__name(m), "hx_scratch"))
+			continue;
+		if (strncmp(bpf_map__name(m), "hx_", 3))
+			continue; /* .rodata and friends */
+		err = pin_map(m);
+		if (err) {
+			*what = "set map pin paths";
+			return err;
+		}
+	}
+
+	*what = "load the BPF programs (run with -v for the verifier log)";
+	err = hx_bpf__load(s);
+	if (err)
+		return err;
+
+	/* Attach new links first, then replace the pins: never a moment unhooked. */
+	bpf_object__for_each_program(prog, s->obj) {
+		struct bpf_link *link;
+		char path[256];
+
+		*what = bpf_program__section_name(prog);
+		link = bpf_program__attach(prog);
+		if (!link)
+			return -errno;
+		snprintf(path, sizeof(path), HX_PIN_DIR "/link_%s", bpf_program__name(prog));
+		unlink(path);
+		err = bpf_link__pin(link, path);
+		if (err)
+			return err;
+		/* The pin holds the link; the daemon's fd is not needed to enforce. */
+	}
+
+	*what = "read the live policy slot";
+	err = bpf_map_lookup_elem(bpf_map__fd(s->maps.hx_live), &zero, &live);
+	if (err)
+		return -errno;
+	l->slot = live.slot & 1;
+	l->generation = live.generation;
+	return 0;
+}
+
+/* Kernel dev_t encoding, as the BPF side reads it from the superblock. */
+static __u64 kdev(dev_t d)
+{
+	return ((__u64)major(d) << 20) | minor(d);
+}
+
+struct inode_entry {
+	struct hx_inode_key key;
+	struct hx_inode_rule rule;
+};
+
+struct build {
+	struct inode_entry *ents;
+	size_t n, cap;
+	struct hx_compiled out;
+};
+
+static int add_rule_info(struct build *b, uint32_t sbx, uint8_t family, const struct hx_path_rule *r)
+{
+	struct hx_rule_info *nv = realloc(b->out.rules, (b->out.nrules + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	b->out.rules = nv;
+	nv[b->out.nrules].sbx = sbx;
+	nv[b->out.nrules].family = family;
+	nv[b->out.nrules].name = strdup(r->name);
+	nv[b->out.nrules].path = strdup(r->path);
+	if (!nv[b->out.nrules].name || !nv[b->out.nrules].path)
+		return -ENOMEM;
+	return (int)b->out.nrules++;
+}
+
+/* Merges a rule into the entry for its object: deny wins over allow. */
+static int add_inode_rule(struct build *b, struct hx_inode_key *key, uint32_t rule_id,
+			  unsigned allow, unsigned deny)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct inode_entry *e = &b->ents[i];
+
+		if (memcmp(&e->key, key, sizeof(*key)))
+			continue;
+		e->rule.allow |= (__u8)allow;
+		e->rule.deny |= (__u8)deny;
+		if (deny)
+			e->rule.rule_id = rule_id;
+		return 0;
+	}
+	if (b->n == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 64;
+		struct inode_entry *nv = realloc(b->ents, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		b->ents = nv;
+		b->cap = ncap;
+	}
+	b->ents[b->n].key = *key;
+	b->ents[b->n].rule = (struct hx_inode_rule){ .rule_id = rule_id,
+						     .allow = (__u8)allow,
+						     .deny = (__u8)deny };
+	b->n++;
+	return 0;
+}
+
+static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint8_t family,
+			      const struct hx_sandbox *s, const struct hx_path_rules *rules,
+			      struct hx_diags *diags)
+{
+	for (size_t i = 0; i < rules->n; i++) {
+		const struct hx_path_rule *r = &rules->v[i];
+		struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = family };
+		struct stat st;
+		unsigned allow, deny;
+		int id, err;
+
+		/* The rule names the real object: stat follows symlinks. */
+		if (stat(r->path, &st)) {
+			struct hx_diag *nv = realloc(diags->v, (diags->n + 1) * sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			diags->v = nv;
+			nv[diags->n].level = HX_DIAG_WARNING;
+			nv[diags->n].src = r->src;
+			if (asprintf(&nv[diags->n].msg,
+				     "sandbox '%s': %s '%s' does not exist (%s); the rule is not in effect",
+				     s->name, r->name, r->path, strerror(errno)) < 0)
+				return -ENOMEM;
+			diags->n++;
+			diags->warnings++;
+			continue;
+		}
+		key.dev = kdev(st.st_dev);
+		key.ino = st.st_ino;
+		id = add_rule_info(b, sbx, family, r);
+		if (id < 0)
+			return id;
+		allow = r->block ? 0 : r->perms;
+		deny = r->block ? (HX_ACC_R | HX_ACC_W | HX_ACC_X) : 0;
+		err = add_inode_rule(b, &key, (uint32_t)id, allow, deny);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static __u32 sbx_flags(const struct hx_policy *p, const struct hx_sandbox *s)
+{
+	__u32 f = 0;
+
+	if (s->exec.present || s->perms.allow_exec == HX_NO)
+		f |= HX_SBX_EXEC_PRESENT;
+	if (s->exec.default_policy == HX_DEF_DENY)
+		f |= HX_SBX_EXEC_DEFAULT_DENY;
+	if (s->perms.allow_exec == HX_NO)
+		f |= HX_SBX_EXEC_FORBIDDEN;
+	if (p->audit_enabled && (p->audit_events & HX_AE_COMMAND_EXECUTE))
+		f |= HX_SBX_AUDIT_EXEC_OK;
+	/* Audit mode logs every would-deny, whatever the event list says. */
+	if ((p->audit_enabled && (p->audit_events & HX_AE_PERMISSION_DENIED)) ||
+	    s->mode == HX_PM_AUDIT)
+		f |= HX_SBX_AUDIT_DENIED;
+	return f;
+}
+
+static void diag_error(struct hx_diags *d, struct hx_src src, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void diag_error(struct hx_diags *d, struct hx_src src, const char *fmt, ...)
+{
+	struct hx_diag *nv = realloc(d->v, (d->n + 1) * sizeof(*nv));
+	va_list ap;
+
+	if (!nv)
+		return;
+	d->v = nv;
+	nv[d->n].level = HX_DIAG_ERROR;
+	nv[d->n].src = src;
+	va_start(ap, fmt);
+	if (vasprintf(&nv[d->n].msg, fmt, ap) < 0)
+		nv[d->n].msg = NULL;
+	va_end(ap);
+	if (!nv[d->n].msg)
+		return;
+	d->n++;
+	d->errors++;
+}
+
+/* Deletes every entry of @slot from a hash map whose key starts with ... the slot field. */
+static void clear_slot(int fd, size_t keysz, size_t slot_off, uint32_t slot)
+{
+	char key[64], next[64];
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		uint32_t ks;
+
+		memcpy(&ks, next + slot_off, sizeof(ks));
+		if (ks == slot) {
+			bpf_map_delete_elem(fd, next);
+			/* Restart: deleting invalidates the iteration position. */
+			prev = NULL;
+			continue;
+		}
+		memcpy(key, next, keysz);
+		prev = key;
+	}
+}
+
+int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_diags *diags)
+{
+	struct hx_bpf *s = l->skel;
+	uint32_t slot = l->slot ^ 1;
+	struct build b = { 0 };
+	struct hx_live live;
+	__u32 zero = 0;
+	int err = 0;
+
+	if (p->nsandboxes > HX_MAX_SANDBOXES) {
+		diag_error(diags, (struct hx_src){ 0 },
+			   "the policy has %zu sandboxes; at most %u fit in the kernel maps",
+			   p->nsandboxes, HX_MAX_SANDBOXES);
+		return -EINVAL;
+	}
+
+	/* Leftovers from an interrupted install must not leak into this one. */
+	clear_slot(bpf_map__fd(s->maps.hx_inode), sizeof(struct hx_inode_key),
+		   offsetof(struct hx_inode_key, slot), slot);
+	clear_slot(bpf_map__fd(s->maps.hx_cgrp), sizeof(struct hx_cgrp_key),
+		   offsetof(struct hx_cgrp_key, slot), slot);
+	clear_slot(bpf_map__fd(s->maps.hx_sbx), sizeof(struct hx_sbx_key),
+		   offsetof(struct hx_sbx_key, slot), slot);
+
+	b.out.sbx = calloc(p->nsandboxes ? p->nsandboxes : 1, sizeof(*b.out.sbx));
+	if (!b.out.sbx)
+		return -ENOMEM;
+	b.out.nsbx = p->nsandboxes;
+
+	for (uint32_t i = 0; i < p->nsandboxes; i++) {
+		const struct hx_sandbox *sb = &p->sandboxes[i];
+		struct hx_sbx_info *si = &b.out.sbx[i];
+
+		si->name = strdup(sb->name);
+		si->cgroup = strdup(sb->cgroup);
+		si->mode = sb->mode == HX_PM_AUDIT ? HX_MODE_AUDIT : HX_MODE_ENFORCE;
+		if (!si->name || !si->cgroup) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (!sb->cgroup_explicit) {
+			err = hx_cgroup_mkdir_p(l->cg_root, sb->cgroup);
+			if (err) {
+				diag_error(diags, sb->src, "sandbox '%s': cannot create cgroup %s%s: %s",
+					   sb->name, l->cg_root, sb->cgroup, strerror(-err));
+				continue;
+			}
+		}
+		err = hx_cgroup_id(l->cg_root, sb->cgroup, &si->cgid);
+		if (err) {
+			diag_error(diags, sb->src, "sandbox '%s': cgroup %s%s: %s", sb->name,
+				   l->cg_root, sb->cgroup, strerror(-err));
+			continue;
+		}
+		if (sb->exec.present) {
+			err = compile_path_rules(&b, slot, i, HX_FAM_EXEC, sb, &sb->exec.rules, diags);
+			if (err)
+				goto out;
+		}
+	}
+	err = 0;
+	if (diags->errors) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (b.n > HX_MAX_INODE_RULES) {
+		diag_error(diags, (struct hx_src){ 0 },
+			   "the policy needs %zu object rule entries; the kernel map holds %u",
+			   b.n, HX_MAX_INODE_RULES);
+		err = -EINVAL;
+		goto out;
+	}
+	b.out.inode_entries = b.n;
+
+	for (size_t i = 0; i < b.n; i++) {
+		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_inode), &b.ents[i].key,
+					&b.ents[i].rule, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+	for (uint32_t i = 0; i < p->nsandboxes; i++) {
+		struct hx_sbx_key sk = { .slot = slot, .sbx = i };
+		struct hx_sbx_cfg cfg = { .flags = sbx_flags(p, &p->sandboxes[i]),
+					  .mode = b.out.sbx[i].mode };
+		struct hx_cgrp_key ck = { .cgid = b.out.sbx[i].cgid, .slot = slot };
+		struct hx_cgrp_val cv = { .sbx = i };
+
+		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_sbx), &sk, &cfg, BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(s->maps.hx_cgrp), &ck, &cv, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+
+	/* The switch: one write makes the whole new policy live. */
+	live = (struct hx_live){ .slot = slot, .generation = l->generation + 1, .ready = 1 };
+	if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_live), &zero, &live, BPF_ANY)) {
+		err = -errno;
+		goto out;
+	}
+	l->slot = slot;
+	l->generation = live.generation;
+	b.out.generation = live.generation;
+
+	clear_slot(bpf_map__fd(s->maps.hx_inode), sizeof(struct hx_inode_key),
+		   offsetof(struct hx_inode_key, slot), slot ^ 1);
+	clear_slot(bpf_map__fd(s->maps.hx_cgrp), sizeof(struct hx_cgrp_key),
+		   offsetof(struct hx_cgrp_key, slot), slot ^ 1);
+	clear_slot(bpf_map__fd(s->maps.hx_sbx), sizeof(struct hx_sbx_key),
+		   offsetof(struct hx_sbx_key, slot), slot ^ 1);
+
+	compiled_free(&l->prev);
+	l->prev = l->cur;
+	l->cur = b.out;
+	memset(&b.out, 0, sizeof(b.out));
+out:
+	compiled_free(&b.out);
+	free(b.ents);
+	return err;
+}
+
+void hx_loader_close(struct hx_loader *l)
+{
+	hx_bpf__destroy(l->skel);
+	l->skel = NULL;
+	compiled_free(&l->cur);
+	compiled_free(&l->prev);
+}
+
+const struct hx_compiled *hx_loader_tables(const struct hx_loader *l, uint32_t generation)
+{
+	if (l->cur.generation == generation)
+		return &l->cur;
+	if (l->prev.generation == generation)
+		return &l->prev;
+	return NULL;
+}
+
+int hx_loader_unpin_all(void)
+{
+	DIR *d = opendir(HX_PIN_DIR);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	/* Links first, so the programs stop before their maps go. */
+	for (int pass = 0; pass < 2; pass++) {
+		rewinddir(d);
+		while ((de = readdir(d))) {
+			bool is_link = !strncmp(de->d_name, "link_", 5);
+
+			if (de->d_name[0] == '.' || is_link != (pass == 0))
+				continue;
+			if (unlinkat(dirfd(d), de->d_name, 0) && !err)
+				err = -errno;
+		}
+	}
+	closedir(d);
+	if (rmdir(HX_PIN_DIR) && !err && errno != ENOENT)
+		err = -errno;
+	return err;
+}

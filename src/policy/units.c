@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Sizes, durations, CPU amounts and CIDRs as written in a policy. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+/* Parses a decimal number with an optional fraction into thousandths. */
+static const char *parse_milli(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, frac = 0;
+	int digits = 0, fdigits = 0;
+
+	while (isdigit((unsigned char)*s)) {
+		if (v > UINT64_MAX / 10 - 10)
+			return NULL;
+		v = v * 10 + (uint64_t)(*s++ - '0');
+		digits++;
+	}
+	if (*s == '.') {
+		s++;
+		while (isdigit((unsigned char)*s)) {
+			if (fdigits < 3) {
+				frac = frac * 10 + (uint64_t)(*s - '0');
+				fdigits++;
+			} else if (*s != '0') {
+				return NULL; /* finer than a thousandth */
+			}
+			s++;
+			digits++;
+		}
+		if (!fdigits && !digits)
+			return NULL;
+	}
+	if (!digits)
+		return NULL;
+	while (fdigits++ < 3)
+		frac *= 10;
+	if (v > UINT64_MAX / 1000 - 1)
+		return NULL;
+	*out = v * 1000 + frac;
+	return s;
+}
+
+/* 512m, 512Mi, 1G, 1.5G, 4096: all suffixes are powers of 1024. */
+int hx_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "kmgt";
+	uint64_t milli, mult = 1;
+	const char *end, *u;
+
+	end = parse_milli(s, &milli);
+	if (!end)
+		return -EINVAL;
+	if (*end) {
+		u = strchr(units, tolower((unsigned char)*end));
+		if (!u)
+			return -EINVAL;
+		for (long i = 0; i <= u - units; i++)
+			mult *= 1024;
+		end++;
+		if (*end == 'i' || *end == 'B')
+			end++;
+		else if (*end == 'b')
+			return -EINVAL;
+		if (end[-1] == 'i' && *end == 'B')
+			end++;
+		if (*end)
+			return -EINVAL;
+	}
+	if (milli / 1000 > UINT64_MAX / mult)
+		return -EINVAL;
+	/* A fraction of a byte is meaningless; round down. */
+	*out = milli / 1000 * mult + (milli % 1000) * mult / 1000;
+	if (*out == 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* 300s, 5m, 1h, 500ms, 1h30m */
+int hx_parse_duration_ms(const char *s, uint64_t *out)
+{
+	uint64_t total = 0;
+
+	if (!*s)
+		return -EINVAL;
+	while (*s) {
+		uint64_t milli, mult;
+		const char *end = parse_milli(s, &milli);
+
+		if (!end || end == s)
+			return -EINVAL;
+		if (!strncmp(end, "ms", 2)) {
+			mult = 1;
+			end += 2;
+		} else if (*end == 's') {
+			mult = 1000;
+			end++;
+		} else if (*end == 'm') {
+			mult = 60 * 1000;
+			end++;
+		} else if (*end == 'h') {
+			mult = 3600 * 1000;
+			end++;
+		} else if (*end == 'd') {
+			mult = 86400 * 1000;
+			end++;
+		} else {
+			return -EINVAL; /* a bare number has no unit */
+		}
+		if (milli > UINT64_MAX / mult)
+			return -EINVAL;
+		total += milli * mult / 1000;
+		s = end;
+	}
+	if (!total)
+		return -EINVAL;
+	*out = total;
+	return 0;
+}
+
+/* "0.5", "2", "50%" -> thousandths of one CPU */
+int hx_parse_cpu_milli(const char *s, uint32_t *out)
+{
+	uint64_t milli;
+	const char *end = parse_milli(s, &milli);
+
+	if (!end)
+		return -EINVAL;
+	if (*end == '%') {
+		end++;
+		milli /= 100;
+	}
+	if (*end || milli == 0 || milli > 1024 * 1000)
+		return -EINVAL;
+	*out = (uint32_t)milli;
+	return 0;
+}
+
+/* Validates a CIDR or a bare address; host bits must be zero. */
+int hx_parse_cidr(const char *s, char *err, size_t errlen)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned char bytes[16];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	int family, maxp, prefix;
+
+	if (alen == 0 || alen >= sizeof(addr)) {
+		snprintf(err, errlen, "'%s' is not an IP address or CIDR", s);
+		return -EINVAL;
+	}
+	memcpy(addr, s, alen);
+	addr[alen] = 0;
+	if (inet_pton(AF_INET, addr, bytes) == 1) {
+		family = AF_INET;
+		maxp = 32;
+	} else if (inet_pton(AF_INET6, addr, bytes) == 1) {
+		family = AF_INET6;
+		maxp = 128;
+	} else {
+		snprintf(err, errlen, "'%s' is not an IP address or CIDR", s);
+		return -EINVAL;
+	}
+	prefix = maxp;
+	if (slash) {
+		char *end;
+		long p;
+
+		errno = 0;
+		p = strtol(slash + 1, &end, 10);
+		if (!slash[1] || *end || errno || p < 0 || p > maxp || !isdigit((unsigned char)slash[1])) {
+			snprintf(err, errlen, "'%s': prefix length must be 0 to %d", s, maxp);
+			return -EINVAL;
+		}
+		prefix = (int)p;
+	}
+	for (int bit = prefix; bit < maxp; bit++) {
+		if (bytes[bit / 8] & (0x80 >> (bit % 8))) {
+			snprintf(err, errlen, "'%s' has host bits set beyond /%d", s, prefix);
+			return -EINVAL;
+		}
+	}
+	(void)family;
+	return 0;
+}

@@ -1,0 +1,266 @@
+#!/bin/sh
+# Run VM test suites (inside the test VM; busybox ash / POSIX sh).
+#
+#   run.sh SUITE...      SUITE: a name NAME of tests/vm/suite-NAME.sh, a
+#                        comma-separated list, or "all" (every suite but smoke)
+#
+# Protocol (read by vmtest/run.sh on the host, from the serial console):
+#   HXT PASS SUITE/NAME
+#   HXT FAIL SUITE/NAME: MESSAGE        (preceded by the test's output, indented)
+#   HXT DONE passed=N failed=M          (last line)
+# NAME is the test function's name without its "test_" prefix.
+# See tests/vm/lib.sh for how to write a suite.
+set -u
+
+HXT_DIR=$(cd "$(dirname "$0")" && pwd)
+export HXT_DIR
+# shellcheck source=tests/vm/lib.sh
+. "$HXT_DIR/lib.sh"
+
+: "${HXT_TIMEOUT:=120}"
+export HXT_TIMEOUT
+HXT_WORK=${HXT_WORK:-/tmp/hxt}
+rm -rf "$HXT_WORK"
+mkdir -p "$HXT_WORK"
+_hxt_results=$HXT_WORK/results
+: >"$_hxt_results"
+HXT_OUTPUT_LINES=${HXT_OUTPUT_LINES:-200}
+
+# hxt_report PASS|FAIL ID [MSG]
+hxt_report() {
+	if [ "$1" = PASS ]; then
+		echo "HXT PASS $2"
+	else
+		echo "HXT FAIL $2: $(printf '%s' "${3:-failed}" | tr '\n\r' '  ')"
+	fi
+	echo "$1" >>"$_hxt_results"
+}
+
+# hxt_show FILE: a failing step's output, indented (the last lines only).
+hxt_show() {
+	[ -s "$1" ] || return 0
+	_hxt_n=$(wc -l <"$1")
+	if [ "$_hxt_n" -gt "$HXT_OUTPUT_LINES" ]; then
+		echo "    ... ($((_hxt_n - HXT_OUTPUT_LINES)) earlier lines in $1)"
+	fi
+	tail -n "$HXT_OUTPUT_LINES" "$1" | sed 's/^/    /'
+}
+
+hxt_defined() {
+	[ "$(command -v "$1" 2>/dev/null)" = "$1" ]
+}
+
+# hxt_children PID: the direct children of PID.
+hxt_children() {
+	_hxt_pp=$1
+	# Fast path (CONFIG_PROC_CHILDREN): one small file per thread.
+	if [ -r "/proc/$1/task/$1/children" ]; then
+		for _hxt_st in /proc/"$1"/task/*/children; do
+			_hxt_l=
+			# (no trailing newline: read returns 1 but sets _hxt_l)
+			{ read -r _hxt_l <"$_hxt_st"; } 2>/dev/null
+			for _hxt_p in $_hxt_l; do
+				echo "$_hxt_p"
+			done
+		done
+		return 0
+	fi
+	# Slow path: scan every process's parent.
+	for _hxt_st in /proc/[0-9]*/stat; do
+		{ read -r _hxt_l <"$_hxt_st"; } 2>/dev/null || continue
+		_hxt_l=${_hxt_l##*) } # "S PPID ..."
+		_hxt_l=${_hxt_l#* }
+		if [ "${_hxt_l%% *}" = "$_hxt_pp" ]; then
+			_hxt_p=${_hxt_st#/proc/}
+			echo "${_hxt_p%/stat}"
+		fi
+	done
+}
+
+# hxt_killtree PID: SIGKILL PID and all its descendants.
+hxt_killtree() {
+	kill -STOP "$1" 2>/dev/null
+	for _hxt_c in $(hxt_children "$1"); do
+		hxt_killtree "$_hxt_c"
+	done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# hxt_timed OUT MSGFILE CMD...: run CMD in a subshell, output appended to OUT,
+# `fail` messages to MSGFILE, killed (with its descendants) after
+# $HXT_TIMEOUT seconds.  Returns CMD's status; sets _hxt_timedout=1 on timeout.
+hxt_timed() {
+	_hxt_out=$1 _hxt_msg=$2
+	shift 2
+	_hxt_flag=$_hxt_msg.timeout
+	rm -f "$_hxt_flag"
+	(
+		HXT_FAILMSG=$_hxt_msg
+		export HXT_FAILMSG
+		"$@"
+	) >>"$_hxt_out" 2>&1 </dev/null &
+	_hxt_pid=$!
+	(
+		sleep "$HXT_TIMEOUT"
+		echo timeout >"$_hxt_flag"
+		hxt_killtree "$_hxt_pid"
+	) >/dev/null 2>&1 </dev/null &
+	_hxt_wd=$!
+	wait "$_hxt_pid" 2>/dev/null
+	_hxt_rc=$?
+	if [ -e "$_hxt_flag" ]; then
+		_hxt_timedout=1
+		wait "$_hxt_wd" 2>/dev/null
+	else
+		_hxt_timedout=0
+		hxt_killtree "$_hxt_wd"
+		wait "$_hxt_wd" 2>/dev/null
+	fi
+	return "$_hxt_rc"
+}
+
+# hxt_why RC MSGFILE WHAT: the reason a step failed ("" if it did not).
+hxt_why() {
+	if [ "$_hxt_timedout" = 1 ]; then
+		echo "$3 timed out after ${HXT_TIMEOUT}s"
+	elif [ -s "$2" ]; then
+		head -n 1 "$2"
+	elif [ "$1" != 0 ]; then
+		echo "$3 returned $1"
+	fi
+}
+
+hxt_test_body() {
+	if hxt_defined setup; then
+		setup || fail "setup returned $?"
+	fi
+	"$1"
+}
+
+hxt_suite_setup_body() {
+	suite_setup || fail "suite_setup returned $?"
+	# carry exported variables over to the tests
+	export -p | grep -v -e ' HXT_FAILMSG=' >"$HXT_SUITE_TMP/.env"
+}
+
+# hxt_run_test SUITE FUNC
+hxt_run_test() {
+	HXT_TEST=${2#test_}
+	HXT_TMP=$HXT_SUITE_TMP/$HXT_TEST
+	export HXT_TEST HXT_TMP
+	rm -rf "$HXT_TMP"
+	mkdir -p "$HXT_TMP"
+	_hxt_o=$HXT_WORK/$1.$HXT_TEST.out
+	_hxt_m=$HXT_WORK/$1.$HXT_TEST.msg
+	: >"$_hxt_o"
+	: >"$_hxt_m"
+	hxt_timed "$_hxt_o" "$_hxt_m" hxt_test_body "$2"
+	_hxt_why=$(hxt_why $? "$_hxt_m" "$2")
+	if hxt_defined teardown; then
+		: >"$_hxt_m.td"
+		hxt_timed "$_hxt_o" "$_hxt_m.td" teardown
+		_hxt_tdwhy=$(hxt_why $? "$_hxt_m.td" teardown)
+		if [ -z "$_hxt_why" ] && [ -n "$_hxt_tdwhy" ]; then
+			_hxt_why="teardown failed: $_hxt_tdwhy"
+		fi
+	fi
+	if [ -n "$_hxt_why" ]; then
+		hxt_show "$_hxt_o"
+		hxt_report FAIL "$1/$HXT_TEST" "$_hxt_why"
+	else
+		hxt_report PASS "$1/$HXT_TEST"
+	fi
+}
+
+# hxt_run_suite NAME (call in a subshell: it defines the suite's functions)
+hxt_run_suite() {
+	HXT_SUITE=$1
+	_hxt_file=$HXT_DIR/suite-$1.sh
+	if [ ! -f "$_hxt_file" ]; then
+		hxt_report FAIL "$1/suite" "no such suite: $_hxt_file"
+		return
+	fi
+	if ! sh -n "$_hxt_file" >"$HXT_WORK/$1.syntax" 2>&1; then
+		hxt_show "$HXT_WORK/$1.syntax"
+		hxt_report FAIL "$1/suite" "syntax error in $_hxt_file"
+		return
+	fi
+	_hxt_tests=$(sed -n 's/^\(test_[a-z0-9_]*\)[[:space:]]*().*/\1/p' "$_hxt_file")
+	if [ -z "$_hxt_tests" ]; then
+		hxt_report FAIL "$1/suite" "no test_ functions in $_hxt_file"
+		return
+	fi
+	HXT_SUITE_TMP=/tmp/hxt-$1
+	export HXT_SUITE HXT_SUITE_TMP
+	rm -rf "$HXT_SUITE_TMP"
+	mkdir -p "$HXT_SUITE_TMP"
+	# shellcheck disable=SC1090
+	. "$_hxt_file"
+
+	_hxt_setupwhy=
+	if hxt_defined suite_setup; then
+		_hxt_o=$HXT_WORK/$1.suite_setup.out
+		: >"$_hxt_o"
+		: >"$_hxt_o.msg"
+		hxt_timed "$_hxt_o" "$_hxt_o.msg" hxt_suite_setup_body
+		_hxt_setupwhy=$(hxt_why $? "$_hxt_o.msg" suite_setup)
+		if [ -n "$_hxt_setupwhy" ]; then
+			echo "suite $1: suite_setup failed:"
+			hxt_show "$_hxt_o"
+		elif [ -f "$HXT_SUITE_TMP/.env" ]; then
+			# shellcheck disable=SC1091
+			. "$HXT_SUITE_TMP/.env"
+		fi
+	fi
+
+	for _hxt_t in $_hxt_tests; do
+		if [ -n "$_hxt_setupwhy" ]; then
+			hxt_report FAIL "$1/${_hxt_t#test_}" "suite_setup failed: $_hxt_setupwhy"
+		elif hxt_defined "$_hxt_t"; then
+			hxt_run_test "$1" "$_hxt_t"
+		else
+			hxt_report FAIL "$1/${_hxt_t#test_}" "$_hxt_t is not defined after sourcing the suite"
+		fi
+	done
+
+	if hxt_defined suite_teardown; then
+		_hxt_o=$HXT_WORK/$1.suite_teardown.out
+		: >"$_hxt_o"
+		: >"$_hxt_o.msg"
+		hxt_timed "$_hxt_o" "$_hxt_o.msg" suite_teardown
+		_hxt_why=$(hxt_why $? "$_hxt_o.msg" suite_teardown)
+		if [ -n "$_hxt_why" ]; then
+			hxt_show "$_hxt_o"
+			hxt_report FAIL "$1/suite_teardown" "$_hxt_why"
+		fi
+	fi
+}
+
+[ $# -gt 0 ] || set -- smoke
+_hxt_suites=
+for _hxt_a in "$@"; do
+	for _hxt_s in $(echo "$_hxt_a" | tr ',' ' '); do
+		if [ "$_hxt_s" = all ]; then
+			for _hxt_f in "$HXT_DIR"/suite-*.sh; do
+				[ -f "$_hxt_f" ] || continue
+				_hxt_n=${_hxt_f##*/suite-}
+				_hxt_n=${_hxt_n%.sh}
+				[ "$_hxt_n" = smoke ] || _hxt_suites="$_hxt_suites $_hxt_n"
+			done
+		else
+			_hxt_suites="$_hxt_suites $_hxt_s"
+		fi
+	done
+done
+if [ -z "$_hxt_suites" ]; then
+	hxt_report FAIL "all/suite" "no suites found in $HXT_DIR"
+fi
+
+for _hxt_s in $_hxt_suites; do
+	(hxt_run_suite "$_hxt_s")
+done
+
+_hxt_pass=$(grep -c '^PASS$' "$_hxt_results")
+_hxt_failn=$(grep -c '^FAIL$' "$_hxt_results")
+echo "HXT DONE passed=$_hxt_pass failed=$_hxt_failn"
+[ "$_hxt_failn" = 0 ]

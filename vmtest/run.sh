@@ -1,0 +1,162 @@
+#!/bin/bash
+# Boot a Debian cloud kernel under qemu (TCG) and run a VM test suite in it.
+#
+#   vmtest/run.sh --kernel SERIES --suite NAME [--timeout SECONDS] [--keep-log]
+#
+#   SERIES    5.10 | 6.1 | 6.12 | newest, a comma-separated list, or "all"
+#             (kernels run one after another, never in parallel)
+#   NAME      a suite of tests/vm/suite-NAME.sh, a comma-separated list, or
+#             "all" (every suite but smoke)
+#   --timeout whole-VM time limit in seconds (default 600); qemu is killed after
+#   --keep-log  print the whole console log at the end, even on success
+#
+# Console log: build/vmtest/<series>-<suite>.log; result ("passed failed"):
+# build/vmtest/<series>-<suite>.result.  Exit status 0 only if every VM printed
+# "HXT DONE" with failed=0 and passed>0 and did not panic.
+#
+# Environment: HXT_TIMEOUT (per-test timeout in the guest, seconds),
+# HX_VM_APPEND (extra kernel parameters), HX_VM_EXTRA / HX_VM_EXTRA_SUITES
+# (see mkinitramfs.sh), QEMU (qemu binary).
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+CACHE=${HX_VMTEST_CACHE:-$HERE/.cache}
+OUTDIR=$ROOT/build/vmtest
+QEMU=${QEMU:-qemu-system-x86_64}
+ALL_SERIES="5.10 6.1 6.12 newest"
+
+usage() {
+	sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+kernels='' suite='' timeout=600 keep_log=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernels=${2:?--kernel needs a value}; shift 2 ;;
+	--kernel=*) kernels=${1#*=}; shift ;;
+	--suite) suite=${2:?--suite needs a value}; shift 2 ;;
+	--suite=*) suite=${1#*=}; shift ;;
+	--timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
+	--timeout=*) timeout=${1#*=}; shift ;;
+	--keep-log) keep_log=1; shift ;;
+	-h | --help) usage ;;
+	*) echo "vmtest: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+if [ -z "$kernels" ] || [ -z "$suite" ]; then usage; fi
+case $timeout in '' | *[!0-9]*) echo "vmtest: --timeout must be a number of seconds" >&2; exit 2 ;; esac
+case $suite in *[!A-Za-z0-9_,-]*) echo "vmtest: bad suite name '$suite'" >&2; exit 2 ;; esac
+[ "$kernels" != all ] || kernels=$ALL_SERIES
+kernels=${kernels//,/ }
+for k in $kernels; do
+	case " $ALL_SERIES " in *" $k "*) ;; *) echo "vmtest: unknown kernel series '$k' (one of: $ALL_SERIES, all)" >&2; exit 2 ;; esac
+done
+command -v "$QEMU" >/dev/null || { echo "vmtest: $QEMU not found (apt-get install qemu-system-x86)" >&2; exit 2; }
+
+# Fetch what is missing (one apt update for all of them).
+missing=
+for k in $kernels; do
+	[ -s "$CACHE/kernels/$k/vmlinuz" ] || missing="$missing $k"
+done
+if [ -n "$missing" ]; then
+	# shellcheck disable=SC2086
+	"$HERE/fetch-kernels.sh" $missing >&2 || true
+fi
+
+mkdir -p "$OUTDIR"
+initrd=$OUTDIR/initramfs.cpio.gz
+"$HERE/mkinitramfs.sh" "$initrd"
+
+suite_tag=${suite//,/+}
+
+# boot_one SERIES: returns 0 if the suite passed.
+boot_one() {
+	local k=$1 kdir=$CACHE/kernels/$1 tag="[$1]"
+	local log=$OUTDIR/$k-$suite_tag.log res=$OUTDIR/$k-$suite_tag.result
+	rm -f "$log" "$res"
+	if [ ! -s "$kdir/vmlinuz" ]; then
+		echo "$tag HXT FAIL vm/boot: kernel $k not available (vmtest/fetch-kernels.sh $k failed)"
+		echo "0 1" >"$res"
+		return 1
+	fi
+	local append="console=ttyS0 panic=-1 rdinit=/init hx.suite=$suite"
+	# 5.10's default LSM list lacks bpf.
+	[ "$k" != 5.10 ] || append="$append lsm=landlock,lockdown,yama,apparmor,bpf"
+	[ -z "${HXT_TIMEOUT:-}" ] || append="$append hx.timeout=$HXT_TIMEOUT"
+	[ -z "${HX_VM_APPEND:-}" ] || append="$append $HX_VM_APPEND"
+
+	echo "$tag booting $(cat "$kdir/version" 2>/dev/null || echo '?'), suite $suite (log: ${log#"$ROOT"/})"
+	local start=$SECONDS
+	# The console goes to the log; HXT lines are echoed as they arrive.
+	local qrc=0
+	set +e
+	timeout -k 5 "$timeout" "$QEMU" -accel tcg -cpu Haswell-v4 -m 1024 -smp 1 \
+		-nic none -nographic -no-reboot \
+		-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$append" \
+		</dev/null 2>&1 |
+		while IFS= read -r line || [ -n "$line" ]; do
+			line=${line%$'\r'}
+			printf '%s\n' "$line" >>"$log"
+			case $line in
+			"HXT "*) printf '%s %s\n' "$tag" "$line" ;;
+			esac
+		done
+	qrc=${PIPESTATUS[0]}
+	set -e
+	local secs=$((SECONDS - start))
+
+	local done_line passed=0 failed=1 why=
+	done_line=$(grep -a '^HXT DONE ' "$log" | tail -n 1 || true)
+	if [ -n "$done_line" ]; then
+		passed=$(printf '%s\n' "$done_line" | sed -n 's/.*passed=\([0-9]*\).*/\1/p')
+		failed=$(printf '%s\n' "$done_line" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
+		passed=${passed:-0} failed=${failed:-1}
+	fi
+	if grep -aq -e 'Kernel panic' -e 'end Kernel panic' "$log"; then
+		why="kernel panic: $(grep -a -m1 'Kernel panic' "$log" | sed 's/^\[[ 0-9.]*\] //')"
+	elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		why="hang: no poweroff within ${timeout}s, qemu killed"
+	elif [ -z "$done_line" ]; then
+		why="qemu exited (status $qrc) without HXT DONE"
+	elif grep -aqE '(^|\] )(BUG: |Oops: |general protection fault)' "$log"; then
+		why="kernel oops: $(grep -aE -m1 '(^|\] )(BUG: |Oops: |general protection fault)' "$log" | sed 's/^\[[ 0-9.]*\] //')"
+	fi
+	if [ -n "$why" ]; then
+		# A VM that did not finish cleanly counts as one more failure; one
+		# that never printed DONE counts as "0 1".
+		[ -n "$done_line" ] || passed=0 failed=0
+		failed=$((failed + 1))
+		echo "$tag HXT FAIL vm/$k: $why (after ${secs}s; log: ${log#"$ROOT"/}); last 30 console lines:"
+		tail -n 30 "$log" | sed "s/^/$tag     /"
+	fi
+	echo "$passed $failed" >"$res"
+	if [ "$keep_log" = 1 ]; then
+		echo "$tag ---- console log ----"
+		sed "s/^/$tag | /" "$log"
+	fi
+	if [ -z "$why" ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]; then
+		echo "$tag ok: passed=$passed failed=0 in ${secs}s"
+		return 0
+	fi
+	[ -n "$why" ] || [ "$passed" -gt 0 ] || [ "$failed" != 0 ] ||
+		echo "$tag HXT FAIL vm/$k: no test ran (passed=0)"
+	echo "$tag FAILED: passed=$passed failed=$failed in ${secs}s"
+	return 1
+}
+
+rc=0
+summary=
+for k in $kernels; do
+	if boot_one "$k"; then
+		summary="$summary $k:ok"
+	else
+		rc=1
+		summary="$summary $k:FAIL"
+	fi
+done
+# shellcheck disable=SC2086
+set -- $kernels
+[ $# -le 1 ] || echo "vmtest: suite $suite:$summary"
+exit $rc

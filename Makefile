@@ -46,7 +46,11 @@ VMBIN_SRCS := $(wildcard tests/vm/progs/*.c)
 VMBINS := $(patsubst tests/vm/progs/%.c,$(B)/vm-bin/%,$(VMBIN_SRCS))
 
 KERNELS ?= 5.10 6.1 6.12 newest
+comma := ,
+space := $(empty) $(empty)
 SUITE ?= all
+
+.SECONDARY:
 
 .PHONY: all clean distclean check unit vmtest fuzz deps install vm-bin demo
 
@@ -106,10 +110,10 @@ $(B)/vm-bin/%: tests/vm/progs/%.c
 vm-bin: $(VMBINS)
 
 vmtest: $(B)/helixagent $(VMBINS)
-	$(Q)tools/vmtest-all.sh "$(if $(KERNEL),$(KERNEL),$(KERNELS))" "$(SUITE)"
+	$(Q)vmtest/run.sh --kernel "$(subst $(space),$(comma),$(strip $(if $(KERNEL),$(KERNEL),$(KERNELS))))" --suite "$(SUITE)"
 
 check: all
-	$(Q)tools/check.sh "$(if $(KERNEL),$(KERNEL),$(KERNELS))"
+	$(Q)SUITE=$(SUITE) tools/check.sh "$(if $(KERNEL),$(KERNEL),$(KERNELS))"
 
 demo: $(B)/helixagent $(VMBINS)
 	$(Q)vmtest/run.sh --kernel $(if $(KERNEL),$(KERNEL),6.1) --suite demo

@@ -18,17 +18,6 @@
 
 static bool verbose;
 
-void hx_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("helixagent: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (!verbose && level != LIBBPF_WARN)
@@ -36,14 +25,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (!verbose)
 		return 0; /* warnings surface as one line where the error is handled */
 	return vfprintf(stderr, fmt, ap);
-}
-
-struct hx_policy *hx_cli_load_policy(const struct hx_cli *cli, struct hx_diags *d)
-{
-	if (!cli->config)
-		return hx_policy_load_buf(cli->config_shown, hx_default_policy,
-					  strlen(hx_default_policy), d);
-	return hx_policy_load_file(cli->config, d);
 }
 
 static int cmd_check(const struct hx_cli *cli)

@@ -7,14 +7,10 @@ static __always_inline void hx_fill_exe(struct hx_event *e)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
-	int trunc = 0;
 
 	if (!exe)
 		return;
-	e->exe_len = hx_path_names(e->exe, HX_EXE_BUF, BPF_CORE_READ(exe, f_path.dentry),
-				   BPF_CORE_READ(exe, f_path.mnt), &trunc);
-	if (trunc)
-		e->flags |= HX_EVF_EXE_TRUNC;
+	hx_path_names(e, 1, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt));
 }
 
 /*
@@ -31,7 +27,7 @@ int BPF_PROG(hx_bprm_check, struct linux_binprm *bprm, int ret)
 	struct vfsmount *mnt;
 	__u32 flags = 0, rule_id = HX_RULE_NONE;
 	__u8 decision;
-	int deny = 0, walk, trunc = 0;
+	int deny = 0, walk;
 
 	if (ret)
 		return ret;
@@ -83,9 +79,7 @@ int BPF_PROG(hx_bprm_check, struct linux_binprm *bprm, int ret)
 			if (d) {
 				e->dev = hx_dev_of(d);
 				e->ino = BPF_CORE_READ(d, d_inode, i_ino);
-				e->path_len = hx_path_names(e->path, HX_PATH_BUF, d, mnt, &trunc);
-				if (trunc)
-					e->flags |= HX_EVF_PATH_TRUNC;
+				hx_path_names(e, 0, d, mnt);
 			}
 			hx_fill_exe(e);
 			hx_event_submit(e);

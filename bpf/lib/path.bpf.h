@@ -73,29 +73,37 @@ static __always_inline int hx_walk_rules(struct hx_ctx *c, __u8 family, struct d
 }
 
 /*
- * Writes the names of the path from @d up to the root as NUL-terminated
- * components, leaf first, the way d_path sees it (stopping at each mount's
- * root and continuing at its mountpoint). Returns the bytes used; sets
- * *trunc when the buffer or the step bound ran out before the root.
+ * Writes the names of the path from @d up to the root into the event, as
+ * NUL-terminated components, leaf first, the way d_path sees it (stopping
+ * at each mount's root and continuing at its mountpoint). @exe selects
+ * e->exe instead of e->path. Sets HX_EVF_*_TRUNC when the buffer or the
+ * step bound ran out before the root.
+ *
+ * The write offset lives in the event (map memory), not in a register: the
+ * verifier then sees one imprecise offset per iteration instead of a new
+ * exact one per path, which keeps verification linear in the walk bound.
  */
-static __always_inline __u32 hx_path_names(char *buf, __u32 bufsz, struct dentry *d,
-					   struct vfsmount *vmnt, int *trunc)
+static __always_inline void hx_path_names(struct hx_event *e, int exe, struct dentry *d,
+					  struct vfsmount *vmnt)
 {
+	const __u32 bufsz = exe ? HX_EXE_BUF : HX_PATH_BUF;
+	char *buf = exe ? e->exe : e->path;
+	__u16 *lenp = exe ? &e->exe_len : &e->path_len;
 	struct mount *m = hx_real_mount(vmnt);
 	struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
 	const unsigned char *name;
 	struct dentry *parent;
 	struct mount *mparent;
-	__u32 off = 0;
+	int i, complete = 0;
+	__u32 off;
 	long n;
-	int i;
 
-	*trunc = 1;
+	*lenp = 0;
 	for (i = 0; i < HX_WALK_DEPTH; i++) {
 		if (d == mnt_root) {
 			mparent = BPF_CORE_READ(m, mnt_parent);
 			if (!mparent || mparent == m) {
-				*trunc = 0;
+				complete = 1;
 				break;
 			}
 			d = BPF_CORE_READ(m, mnt_mountpoint);
@@ -105,25 +113,30 @@ static __always_inline __u32 hx_path_names(char *buf, __u32 bufsz, struct dentry
 		}
 		parent = BPF_CORE_READ(d, d_parent);
 		if (!parent || parent == d) {
-			/* An unreachable dentry (outside this mount): stop here. */
-			*trunc = 0;
+			/* The root of a filesystem not reached through this mount tree. */
+			complete = 1;
 			break;
 		}
+		asm volatile("" ::: "memory");
+		off = *lenp;
 		if (off > bufsz - HX_NAME_MAX)
 			break;
 		name = BPF_CORE_READ(d, d_name.name);
 		n = bpf_probe_read_kernel_str(buf + off, HX_NAME_MAX, name);
 		if (n <= 0)
 			break;
-		off += n;
+		*lenp = (__u16)(off + n);
 		d = parent;
 	}
+	asm volatile("" ::: "memory");
+	off = *lenp;
 	/* The terminating empty component marks a path that reached the root. */
-	if (!*trunc && off < bufsz) {
+	if (complete && off < bufsz) {
 		buf[off] = 0;
-		off++;
+		*lenp = (__u16)(off + 1);
+	} else if (!complete) {
+		e->flags |= exe ? HX_EVF_EXE_TRUNC : HX_EVF_PATH_TRUNC;
 	}
-	return off;
 }
 
 #endif

@@ -23,10 +23,17 @@ agent_start() {
 	rm -f "$AUDIT_LOG"
 	$HX run -c "$_pol" --audit-log "$AUDIT_LOG" >>"$HXT_SUITE_TMP/agent.log" 2>&1 &
 	echo $! >"$(agent_pidfile)"
-	if ! wait_for 60 $HX status >/dev/null 2>&1; then
+	wait_for 120 _agent_up_or_dead
+	if ! $HX status >/dev/null 2>&1; then
 		cat "$HXT_SUITE_TMP/agent.log" >&2
-		fail "agent did not become active within 60s"
+		kill -0 "$(agent_pid)" 2>/dev/null && fail "agent did not become active within 120s"
+		fail "agent exited before enforcing"
 	fi
+}
+
+# Ready, or dead (then waiting longer is pointless).
+_agent_up_or_dead() {
+	$HX status >/dev/null 2>&1 || ! kill -0 "$(agent_pid)" 2>/dev/null
 }
 
 agent_pid() { cat "$(agent_pidfile)" 2>/dev/null; }

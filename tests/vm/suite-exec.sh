@@ -134,11 +134,14 @@ test_default_deny_allows_only_listed() {
 }
 
 test_allow_exec_false_denies_everything() {
-	out=$(in_sandbox exec_none $TRY exec /bin/true)
-	assert_contains "$out" "exec: EPERM"
-	pid=$(result_pid "$out")
+	# The shell joins the sandbox, then cannot exec even an otherwise harmless binary.
+	out=$(sh -c 'echo $$ > "$0/cgroup.procs" && echo "pid=$$" && exec /bin/true' \
+		"$(sandbox_cg exec_none)" 2>&1)
+	assert_contains "$out" "Operation not permitted"
+	pid=$(printf '%s\n' "$out" | sed -n 's/^pid=//p')
 	audit_wait 1 ".process.pid==$pid"
 	assert_eq permissions.allow_exec "$(audit_select ".process.pid==$pid" | jq -r .rule.name)"
+	assert_eq /bin/busybox "$(audit_select ".process.pid==$pid" | jq -r .file.path)"
 }
 
 test_helixagent_exec_runs_in_a_child_cgroup() {

@@ -112,11 +112,14 @@ vm-bin: $(VMBINS)
 vmtest: $(B)/helixagent $(VMBINS)
 	$(Q)vmtest/run.sh --kernel "$(subst $(space),$(comma),$(strip $(if $(KERNEL),$(KERNEL),$(KERNELS))))" --suite "$(SUITE)"
 
-check: all
+# check and demo install their own dependencies first, so they work on a fresh machine.
+check:
+	$(Q)tools/deps.sh
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)SUITE=$(SUITE) tools/check.sh "$(if $(KERNEL),$(KERNEL),$(KERNELS))"
 
-demo: $(B)/helixagent $(VMBINS)
-	$(Q)vmtest/run.sh --kernel $(if $(KERNEL),$(KERNEL),6.1) --suite demo
+demo:
+	$(Q)KERNEL=$(if $(KERNEL),$(KERNEL),6.1) tools/demo.sh
 
 # ---- fuzzing ----
 FUZZ_SECONDS ?= 600

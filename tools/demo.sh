@@ -1,0 +1,14 @@
+#!/bin/bash
+# Runs the product on its embedded default policy inside a VM: installs what
+# is needed, builds, boots a Debian kernel, starts the agent, shows a denial
+# and its audit line. KERNEL=5.10|6.1|6.12|newest (default 6.1).
+set -eu
+cd "$(dirname "$0")/.."
+tools/deps.sh
+make -j2
+kernel=${KERNEL:-6.1}
+rc=0
+vmtest/run.sh --kernel "$kernel" --suite demo || rc=$?
+echo
+grep -a '^DEMO' "build/vmtest/$kernel-demo.log" | sed 's/^DEMO //' || true
+exit $rc

@@ -102,10 +102,11 @@ unit: $(UNIT_BINS) $(B)/helixagent
 	$(Q)tests/unit/run.sh $(UNIT_BINS)
 
 # ---- VM tests ----
+# (dependency files go beside, not into vm-bin/: every file there is copied into the VM)
 $(B)/vm-bin/%: tests/vm/progs/%.c
-	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@) $(B)/vm-bin-deps
 	$(msg) CC $@
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) -MF $(B)/vm-bin-deps/$*.d $< -o $@
 
 vm-bin: $(VMBINS)
 
@@ -147,4 +148,4 @@ clean:
 distclean: clean
 	rm -rf vmtest/.cache
 
--include $(wildcard $(B)/obj/*.d $(B)/obj/*/*.d $(B)/san/*.d $(B)/san/*/*.d $(B)/bpf/*.d $(B)/unit/*.d $(B)/vm-bin/*.d)
+-include $(wildcard $(B)/obj/*.d $(B)/obj/*/*.d $(B)/san/*.d $(B)/san/*/*.d $(B)/bpf/*.d $(B)/unit/*.d $(B)/vm-bin-deps/*.d)

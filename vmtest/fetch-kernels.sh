@@ -127,6 +127,7 @@ mv "$srclist.new" "$srclist"
 APTOPTS="-o Dir::Etc::SourceList=$srclist -o Dir::Etc::SourceParts=/dev/null
  -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
  -o Dir::State::Lists=$CACHE/apt/lists -o Dir::Cache=$CACHE/apt/cache
+ -o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=srcpkgcache.bin
  -o Dir::State::status=/dev/null -o APT::Architecture=amd64
  -o APT::Architectures=amd64 -o Acquire::Languages=none -o Debug::NoLocking=1"
 

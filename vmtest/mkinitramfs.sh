@@ -9,7 +9,7 @@
 #   /usr/libexec/hx/*             every file of build/vm-bin/
 #   /hx/tests/vm/                 the tests/vm/ tree
 #   /hx/policy/                   every file of policy/
-#   host binaries of $HX_VM_EXTRA (default "jq"), at their host paths
+#   host binaries of $HX_VM_EXTRA (default "jq /usr/bin/id"), at their host paths
 #   files of $HX_VM_EXTRA_SUITES (scratch suite-*.sh files), in /hx/tests/vm/
 #   the shared libraries (and dynamic loader) of every dynamic ELF above
 #   /init                         see the script below
@@ -18,7 +18,8 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 BUSYBOX=${HX_BUSYBOX:-/bin/busybox}
-EXTRA=${HX_VM_EXTRA-jq}
+# coreutils id: a real binary of its own (busybox applets all share one inode)
+EXTRA=${HX_VM_EXTRA-jq /usr/bin/id}
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 

@@ -8,7 +8,8 @@
 #   NAME      a suite of tests/vm/suite-NAME.sh, a comma-separated list, or
 #             "all" (every suite but smoke)
 #   --timeout whole-VM time limit in seconds (default 600); qemu is killed after
-#   --keep-log  print the whole console log at the end, even on success
+#   --keep-log  keep the console log of a VM that passed too (by default only
+#             the log of a failed VM is kept); or set HX_VM_KEEP_LOG=1
 #
 # Console log: build/vmtest/<series>-<suite>.log; result ("passed failed"):
 # build/vmtest/<series>-<suite>.result.  Exit status 0 only if every VM printed
@@ -31,7 +32,7 @@ usage() {
 	exit 2
 }
 
-kernels='' suite='' timeout=600 keep_log=0
+kernels='' suite='' timeout=600 keep_log=${HX_VM_KEEP_LOG:-0}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernels=${2:?--kernel needs a value}; shift 2 ;;
@@ -66,6 +67,14 @@ if [ -n "$missing" ]; then
 fi
 
 mkdir -p "$OUTDIR"
+# One VM at a time on this machine (2 cores): serialize concurrent runs.
+if command -v flock >/dev/null; then
+	exec 8>"$OUTDIR/.vm.lock"
+	if ! flock -n 8; then
+		echo "vmtest: waiting for another vmtest/run.sh to finish" >&2
+		flock 8
+	fi
+fi
 initrd=$OUTDIR/initramfs.cpio.gz
 "$HERE/mkinitramfs.sh" "$initrd"
 
@@ -132,17 +141,18 @@ boot_one() {
 		tail -n 30 "$log" | sed "s/^/$tag     /"
 	fi
 	echo "$passed $failed" >"$res"
-	if [ "$keep_log" = 1 ]; then
-		echo "$tag ---- console log ----"
-		sed "s/^/$tag | /" "$log"
-	fi
 	if [ -z "$why" ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]; then
-		echo "$tag ok: passed=$passed failed=0 in ${secs}s"
+		if [ "$keep_log" = 1 ]; then
+			echo "$tag ok: passed=$passed failed=0 in ${secs}s (log: ${log#"$ROOT"/})"
+		else
+			rm -f "$log"
+			echo "$tag ok: passed=$passed failed=0 in ${secs}s"
+		fi
 		return 0
 	fi
 	[ -n "$why" ] || [ "$passed" -gt 0 ] || [ "$failed" != 0 ] ||
 		echo "$tag HXT FAIL vm/$k: no test ran (passed=0)"
-	echo "$tag FAILED: passed=$passed failed=$failed in ${secs}s"
+	echo "$tag FAILED: passed=$passed failed=$failed in ${secs}s (log: ${log#"$ROOT"/})"
 	return 1
 }
 

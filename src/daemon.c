@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "events/audit.h"
 #include "helixagent.skel.h"
+#include "loader/family.h"
 #include "loader/loader.h"
 #include "probe.h"
 #include "state.h"
@@ -263,6 +264,7 @@ int hx_cmd_run(const struct hx_cli *cli)
 				(void)!read(tfd, &ticks, sizeof(ticks));
 				ring_buffer__consume(d.rb);
 				check_drops(&d);
+				hx_net_tick(&d.l);
 				if (policy_changed(&d)) {
 					hx_log("%s changed: reloading", cli->config_shown);
 					load_and_install(&d, false);

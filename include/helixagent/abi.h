@@ -169,6 +169,13 @@ struct hx_event {
 	__u64 dev;
 	__u64 ino;
 	char comm[HX_COMM_LEN];
+	/* network family: the destination (or the bound address for bind) */
+	__u8 daddr[16]; /* IPv4 in the first 4 bytes, network order */
+	__u16 dport; /* host order */
+	__u8 af; /* AF_INET or AF_INET6, after unmapping ::ffff:a.b.c.d */
+	__u8 proto; /* IPPROTO_* */
+	__u8 direction; /* 0 egress, 1 ingress */
+	__u8 pad2[3];
 	__u16 path_len; /* bytes used in path[] */
 	__u16 exe_len; /* bytes used in exe[] */
 	__u32 pad1;
@@ -181,7 +188,7 @@ struct hx_event {
 #ifndef __bpf__
 _Static_assert(sizeof(struct hx_inode_key) == 24, "hx_inode_key layout");
 _Static_assert(sizeof(struct hx_cgrp_key) == 16, "hx_cgrp_key layout");
-_Static_assert(sizeof(struct hx_event) == 112 + HX_PATH_BUF + HX_EXE_BUF, "hx_event layout");
+_Static_assert(sizeof(struct hx_event) == 136 + HX_PATH_BUF + HX_EXE_BUF, "hx_event layout");
 #endif
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "util/cgroup.h"
+#include "util/str.h"
 
 #define ECS_VERSION "8.11.0"
 
@@ -170,7 +171,7 @@ static void timestamp(struct jw *w, int64_t real_ns)
 	jw_kstr(w, "@timestamp", buf);
 }
 
-static void head(struct hx_audit *a, int64_t real_ns)
+void hx_ecs_head(struct hx_audit *a, int64_t real_ns)
 {
 	jw_reset(&a->w);
 	jw_obj(&a->w);
@@ -191,7 +192,7 @@ static void host(struct hx_audit *a)
 	jw_obj_end(&a->w);
 }
 
-static void emit(struct hx_audit *a)
+void hx_ecs_emit(struct hx_audit *a)
 {
 	struct iovec iov[2];
 
@@ -216,9 +217,9 @@ static void emit(struct hx_audit *a)
 		(void)!writev(STDOUT_FILENO, iov, 2);
 }
 
-static void event_obj(struct hx_audit *a, const char *kind, const char *const *cat, size_t ncat,
-		      const char *const *type, size_t ntype, const char *action, const char *code,
-		      const char *provider)
+void hx_ecs_event(struct hx_audit *a, const char *kind, const char *const *cat, size_t ncat,
+		  const char *const *type, size_t ntype, const char *action, const char *code,
+		  const char *provider)
 {
 	struct jw *w = &a->w;
 
@@ -244,66 +245,38 @@ static void event_obj(struct hx_audit *a, const char *kind, const char *const *c
 	jw_obj_end(w);
 }
 
-static const char *decision_name(uint8_t d)
+const char *hx_ecs_decision_name(uint8_t d)
 {
 	return d == 1 ? "deny" : d == 2 ? "audit" : "allow";
 }
 
-static const char *action_name(uint16_t a)
+static const char *const family_names[HX_FAM_MAX] = { "exec", "filesystem", "network" };
+
+/* The ECS description of each action: event.action, category, type, provider. */
+static const struct hx_action_desc actions[] = {
+	[HX_ACT_EXEC] = { "exec", "process", "start", "lsm/bprm_check_security" },
+};
+
+static const struct hx_action_desc *action_desc(uint16_t act)
 {
-	return a == HX_ACT_EXEC ? "exec" : "unknown";
+	static const struct hx_action_desc unknown = { "unknown", "host", "info", NULL };
+
+	if (act < sizeof(actions) / sizeof(actions[0]) && actions[act].action)
+		return &actions[act];
+	return hx_audit_ext_action ? hx_audit_ext_action(act) : &unknown;
 }
 
-static const char *provider_name(uint16_t a)
+static void cgroup_obj(struct hx_audit *a, const struct hx_event *e, const struct hx_sbx_info *sb)
 {
-	return a == HX_ACT_EXEC ? "lsm/bprm_check_security" : NULL;
-}
-
-void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
-			      const struct hx_compiled *c)
-{
-	/* @c is NULL for an event of a generation whose tables are gone. */
-	const struct hx_sbx_info *sb = c && e->sbx < c->nsbx ? &c->sbx[e->sbx] : NULL;
-	const struct hx_rule_info *rule = c && e->rule_id < c->nrules ? &c->rules[e->rule_id] : NULL;
 	struct jw *w = &a->w;
-	char path[PATH_MAX + 8], cgpath[PATH_MAX], buf[128];
-	bool complete;
-	size_t plen;
-	const char *cats[3], *types[3];
-	size_t ncat = 0, ntype = 0;
+	char cgpath[PATH_MAX];
 
-	head(a, (int64_t)e->ts_boot_ns + a->boot_to_real_ns);
-
-	if (e->action == HX_ACT_EXEC) {
-		cats[ncat++] = "process";
-		types[ntype++] = "start";
-	} else {
-		cats[ncat++] = "file";
-		types[ntype++] = "access";
-	}
-	if (e->decision) {
-		cats[ncat++] = "intrusion_detection";
-		if (e->decision == 1)
-			types[ntype++] = "denied";
-	} else {
-		types[ntype++] = "allowed";
-	}
-	event_obj(a, e->decision ? "alert" : "event", cats, ncat, types, ntype,
-		  action_name(e->action), e->decision ? "permission_denied" : "command_execute",
-		  provider_name(e->action));
-
-	jw_key(w, "helixagent");
-	jw_obj(w);
-	jw_kstr(w, "decision", decision_name(e->decision));
-	jw_kstr(w, "mode", e->mode == HX_MODE_AUDIT ? "audit" : "enforce");
-	jw_kstr(w, "sandbox", sb ? sb->name : NULL);
-	jw_ki64(w, "errno", e->err);
 	jw_key(w, "cgroup");
 	jw_obj(w);
 	jw_ku64(w, "id", e->cgid);
 	cgpath[0] = 0;
 	if (sb && sb->cgid == e->cgid) {
-		snprintf(cgpath, sizeof(cgpath), "%s", sb->cgroup);
+		hx_strlcpy(cgpath, sb->cgroup, sizeof(cgpath));
 	} else if (!hx_cgroup_of_pid((int)e->pid, cgpath, sizeof(cgpath))) {
 		/* /proc is read after the fact: keep the path only if it still is that cgroup. */
 		char root[256];
@@ -316,25 +289,14 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	if (cgpath[0])
 		jw_kstr(w, "path", cgpath);
 	jw_obj_end(w);
-	jw_ku64(w, "policy_generation", e->generation);
-	if (e->flags & HX_EVF_NO_RULE)
-		jw_kstr(w, "reason", "default_policy");
-	else if (e->flags & HX_EVF_FORBIDDEN)
-		jw_kstr(w, "reason", "permissions");
-	else
-		jw_kstr(w, "reason", "rule");
-	jw_obj_end(w);
+}
 
-	jw_key(w, "rule");
-	jw_obj(w);
-	if (rule)
-		jw_kstr(w, "name", rule->name);
-	else if (e->flags & HX_EVF_FORBIDDEN)
-		jw_kstr(w, "name", "permissions.allow_exec");
-	else
-		jw_kstr(w, "name", "exec.default_policy");
-	jw_kstr(w, "ruleset", sb ? sb->name : NULL);
-	jw_obj_end(w);
+static void process_obj(struct hx_audit *a, const struct hx_event *e)
+{
+	struct jw *w = &a->w;
+	char path[PATH_MAX + 8], buf[128];
+	bool complete;
+	size_t plen;
 
 	jw_key(w, "process");
 	jw_obj(w);
@@ -368,44 +330,119 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	jw_kstr(w, "id", buf);
 	jw_obj_end(w);
 	jw_obj_end(w);
+}
 
-	if (e->path_len || e->ino) {
-		jw_key(w, "file");
-		jw_obj(w);
-		if (e->path_len) {
-			plen = hx_components_to_path(e->path, e->path_len, path, sizeof(path),
-						     &complete);
-			jw_key(w, "path");
-			jw_strn(w, path, plen);
-		}
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->ino);
-		jw_kstr(w, "inode", buf);
-		snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)(e->dev >> 20),
-			 (unsigned long long)(e->dev & 0xfffff));
-		jw_kstr(w, "device", buf);
-		jw_obj_end(w);
+static void file_obj(struct hx_audit *a, const struct hx_event *e)
+{
+	struct jw *w = &a->w;
+	char path[PATH_MAX + 8], buf[64];
+	bool complete;
+	size_t plen;
+
+	if (!e->path_len && !e->ino)
+		return;
+	jw_key(w, "file");
+	jw_obj(w);
+	if (e->path_len) {
+		plen = hx_components_to_path(e->path, e->path_len, path, sizeof(path), &complete);
+		jw_key(w, "path");
+		jw_strn(w, path, plen);
 	}
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->ino);
+	jw_kstr(w, "inode", buf);
+	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)(e->dev >> 20),
+		 (unsigned long long)(e->dev & 0xfffff));
+	jw_kstr(w, "device", buf);
+	jw_obj_end(w);
+}
+
+void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
+			      const struct hx_compiled *c)
+{
+	/* @c is NULL for an event of a generation whose tables are gone. */
+	const struct hx_sbx_info *sb = c && e->sbx < c->nsbx ? &c->sbx[e->sbx] : NULL;
+	const struct hx_rule_info *rule = c && e->rule_id < c->nrules ? &c->rules[e->rule_id] : NULL;
+	const struct hx_action_desc *ad = action_desc(e->action);
+	const char *fam = e->family < HX_FAM_MAX ? family_names[e->family] : "unknown";
+	struct jw *w = &a->w;
+	const char *cats[3], *types[3];
+	size_t ncat = 0, ntype = 0;
+	char rname[64];
+
+	hx_ecs_head(a, (int64_t)e->ts_boot_ns + a->boot_to_real_ns);
+
+	cats[ncat++] = ad->category;
+	types[ntype++] = ad->type;
+	if (e->decision) {
+		/* ECS: network denials are not intrusion_detection by themselves. */
+		if (e->family != HX_FAM_NET)
+			cats[ncat++] = "intrusion_detection";
+		if (e->decision == 1)
+			types[ntype++] = "denied";
+	} else {
+		types[ntype++] = "allowed";
+	}
+	hx_ecs_event(a, e->decision ? "alert" : "event", cats, ncat, types, ntype, ad->action,
+		     e->decision ? "permission_denied" :
+				   (e->family == HX_FAM_EXEC ? "command_execute" : "access_allowed"),
+		     ad->provider);
+
+	jw_key(w, "helixagent");
+	jw_obj(w);
+	jw_kstr(w, "decision", hx_ecs_decision_name(e->decision));
+	jw_kstr(w, "mode", e->mode == HX_MODE_AUDIT ? "audit" : "enforce");
+	jw_kstr(w, "family", fam);
+	jw_kstr(w, "sandbox", sb ? sb->name : NULL);
+	jw_ki64(w, "errno", e->err);
+	cgroup_obj(a, e, sb);
+	jw_ku64(w, "policy_generation", e->generation);
+	jw_kstr(w, "reason", e->flags & HX_EVF_NO_RULE	 ? "default_policy" :
+			     e->flags & HX_EVF_FORBIDDEN ? "permissions" :
+							   "rule");
+	jw_obj_end(w);
+
+	jw_key(w, "rule");
+	jw_obj(w);
+	if (rule) {
+		jw_kstr(w, "name", rule->name);
+	} else {
+		snprintf(rname, sizeof(rname), "%s.%s",
+			 e->flags & HX_EVF_FORBIDDEN ? "permissions" : fam,
+			 e->flags & HX_EVF_FORBIDDEN ?
+				 (e->family == HX_FAM_EXEC ? "allow_exec" :
+				  e->family == HX_FAM_NET  ? "allow_network" :
+							     "allow_filesystem") :
+				 "default_policy");
+		jw_kstr(w, "name", rname);
+	}
+	jw_kstr(w, "ruleset", sb ? sb->name : NULL);
+	jw_obj_end(w);
+
+	process_obj(a, e);
+	file_obj(a, e);
+	if (hx_audit_ext_fields)
+		hx_audit_ext_fields(a, e);
 }
 
 void hx_audit_decision(struct hx_audit *a, const struct hx_event *e, const struct hx_compiled *c)
 {
 	hx_audit_format_decision(a, e, c);
-	emit(a);
+	hx_ecs_emit(a);
 }
 
 void hx_audit_dropped(struct hx_audit *a, const char *reason, uint64_t count, uint64_t total)
 {
 	static const char *const cat[] = { "host" }, *const type[] = { "info" };
 
-	head(a, ts_ns(CLOCK_REALTIME));
-	event_obj(a, "metric", cat, 1, type, 1, "events_dropped", "events_dropped", "helixagent");
+	hx_ecs_head(a, ts_ns(CLOCK_REALTIME));
+	hx_ecs_event(a, "metric", cat, 1, type, 1, "events_dropped", "events_dropped", "helixagent");
 	jw_key(&a->w, "helixagent");
 	jw_obj(&a->w);
 	jw_kstr(&a->w, "drop_reason", reason);
 	jw_ku64(&a->w, "dropped", count);
 	jw_ku64(&a->w, "dropped_total", total);
 	jw_obj_end(&a->w);
-	emit(a);
+	hx_ecs_emit(a);
 }
 
 void hx_audit_policy_load(struct hx_audit *a, const struct hx_compiled *c, const char *file,
@@ -413,8 +450,8 @@ void hx_audit_policy_load(struct hx_audit *a, const struct hx_compiled *c, const
 {
 	static const char *const cat[] = { "configuration" }, *const type[] = { "change" };
 
-	head(a, ts_ns(CLOCK_REALTIME));
-	event_obj(a, "event", cat, 1, type, 1, "policy_load", "policy_load", "helixagent");
+	hx_ecs_head(a, ts_ns(CLOCK_REALTIME));
+	hx_ecs_event(a, "event", cat, 1, type, 1, "policy_load", "policy_load", "helixagent");
 	jw_key(&a->w, "helixagent");
 	jw_obj(&a->w);
 	jw_kstr(&a->w, "decision", ok ? "loaded" : "rejected");
@@ -435,5 +472,5 @@ void hx_audit_policy_load(struct hx_audit *a, const struct hx_compiled *c, const
 		jw_arr_end(&a->w);
 	}
 	jw_obj_end(&a->w);
-	emit(a);
+	hx_ecs_emit(a);
 }

@@ -41,6 +41,27 @@ void hx_audit_policy_load(struct hx_audit *a, const struct hx_compiled *c, const
 void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 			      const struct hx_compiled *c);
 
+/* Building blocks for formatters of other families (events/audit_*.c). */
+void hx_ecs_head(struct hx_audit *a, int64_t real_ns);
+void hx_ecs_event(struct hx_audit *a, const char *kind, const char *const *cat, size_t ncat,
+		  const char *const *type, size_t ntype, const char *action, const char *code,
+		  const char *provider);
+void hx_ecs_emit(struct hx_audit *a);
+const char *hx_ecs_decision_name(uint8_t d);
+
+/*
+ * Extension points, weak so a family can add its own actions and fields
+ * (destination.*, network.*) without touching this file.
+ */
+struct hx_action_desc {
+	const char *action; /* event.action */
+	const char *category; /* event.category (first) */
+	const char *type; /* event.type (first) */
+	const char *provider; /* event.provider: the hook */
+};
+const struct hx_action_desc *hx_audit_ext_action(uint16_t action) __attribute__((weak));
+void hx_audit_ext_fields(struct hx_audit *a, const struct hx_event *e) __attribute__((weak));
+
 /* Joins leaf-first NUL-separated components into "/a/b/c"; returns length. */
 size_t hx_components_to_path(const char *comp, size_t len, char *out, size_t outlen,
 			     bool *complete);

@@ -14,6 +14,7 @@
 
 #include "helixagent.skel.h"
 #include "helixagent/abi.h"
+#include "family.h"
 #include "loader.h"
 #include "util/cgroup.h"
 
@@ -142,20 +143,21 @@ struct build {
 	struct hx_compiled out;
 };
 
-static int add_rule_info(struct build *b, uint32_t sbx, uint8_t family, const struct hx_path_rule *r)
+int hx_rules_add(struct hx_compiled *out, uint32_t sbx, uint8_t family, const char *name,
+		 const char *path)
 {
-	struct hx_rule_info *nv = realloc(b->out.rules, (b->out.nrules + 1) * sizeof(*nv));
+	struct hx_rule_info *nv = realloc(out->rules, (out->nrules + 1) * sizeof(*nv));
 
 	if (!nv)
 		return -ENOMEM;
-	b->out.rules = nv;
-	nv[b->out.nrules].sbx = sbx;
-	nv[b->out.nrules].family = family;
-	nv[b->out.nrules].name = strdup(r->name);
-	nv[b->out.nrules].path = strdup(r->path);
-	if (!nv[b->out.nrules].name || !nv[b->out.nrules].path)
+	out->rules = nv;
+	nv[out->nrules].sbx = sbx;
+	nv[out->nrules].family = family;
+	nv[out->nrules].name = strdup(name);
+	nv[out->nrules].path = path ? strdup(path) : NULL;
+	if (!nv[out->nrules].name || (path && !nv[out->nrules].path))
 		return -ENOMEM;
-	return (int)b->out.nrules++;
+	return (int)out->nrules++;
 }
 
 /* Merges a rule into the entry for its object: deny wins over allow. */
@@ -203,24 +205,14 @@ static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint
 
 		/* The rule names the real object: stat follows symlinks. */
 		if (stat(r->path, &st)) {
-			struct hx_diag *nv = realloc(diags->v, (diags->n + 1) * sizeof(*nv));
-
-			if (!nv)
-				return -ENOMEM;
-			diags->v = nv;
-			nv[diags->n].level = HX_DIAG_WARNING;
-			nv[diags->n].src = r->src;
-			if (asprintf(&nv[diags->n].msg,
-				     "sandbox '%s': %s '%s' does not exist (%s); the rule is not in effect",
-				     s->name, r->name, r->path, strerror(errno)) < 0)
-				return -ENOMEM;
-			diags->n++;
-			diags->warnings++;
+			hx_loader_diag(diags, HX_DIAG_WARNING, r->src,
+				       "sandbox '%s': %s '%s' does not exist (%s); the rule is not in effect",
+				       s->name, r->name, r->path, strerror(errno));
 			continue;
 		}
 		key.dev = kdev(st.st_dev);
 		key.ino = st.st_ino;
-		id = add_rule_info(b, sbx, family, r);
+		id = hx_rules_add(&b->out, sbx, family, r->name, r->path);
 		if (id < 0)
 			return id;
 		allow = r->block ? 0 : r->perms;
@@ -248,13 +240,12 @@ static __u32 sbx_flags(const struct hx_policy *p, const struct hx_sandbox *s)
 	if ((p->audit_enabled && (p->audit_events & HX_AE_PERMISSION_DENIED)) ||
 	    s->mode == HX_PM_AUDIT)
 		f |= HX_SBX_AUDIT_DENIED;
+	f |= hx_net_sbx_flags(p, s);
 	return f;
 }
 
-static void diag_error(struct hx_diags *d, struct hx_src src, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void diag_error(struct hx_diags *d, struct hx_src src, const char *fmt, ...)
+void hx_loader_diag(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src src,
+		    const char *fmt, ...)
 {
 	struct hx_diag *nv = realloc(d->v, (d->n + 1) * sizeof(*nv));
 	va_list ap;
@@ -262,7 +253,7 @@ static void diag_error(struct hx_diags *d, struct hx_src src, const char *fmt, .
 	if (!nv)
 		return;
 	d->v = nv;
-	nv[d->n].level = HX_DIAG_ERROR;
+	nv[d->n].level = lvl;
 	nv[d->n].src = src;
 	va_start(ap, fmt);
 	if (vasprintf(&nv[d->n].msg, fmt, ap) < 0)
@@ -271,8 +262,13 @@ static void diag_error(struct hx_diags *d, struct hx_src src, const char *fmt, .
 	if (!nv[d->n].msg)
 		return;
 	d->n++;
-	d->errors++;
+	if (lvl == HX_DIAG_ERROR)
+		d->errors++;
+	else
+		d->warnings++;
 }
+
+#define diag_error(d, src, ...) hx_loader_diag(d, HX_DIAG_ERROR, src, __VA_ARGS__)
 
 /* Deletes every entry of @slot from a hash map whose key starts with ... the slot field. */
 static void clear_slot(int fd, size_t keysz, size_t slot_off, uint32_t slot)
@@ -318,6 +314,7 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		   offsetof(struct hx_cgrp_key, slot), slot);
 	clear_slot(bpf_map__fd(s->maps.hx_sbx), sizeof(struct hx_sbx_key),
 		   offsetof(struct hx_sbx_key, slot), slot);
+	hx_net_clear(l, slot);
 
 	b.out.sbx = calloc(p->nsandboxes ? p->nsandboxes : 1, sizeof(*b.out.sbx));
 	if (!b.out.sbx)
@@ -376,6 +373,9 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 			goto out;
 		}
 	}
+	err = hx_net_install(l, slot, p, &b.out, diags);
+	if (err)
+		goto out;
 	for (uint32_t i = 0; i < p->nsandboxes; i++) {
 		struct hx_sbx_key sk = { .slot = slot, .sbx = i };
 		struct hx_sbx_cfg cfg = { .flags = sbx_flags(p, &p->sandboxes[i]),
@@ -406,6 +406,7 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		   offsetof(struct hx_cgrp_key, slot), slot ^ 1);
 	clear_slot(bpf_map__fd(s->maps.hx_sbx), sizeof(struct hx_sbx_key),
 		   offsetof(struct hx_sbx_key, slot), slot ^ 1);
+	hx_net_clear(l, slot ^ 1);
 
 	compiled_free(&l->prev);
 	l->prev = l->cur;

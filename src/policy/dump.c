@@ -107,8 +107,16 @@ static void sandbox(struct jw *w, const struct hx_sandbox *s)
 		jw_kstr(w, "default_policy", def_name(s->net.default_policy));
 		tri(w, "allow_dns", s->net.allow_dns);
 		tri(w, "allow_inbound", s->net.allow_inbound);
-		strings(w, "allowed_cidrs", &s->net.allowed_cidrs);
-		strings(w, "blocked_cidrs", &s->net.blocked_cidrs);
+		jw_key(w, "cidrs");
+		jw_arr(w);
+		for (size_t i = 0; i < s->net.cidrs.n; i++) {
+			jw_obj(w);
+			jw_kstr(w, "cidr", s->net.cidrs.v[i].cidr);
+			jw_kstr(w, "action", s->net.cidrs.v[i].block ? "block" : "allow");
+			jw_kstr(w, "rule", s->net.cidrs.v[i].name);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
 		jw_obj_end(w);
 	}
 

@@ -176,6 +176,26 @@ static void rules_free(struct hx_path_rules *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static struct hx_cidr_rule *cidrs_push(struct hx_cidr_rules *r)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->v = xrealloc(r->v, r->cap * sizeof(*r->v));
+	}
+	memset(&r->v[r->n], 0, sizeof(r->v[0]));
+	return &r->v[r->n++];
+}
+
+static void cidrs_free(struct hx_cidr_rules *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].cidr);
+		free(r->v[i].name);
+	}
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
 static const char *kind_name(enum ynode_kind k)
 {
 	return k == Y_SCALAR ? "a scalar" : k == Y_SEQ ? "a list" : "a mapping";
@@ -585,6 +605,29 @@ static void parse_protocol(struct pctx *c, const struct ynode *v)
 		err(c, v, "'protocol' must be tcp or udp, not '%s'", s);
 }
 
+/* Adds a CIDR rule, refusing one listed twice or both allowed and blocked. */
+static void cidr_add(struct pctx *c, struct hx_cidr_rules *r, const struct ynode *n,
+		     const char *cidr, bool block, const char *name)
+{
+	struct hx_cidr_rule *x;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (strcmp(r->v[i].cidr, cidr))
+			continue;
+		if (r->v[i].block != block)
+			err(c, n, "'%s' is both allowed and blocked (also %s)", cidr, r->v[i].name);
+		else
+			err(c, n, "'%s' is listed twice (first as %s)", cidr, r->v[i].name);
+		return;
+	}
+	x = cidrs_push(r);
+	x->cidr = xstrdup(cidr);
+	x->block = block;
+	x->name = xstrdup(name);
+	x->src.line = n->line;
+	x->src.col = n->col;
+}
+
 static void parse_net(struct pctx *c, const struct ynode *n, struct hx_net_policy *np)
 {
 	const char *k;
@@ -604,24 +647,22 @@ static void parse_net(struct pctx *c, const struct ynode *n, struct hx_net_polic
 		} else if (!strcmp(k, "allow_inbound")) {
 			get_tri(c, v, k, &np->allow_inbound);
 		} else if (!strcmp(k, "allowed_cidrs") || !strcmp(k, "blocked_cidrs")) {
-			struct hx_strings *dst = k[0] == 'a' ? &np->allowed_cidrs : &np->blocked_cidrs;
-			struct hx_strings *other = k[0] == 'a' ? &np->blocked_cidrs : &np->allowed_cidrs;
+			bool block = k[0] == 'b';
 
 			if (!want(c, v, Y_SEQ, k))
 				continue;
 			for (size_t i = 0; i < v->n; i++) {
 				const char *s = scalar(c, v->items[i], k);
+				char name[64];
 
 				if (!s)
 					continue;
-				if (hx_parse_cidr(s, msg, sizeof(msg)))
+				if (hx_parse_cidr(s, msg, sizeof(msg))) {
 					err(c, v->items[i], "%s", msg);
-				else if (strings_has(other, s))
-					err(c, v->items[i], "'%s' is both allowed and blocked", s);
-				else if (strings_has(dst, s))
-					err(c, v->items[i], "'%s' is listed twice", s);
-				else
-					strings_add(dst, s);
+					continue;
+				}
+				snprintf(name, sizeof(name), "network.%s[%zu]", k, i);
+				cidr_add(c, &np->cidrs, v->items[i], s, block, name);
 			}
 		} else if (!strcmp(k, "allowed_hosts")) {
 			if (!want(c, v, Y_SEQ, k))
@@ -1105,8 +1146,14 @@ static void apply_base(struct pctx *c, struct hx_sandbox *s, const struct hx_san
 			s->net.default_policy = b->net.default_policy;
 		s->net.allow_dns = tri_or(s->net.allow_dns, b->net.allow_dns);
 		s->net.allow_inbound = tri_or(s->net.allow_inbound, b->net.allow_inbound);
-		inherit_strings(&s->net.allowed_cidrs, &b->net.allowed_cidrs);
-		inherit_strings(&s->net.blocked_cidrs, &b->net.blocked_cidrs);
+		for (size_t i = 0; i < b->net.cidrs.n; i++) {
+			const struct hx_cidr_rule *r = &b->net.cidrs.v[i];
+			struct hx_cidr_rule *x = cidrs_push(&s->net.cidrs);
+
+			*x = *r;
+			x->cidr = xstrdup(r->cidr);
+			x->name = xstrdup(r->name);
+		}
 	}
 	s->perms.allow_exec = tri_or(s->perms.allow_exec, b->perms.allow_exec);
 	s->perms.allow_filesystem = tri_or(s->perms.allow_filesystem, b->perms.allow_filesystem);
@@ -1346,8 +1393,7 @@ static void sandbox_free(struct hx_sandbox *s)
 	strings_free(&s->exec.blocked_commands);
 	rules_free(&s->fs.rules);
 	free(s->fs.temp_directory);
-	strings_free(&s->net.allowed_cidrs);
-	strings_free(&s->net.blocked_cidrs);
+	cidrs_free(&s->net.cidrs);
 }
 
 void hx_policy_free(struct hx_policy *p)

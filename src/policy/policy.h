@@ -72,13 +72,96 @@ struct hx_fs_policy {
 	char *temp_directory;
 };
 
+enum hx_proto { HX_PROTO_ANY = 0, HX_PROTO_TCP = 1, HX_PROTO_UDP = 2 };
+
+/* allowed_cidrs / blocked_cidrs entries (and zones lowered into them) */
+struct hx_cidr_rule {
+	char *cidr; /* as written, validated: "192.0.2.0/24", "2001:db8::/32", "10.0.0.1" */
+	bool block;
+	char *name; /* "network.blocked_cidrs[0]", "network.zones.trusted.cidrs[0]" */
+	struct hx_src src;
+};
+
+struct hx_cidr_rules {
+	struct hx_cidr_rule *v;
+	size_t n, cap;
+};
+
+/* allowed_ports (allow: true|false) and blocked_ports entries */
+struct hx_port_rule {
+	uint16_t port;
+	enum hx_proto proto; /* ANY when not given */
+	bool block;
+	char *name; /* "network.allowed_ports[0]" */
+	struct hx_src src;
+};
+
+struct hx_port_rules {
+	struct hx_port_rule *v;
+	size_t n, cap;
+};
+
+/* allowed_hosts entries: resolved by the daemon, re-resolved on their TTL */
+struct hx_host_rule {
+	char *host;
+	uint16_t *ports; /* none: any port */
+	size_t nports;
+	enum hx_proto proto;
+	char *name; /* "network.allowed_hosts[0]" */
+	struct hx_src src;
+};
+
+struct hx_host_rules {
+	struct hx_host_rule *v;
+	size_t n, cap;
+};
+
 struct hx_net_policy {
 	bool present;
 	enum hx_default default_policy;
 	enum hx_tri allow_dns;
 	enum hx_tri allow_inbound;
-	struct hx_strings allowed_cidrs;
-	struct hx_strings blocked_cidrs;
+	enum hx_tri allow_outbound;
+	struct hx_cidr_rules cidrs; /* allowed and blocked, in file order */
+	struct hx_port_rules ports;
+	struct hx_host_rules hosts;
+};
+
+/* environment: (seed tools.security.environment and SPEC sandboxes.NAME.environment) */
+struct hx_env_policy {
+	enum hx_tri inherit; /* unset: false (start from empty) */
+	struct hx_strings allowed_vars; /* globs */
+	struct hx_strings blocked_vars; /* globs; win over allowed */
+};
+
+/* What the launcher adds (seed ProcessSandbox / container options) */
+struct hx_process_opts {
+	enum hx_tri use_namespaces;
+	enum hx_tri use_seccomp;
+	enum hx_tri use_cgroups;
+	enum hx_tri no_new_privileges;
+	enum hx_tri read_only_root;
+	char *network_mode; /* "none", "host", "bridge"; NULL unset */
+	char *root_fs; /* chroot/pivot_root target; NULL unset */
+	struct hx_strings read_only_paths;
+	struct hx_strings writable_paths;
+	struct hx_strings masked_paths;
+	struct hx_strings tmpfs;
+};
+
+/* capabilities: drop/add as bit masks over CAP_* numbers (ALL = every bit) */
+struct hx_caps {
+	bool present;
+	uint64_t drop;
+	uint64_t add; /* add wins over drop for the same capability */
+};
+
+/* seed tools.security.command_validation */
+struct hx_cmd_validation {
+	enum hx_tri enabled;
+	struct hx_strings blocked_commands; /* prefix match on the command string */
+	struct hx_strings blocked_patterns; /* POSIX extended regexes, validated with regcomp */
+	struct hx_strings allowed_commands;
 };
 
 struct hx_permissions {
@@ -104,6 +187,10 @@ struct hx_sandbox {
 	struct hx_net_policy net;
 	struct hx_permissions perms;
 	struct hx_limits limits;
+	struct hx_env_policy env;
+	struct hx_process_opts proc;
+	struct hx_caps caps;
+	struct hx_cmd_validation cmd;
 };
 
 /* Audit events a policy can ask for (the seed's list) */

@@ -68,6 +68,32 @@ static void strings(struct jw *w, const char *k, const struct hx_strings *s)
 	jw_arr_end(w);
 }
 
+static const char *proto_name(enum hx_proto p)
+{
+	return p == HX_PROTO_TCP ? "tcp" : p == HX_PROTO_UDP ? "udp" : "any";
+}
+
+static void hosts(struct jw *w, const char *k, const struct hx_host_rules *r, const char *action)
+{
+	jw_key(w, k);
+	jw_arr(w);
+	for (size_t i = 0; i < r->n; i++) {
+		jw_obj(w);
+		jw_kstr(w, "host", r->v[i].host);
+		jw_key(w, "ports");
+		jw_arr(w);
+		for (size_t j = 0; j < r->v[i].nports; j++)
+			jw_u64(w, r->v[i].ports[j]);
+		jw_arr_end(w);
+		jw_kstr(w, "protocol", proto_name(r->v[i].proto));
+		jw_kstr(w, "action", action);
+		jw_kstr(w, "rule", r->v[i].name);
+		jw_ku64(w, "line", r->v[i].src.line);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 static void sandbox(struct jw *w, const struct hx_sandbox *s)
 {
 	jw_obj(w);
@@ -107,6 +133,7 @@ static void sandbox(struct jw *w, const struct hx_sandbox *s)
 		jw_kstr(w, "default_policy", def_name(s->net.default_policy));
 		tri(w, "allow_dns", s->net.allow_dns);
 		tri(w, "allow_inbound", s->net.allow_inbound);
+		tri(w, "allow_outbound", s->net.allow_outbound);
 		jw_key(w, "cidrs");
 		jw_arr(w);
 		for (size_t i = 0; i < s->net.cidrs.n; i++) {
@@ -114,9 +141,24 @@ static void sandbox(struct jw *w, const struct hx_sandbox *s)
 			jw_kstr(w, "cidr", s->net.cidrs.v[i].cidr);
 			jw_kstr(w, "action", s->net.cidrs.v[i].block ? "block" : "allow");
 			jw_kstr(w, "rule", s->net.cidrs.v[i].name);
+			jw_ku64(w, "line", s->net.cidrs.v[i].src.line);
 			jw_obj_end(w);
 		}
 		jw_arr_end(w);
+		jw_key(w, "ports");
+		jw_arr(w);
+		for (size_t i = 0; i < s->net.ports.n; i++) {
+			jw_obj(w);
+			jw_ku64(w, "port", s->net.ports.v[i].port);
+			jw_kstr(w, "protocol", proto_name(s->net.ports.v[i].proto));
+			jw_kstr(w, "action", s->net.ports.v[i].block ? "block" : "allow");
+			jw_kstr(w, "rule", s->net.ports.v[i].name);
+			jw_ku64(w, "line", s->net.ports.v[i].src.line);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+		hosts(w, "hosts", &s->net.hosts, "allow");
+		hosts(w, "blocked_hosts", &s->net.blocked_hosts, "block");
 		jw_obj_end(w);
 	}
 

@@ -20,6 +20,9 @@
 struct pctx {
 	struct hx_diags *d;
 	struct hx_policy *p;
+	/* Prepended to rule names: where the section being parsed sits in the file
+	 * when its rules are inherited ("security."), empty for a sandbox's own. */
+	const char *pfx;
 };
 
 /* ---- diagnostics ---- */
@@ -129,6 +132,26 @@ static void *xrealloc(void *p, size_t n)
 	if (!r)
 		abort();
 	return r;
+}
+
+__attribute__((format(printf, 1, 2))) static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&r, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	return r;
+}
+
+/* "security." + "network.allowed_ports" + "[0]" */
+static char *rule_name(struct pctx *c, const char *list, size_t idx)
+{
+	return xasprintf("%s%s[%zu]", c->pfx ? c->pfx : "", list, idx);
 }
 
 static void strings_add(struct hx_strings *s, const char *v)
@@ -249,6 +272,15 @@ static void get_tri(struct pctx *c, const struct ynode *n, const char *key, enum
 
 	if (get_bool(c, n, key, &b))
 		*out = b ? HX_YES : HX_NO;
+}
+
+/* A setting another section may already have set (the seed's shorthands). */
+static void set_tri(struct pctx *c, const struct ynode *n, const char *key, enum hx_tri *out)
+{
+	if (*out != HX_UNSET)
+		err(c, n, "'%s' is already set (by another section)", key);
+	else
+		get_tri(c, n, key, out);
 }
 
 static bool get_uint(struct pctx *c, const struct ynode *n, const char *key, unsigned long min,
@@ -418,7 +450,6 @@ static void add_path_rule(struct pctx *c, struct hx_path_rules *rules, const str
 	struct hx_path_rule *r;
 	bool dir_hint = false;
 	char *path = norm_path(c, n, key, &dir_hint);
-	char name[96];
 
 	if (!path)
 		return;
@@ -426,8 +457,8 @@ static void add_path_rule(struct pctx *c, struct hx_path_rules *rules, const str
 		if (strcmp(rules->v[i].path, path))
 			continue;
 		if (rules->v[i].block != block)
-			err(c, n, "'%s' is both allowed (%s) and blocked", path,
-			    block ? rules->v[i].name : list);
+			err(c, n, "'%s' is both allowed and blocked (also %s)", path,
+			    rules->v[i].name);
 		else
 			err(c, n, "'%s' is listed twice (first as %s)", path, rules->v[i].name);
 		free(path);
@@ -440,8 +471,7 @@ static void add_path_rule(struct pctx *c, struct hx_path_rules *rules, const str
 	r->dir_hint = dir_hint;
 	r->src.line = n->line;
 	r->src.col = n->col;
-	snprintf(name, sizeof(name), "%s[%zu]", list, idx);
-	r->name = xstrdup(name);
+	r->name = rule_name(c, list, idx);
 }
 
 /* ---- sections ---- */
@@ -565,6 +595,15 @@ static void parse_fs(struct pctx *c, const struct ynode *n, struct hx_fs_policy 
 	}
 }
 
+static bool valid_sandbox_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len || len > 63)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == len;
+}
+
 static bool valid_hostname(const char *s)
 {
 	size_t len = strlen(s), label = 0;
@@ -587,27 +626,41 @@ static bool valid_hostname(const char *s)
 	return true;
 }
 
-static void parse_port_list(struct pctx *c, const struct ynode *v, const char *key)
+static bool get_port(struct pctx *c, const struct ynode *n, const char *key, uint16_t *out)
 {
-	unsigned long port;
+	unsigned long v;
 
-	if (!want(c, v, Y_SEQ, key))
-		return;
-	for (size_t i = 0; i < v->n; i++)
-		get_uint(c, v->items[i], key, 1, 65535, &port);
+	if (!get_uint(c, n, key, 1, 65535, &v))
+		return false;
+	*out = (uint16_t)v;
+	return true;
 }
 
-static void parse_protocol(struct pctx *c, const struct ynode *v)
+static bool get_protocol(struct pctx *c, const struct ynode *v, enum hx_proto *out)
 {
 	const char *s = scalar(c, v, "protocol");
 
-	if (s && strcmp(s, "tcp") && strcmp(s, "udp"))
+	if (!s)
+		return false;
+	if (!strcmp(s, "tcp"))
+		*out = HX_PROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*out = HX_PROTO_UDP;
+	else {
 		err(c, v, "'protocol' must be tcp or udp, not '%s'", s);
+		return false;
+	}
+	return true;
+}
+
+static const char *proto_name(enum hx_proto p)
+{
+	return p == HX_PROTO_TCP ? "tcp" : p == HX_PROTO_UDP ? "udp" : "any";
 }
 
 /* Adds a CIDR rule, refusing one listed twice or both allowed and blocked. */
 static void cidr_add(struct pctx *c, struct hx_cidr_rules *r, const struct ynode *n,
-		     const char *cidr, bool block, const char *name)
+		     const char *cidr, bool block, char *name)
 {
 	struct hx_cidr_rule *x;
 
@@ -618,21 +671,381 @@ static void cidr_add(struct pctx *c, struct hx_cidr_rules *r, const struct ynode
 			err(c, n, "'%s' is both allowed and blocked (also %s)", cidr, r->v[i].name);
 		else
 			err(c, n, "'%s' is listed twice (first as %s)", cidr, r->v[i].name);
+		free(name);
 		return;
 	}
 	x = cidrs_push(r);
 	x->cidr = xstrdup(cidr);
 	x->block = block;
-	x->name = xstrdup(name);
+	x->name = name;
 	x->src.line = n->line;
 	x->src.col = n->col;
 }
 
+static void parse_cidr_list(struct pctx *c, const struct ynode *v, const char *key,
+			    struct hx_cidr_rules *r, bool block, const char *list)
+{
+	char msg[160];
+
+	if (!want(c, v, Y_SEQ, key))
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		const char *s = scalar(c, v->items[i], key);
+
+		if (!s)
+			continue;
+		if (hx_parse_cidr(s, msg, sizeof(msg))) {
+			err(c, v->items[i], "%s", msg);
+			continue;
+		}
+		cidr_add(c, r, v->items[i], s, block, rule_name(c, list, i));
+	}
+}
+
+static void port_add(struct pctx *c, struct hx_port_rules *r, const struct ynode *n,
+		     uint16_t port, enum hx_proto proto, bool block, char *name)
+{
+	struct hx_port_rule *x;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->v[i].port != port || r->v[i].proto != proto)
+			continue;
+		if (r->v[i].block != block)
+			err(c, n, "port %u/%s is both allowed and blocked (also %s)", port,
+			    proto_name(proto), r->v[i].name);
+		else
+			err(c, n, "port %u/%s is listed twice (first as %s)", port,
+			    proto_name(proto), r->v[i].name);
+		free(name);
+		return;
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->v = xrealloc(r->v, r->cap * sizeof(*r->v));
+	}
+	x = &r->v[r->n++];
+	memset(x, 0, sizeof(*x));
+	x->port = port;
+	x->proto = proto;
+	x->block = block;
+	x->name = name;
+	x->src.line = n->line;
+	x->src.col = n->col;
+}
+
+/*
+ * allowed_ports: [443, {port: 443, protocol: tcp, allow: true}]
+ * blocked_ports: [25, {port: 25, protocol: tcp}]
+ */
+static void parse_port_rules(struct pctx *c, const struct ynode *v, const char *key,
+			     struct hx_port_rules *r, bool block, const char *list)
+{
+	if (!want(c, v, Y_SEQ, key))
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *it = v->items[i], *iv;
+		enum hx_proto proto = HX_PROTO_ANY;
+		const char *ik;
+		uint16_t port = 0;
+		bool ok = true, has_port = false, b = block, allow;
+
+		if (it->kind == Y_SCALAR) {
+			if (get_port(c, it, key, &port))
+				port_add(c, r, it, port, proto, b, rule_name(c, list, i));
+			continue;
+		}
+		if (!map_ok(c, it, key))
+			continue;
+		MAP_FOREACH_I(it, _j, ik, iv) {
+			if (!ik)
+				continue;
+			if (!strcmp(ik, "port")) {
+				has_port = true;
+				ok &= get_port(c, iv, ik, &port);
+			} else if (!strcmp(ik, "protocol")) {
+				ok &= get_protocol(c, iv, &proto);
+			} else if (!block && !strcmp(ik, "allow")) {
+				if (get_bool(c, iv, ik, &allow))
+					b = !allow;
+				else
+					ok = false;
+			} else {
+				unknown_key(c, KEYNODE_J(it), block ? "blocked_ports entry" :
+								      "allowed_ports entry");
+			}
+		}
+		if (!has_port)
+			err(c, it, "%s entry needs a 'port'", key);
+		else if (ok)
+			port_add(c, r, it, port, proto, b, rule_name(c, list, i));
+	}
+}
+
+static void host_rule_free(struct hx_host_rule *h)
+{
+	free(h->host);
+	free(h->ports);
+	free(h->name);
+}
+
+static void hosts_free(struct hx_host_rules *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		host_rule_free(&r->v[i]);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+static struct hx_host_rule *hosts_push(struct hx_host_rules *r)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->v = xrealloc(r->v, r->cap * sizeof(*r->v));
+	}
+	memset(&r->v[r->n], 0, sizeof(r->v[0]));
+	return &r->v[r->n++];
+}
+
+static void host_copy(struct hx_host_rule *dst, const struct hx_host_rule *src)
+{
+	*dst = *src;
+	dst->host = xstrdup(src->host);
+	dst->name = xstrdup(src->name);
+	dst->ports = NULL;
+	if (src->nports) {
+		dst->ports = xrealloc(NULL, src->nports * sizeof(*src->ports));
+		memcpy(dst->ports, src->ports, src->nports * sizeof(*src->ports));
+	}
+}
+
+static bool same_host_rule(const struct hx_host_rule *a, const struct hx_host_rule *b)
+{
+	if (strcmp(a->host, b->host) || a->proto != b->proto || a->nports != b->nports)
+		return false;
+	for (size_t i = 0; i < a->nports; i++)
+		if (a->ports[i] != b->ports[i])
+			return false;
+	return true;
+}
+
+static bool host_in(const struct hx_host_rules *r, const char *host, const char **name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].host, host)) {
+			*name = r->v[i].name;
+			return true;
+		}
+	return false;
+}
+
+/* Host names are case-insensitive; a trailing dot (the root) is dropped. */
+static char *norm_host(const char *s)
+{
+	char *h = xstrdup(s);
+	size_t len = strlen(h);
+
+	for (char *p = h; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (len > 1 && h[len - 1] == '.')
+		h[len - 1] = 0;
+	return h;
+}
+
+/*
+ * allowed_hosts / blocked_hosts: ["api.example.com", {host: h, ports: [443], protocol: tcp}]
+ * @other is the opposite list, to refuse a name both allowed and blocked.
+ */
+static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *key,
+			     struct hx_host_rules *r, const struct hx_host_rules *other,
+			     const char *list)
+{
+	if (!want(c, v, Y_SEQ, key))
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *it = v->items[i], *iv, *hostn = it;
+		struct hx_host_rule h = { .proto = HX_PROTO_ANY };
+		const char *ik, *host = NULL, *prev;
+		bool ok = true;
+
+		if (it->kind == Y_SCALAR) {
+			host = it->str;
+		} else if (map_ok(c, it, key)) {
+			MAP_FOREACH_I(it, _j, ik, iv) {
+				if (!ik)
+					continue;
+				if (!strcmp(ik, "host")) {
+					host = scalar(c, iv, ik);
+					hostn = iv;
+					ok &= host != NULL;
+				} else if (!strcmp(ik, "ports")) {
+					if (!want(c, iv, Y_SEQ, ik)) {
+						ok = false;
+						continue;
+					}
+					free(h.ports);
+					h.ports = xrealloc(NULL, iv->n * sizeof(*h.ports));
+					h.nports = 0;
+					for (size_t k = 0; k < iv->n; k++) {
+						uint16_t port;
+						bool dup = false;
+
+						if (!get_port(c, iv->items[k], ik, &port)) {
+							ok = false;
+							continue;
+						}
+						for (size_t m = 0; m < h.nports; m++)
+							dup |= h.ports[m] == port;
+						if (dup)
+							err(c, iv->items[k], "port %u is listed twice",
+							    port);
+						else
+							h.ports[h.nports++] = port;
+					}
+				} else if (!strcmp(ik, "protocol")) {
+					ok &= get_protocol(c, iv, &h.proto);
+				} else {
+					unknown_key(c, KEYNODE_J(it), "a host entry");
+				}
+			}
+			if (!host && ok) {
+				err(c, it, "%s entry needs a 'host'", key);
+				ok = false;
+			}
+		} else {
+			ok = false;
+		}
+		if (ok && !valid_hostname(host)) {
+			err(c, hostn, "'%s' is not a valid host name%s", host,
+			    strchr(host, ':') || strchr(host, '/') ?
+				    " (addresses and prefixes go in allowed_cidrs or blocked_cidrs)" :
+				    "");
+			ok = false;
+		}
+		if (!ok) {
+			free(h.ports);
+			continue;
+		}
+		h.host = norm_host(host);
+		h.src.line = hostn->line;
+		h.src.col = hostn->col;
+		if (host_in(other, h.host, &prev)) {
+			err(c, hostn, "'%s' is both allowed and blocked (also %s)", h.host, prev);
+			free(h.host);
+			free(h.ports);
+			continue;
+		}
+		for (size_t k = 0; k < r->n && ok; k++)
+			if (same_host_rule(&r->v[k], &h)) {
+				err(c, hostn, "'%s' is listed twice (first as %s)", h.host,
+				    r->v[k].name);
+				ok = false;
+			}
+		if (!ok) {
+			free(h.host);
+			free(h.ports);
+			continue;
+		}
+		h.name = rule_name(c, list, i);
+		*hosts_push(r) = h;
+	}
+}
+
+/*
+ * network.zones (the seed's segmentation example), lowered into rules of the
+ * same network section:
+ *  - a zone with cidrs: each prefix becomes an allowed CIDR when the zone
+ *    allows (allow_all: true or default_policy: allow), a blocked one
+ *    otherwise; named "network.zones.NAME.cidrs[i]";
+ *  - a zone without cidrs is "the rest of the network": its policy becomes
+ *    the section's default_policy (at most one such zone);
+ *  - a zone's allowed_hosts become allowed hosts of the section.
+ */
+static void parse_zones(struct pctx *c, const struct ynode *n, struct hx_net_policy *np)
+{
+	const struct ynode *rest = NULL, *v;
+	const char *k;
+
+	if (!map_ok(c, n, "zones"))
+		return;
+	MAP_FOREACH(n, k, v) {
+		const struct ynode *zk = KEYNODE(n), *cidrs = NULL, *hosts = NULL, *pol = NULL;
+		enum hx_default def = HX_DEF_UNSET;
+		enum hx_tri all = HX_UNSET;
+		const char *ik;
+		const struct ynode *iv;
+		char list[128];
+
+		if (!k)
+			continue;
+		if (!valid_sandbox_name(k)) {
+			err(c, zk, "zone name '%s' must match [a-z0-9_-]{1,63}", k);
+			continue;
+		}
+		if (!map_ok(c, v, k))
+			continue;
+		MAP_FOREACH_I(v, _j, ik, iv) {
+			if (!ik || is_null(iv))
+				continue;
+			if (!strcmp(ik, "cidrs"))
+				cidrs = iv;
+			else if (!strcmp(ik, "allowed_hosts"))
+				hosts = iv;
+			else if (!strcmp(ik, "allow_all"))
+				get_tri(c, iv, ik, &all);
+			else if (!strcmp(ik, "default_policy")) {
+				pol = iv;
+				get_default(c, iv, "default_policy", &def);
+			} else if (!strcmp(ik, "description"))
+				scalar(c, iv, ik);
+			else
+				unknown_key(c, KEYNODE_J(v), "a network zone");
+		}
+		if (all == HX_YES && def == HX_DEF_DENY) {
+			err(c, pol, "zone '%s': 'allow_all: true' contradicts 'default_policy: deny'",
+			    k);
+			continue;
+		}
+		if (all == HX_NO && def == HX_DEF_ALLOW) {
+			err(c, pol, "zone '%s': 'allow_all: false' contradicts 'default_policy: allow'",
+			    k);
+			continue;
+		}
+		if (all == HX_YES)
+			def = HX_DEF_ALLOW;
+		if (cidrs && cidrs->kind == Y_SEQ && cidrs->n) {
+			snprintf(list, sizeof(list), "network.zones.%s.cidrs", k);
+			parse_cidr_list(c, cidrs, "cidrs", &np->cidrs, def != HX_DEF_ALLOW, list);
+		} else if (cidrs && cidrs->kind != Y_SEQ) {
+			want(c, cidrs, Y_SEQ, "cidrs");
+		} else if (rest) {
+			err(c, zk,
+			    "zones '%s' and '%s' both have no cidrs: only one zone can be the rest of the network",
+			    rest->str, k);
+		} else {
+			rest = zk;
+			if (def != HX_DEF_UNSET) {
+				if (np->default_policy && np->default_policy != def)
+					err(c, zk,
+					    "zone '%s' (the rest of the network) sets default_policy %s, but the network section says %s",
+					    k, def == HX_DEF_ALLOW ? "allow" : "deny",
+					    np->default_policy == HX_DEF_ALLOW ? "allow" : "deny");
+				else
+					np->default_policy = def;
+			}
+		}
+		if (hosts) {
+			snprintf(list, sizeof(list), "network.zones.%s.allowed_hosts", k);
+			parse_host_rules(c, hosts, "allowed_hosts", &np->hosts, &np->blocked_hosts,
+					 list);
+		}
+	}
+}
+
 static void parse_net(struct pctx *c, const struct ynode *n, struct hx_net_policy *np)
 {
+	const struct ynode *v, *zones = NULL, *lists[6] = { 0 };
 	const char *k;
-	const struct ynode *v;
-	char msg[160];
 
 	if (!map_ok(c, n, "network"))
 		return;
@@ -641,96 +1054,58 @@ static void parse_net(struct pctx *c, const struct ynode *n, struct hx_net_polic
 		if (!k || is_null(v))
 			continue;
 		if (!strcmp(k, "default_policy")) {
-			get_default(c, v, "network.default_policy", &np->default_policy);
+			if (np->default_policy)
+				err(c, v, "'network.default_policy' is already set (by another section or a zone)");
+			else
+				get_default(c, v, "network.default_policy", &np->default_policy);
 		} else if (!strcmp(k, "allow_dns")) {
-			get_tri(c, v, k, &np->allow_dns);
+			set_tri(c, v, k, &np->allow_dns);
 		} else if (!strcmp(k, "allow_inbound")) {
-			get_tri(c, v, k, &np->allow_inbound);
-		} else if (!strcmp(k, "allowed_cidrs") || !strcmp(k, "blocked_cidrs")) {
-			bool block = k[0] == 'b';
-
-			if (!want(c, v, Y_SEQ, k))
-				continue;
-			for (size_t i = 0; i < v->n; i++) {
-				const char *s = scalar(c, v->items[i], k);
-				char name[64];
-
-				if (!s)
-					continue;
-				if (hx_parse_cidr(s, msg, sizeof(msg))) {
-					err(c, v->items[i], "%s", msg);
-					continue;
-				}
-				snprintf(name, sizeof(name), "network.%s[%zu]", k, i);
-				cidr_add(c, &np->cidrs, v->items[i], s, block, name);
-			}
-		} else if (!strcmp(k, "allowed_hosts")) {
-			if (!want(c, v, Y_SEQ, k))
-				continue;
-			for (size_t i = 0; i < v->n; i++) {
-				const struct ynode *it = v->items[i];
-				const char *ik, *host = NULL;
-				const struct ynode *iv;
-
-				if (it->kind == Y_SCALAR) {
-					host = it->str;
-				} else if (map_ok(c, it, "allowed_hosts entry")) {
-					MAP_FOREACH_I(it, _j, ik, iv) {
-						if (!ik)
-							continue;
-						if (!strcmp(ik, "host"))
-							host = scalar(c, iv, ik);
-						else if (!strcmp(ik, "ports"))
-							parse_port_list(c, iv, "ports");
-						else if (!strcmp(ik, "protocol"))
-							parse_protocol(c, iv);
-						else
-							unknown_key(c, KEYNODE_J(it), "allowed_hosts entry");
-					}
-					if (!host)
-						err(c, it, "allowed_hosts entry needs a 'host'");
-				}
-				if (host && !valid_hostname(host))
-					err(c, it, "'%s' is not a valid host name", host);
-			}
+			set_tri(c, v, k, &np->allow_inbound);
+		} else if (!strcmp(k, "allow_outbound")) {
+			set_tri(c, v, k, &np->allow_outbound);
+		} else if (!strcmp(k, "allowed_cidrs")) {
+			lists[0] = v;
+		} else if (!strcmp(k, "blocked_cidrs")) {
+			lists[1] = v;
 		} else if (!strcmp(k, "allowed_ports")) {
-			if (!want(c, v, Y_SEQ, k))
-				continue;
-			for (size_t i = 0; i < v->n; i++) {
-				const struct ynode *it = v->items[i], *iv;
-				const char *ik;
-				unsigned long port;
-				bool allow, has_port = false;
-
-				if (it->kind == Y_SCALAR) {
-					get_uint(c, it, k, 1, 65535, &port);
-					continue;
-				}
-				if (!map_ok(c, it, "allowed_ports entry"))
-					continue;
-				MAP_FOREACH_I(it, _j, ik, iv) {
-					if (!ik)
-						continue;
-					if (!strcmp(ik, "port")) {
-						has_port = true;
-						get_uint(c, iv, ik, 1, 65535, &port);
-					}
-					else if (!strcmp(ik, "protocol"))
-						parse_protocol(c, iv);
-					else if (!strcmp(ik, "allow"))
-						get_bool(c, iv, ik, &allow);
-					else
-						unknown_key(c, KEYNODE_J(it), "allowed_ports entry");
-				}
-				if (!has_port)
-					err(c, it, "allowed_ports entry needs a 'port'");
-			}
+			lists[2] = v;
 		} else if (!strcmp(k, "blocked_ports")) {
-			parse_port_list(c, v, k);
+			lists[3] = v;
+		} else if (!strcmp(k, "allowed_hosts")) {
+			lists[4] = v;
+		} else if (!strcmp(k, "blocked_hosts")) {
+			lists[5] = v;
+		} else if (!strcmp(k, "zones")) {
+			zones = v;
 		} else {
 			unknown_key(c, KEYNODE(n), "network");
 		}
 	}
+	/* Allowed lists first, so a conflict is reported at the blocked entry. */
+	if (lists[0])
+		parse_cidr_list(c, lists[0], "allowed_cidrs", &np->cidrs, false,
+				"network.allowed_cidrs");
+	if (lists[1])
+		parse_cidr_list(c, lists[1], "blocked_cidrs", &np->cidrs, true,
+				"network.blocked_cidrs");
+	if (lists[2])
+		parse_port_rules(c, lists[2], "allowed_ports", &np->ports, false,
+				 "network.allowed_ports");
+	if (lists[3])
+		parse_port_rules(c, lists[3], "blocked_ports", &np->ports, true,
+				 "network.blocked_ports");
+	if (lists[4])
+		parse_host_rules(c, lists[4], "allowed_hosts", &np->hosts, &np->blocked_hosts,
+				 "network.allowed_hosts");
+	if (lists[5])
+		parse_host_rules(c, lists[5], "blocked_hosts", &np->blocked_hosts, &np->hosts,
+				 "network.blocked_hosts");
+	if (zones)
+		parse_zones(c, zones, np);
+	if (lists[5])
+		warn(c, lists[5],
+		     "blocked_hosts blocks only the addresses these names resolve to when the agent resolves them; the same service under another name or address is not blocked: prefer default_policy: deny with allowed_hosts");
 }
 
 static void parse_perms_section(struct pctx *c, const struct ynode *n, struct hx_permissions *p)
@@ -865,15 +1240,6 @@ static void parse_env(struct pctx *c, const struct ynode *n)
 		else
 			unknown_key(c, KEYNODE(n), "environment");
 	}
-}
-
-static bool valid_sandbox_name(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (!len || len > 63)
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == len;
 }
 
 /* Keys common to the security: base and to each sandbox. */
@@ -1113,6 +1479,51 @@ static void inherit_strings(struct hx_strings *dst, const struct hx_strings *bas
 			strings_add(dst, base->v[i]);
 }
 
+/* Base entries first, then the sandbox's own: lists are concatenated. */
+static void inherit_net_lists(struct hx_net_policy *dst, const struct hx_net_policy *b)
+{
+	struct hx_cidr_rules cidrs = { 0 };
+	struct hx_port_rules ports = { 0 };
+	struct hx_host_rules hosts = { 0 }, bhosts = { 0 };
+
+	for (size_t i = 0; i < b->cidrs.n; i++) {
+		struct hx_cidr_rule *x = cidrs_push(&cidrs);
+
+		*x = b->cidrs.v[i];
+		x->cidr = xstrdup(b->cidrs.v[i].cidr);
+		x->name = xstrdup(b->cidrs.v[i].name);
+	}
+	for (size_t i = 0; i < dst->cidrs.n; i++)
+		*cidrs_push(&cidrs) = dst->cidrs.v[i];
+	free(dst->cidrs.v);
+	dst->cidrs = cidrs;
+
+	ports.cap = ports.n = b->ports.n + dst->ports.n;
+	ports.v = xrealloc(NULL, ports.n * sizeof(*ports.v));
+	for (size_t i = 0; i < b->ports.n; i++) {
+		ports.v[i] = b->ports.v[i];
+		ports.v[i].name = xstrdup(b->ports.v[i].name);
+	}
+	if (dst->ports.n)
+		memcpy(ports.v + b->ports.n, dst->ports.v, dst->ports.n * sizeof(*ports.v));
+	free(dst->ports.v);
+	dst->ports = ports;
+
+	for (size_t i = 0; i < b->hosts.n; i++)
+		host_copy(hosts_push(&hosts), &b->hosts.v[i]);
+	for (size_t i = 0; i < dst->hosts.n; i++)
+		*hosts_push(&hosts) = dst->hosts.v[i];
+	free(dst->hosts.v);
+	dst->hosts = hosts;
+
+	for (size_t i = 0; i < b->blocked_hosts.n; i++)
+		host_copy(hosts_push(&bhosts), &b->blocked_hosts.v[i]);
+	for (size_t i = 0; i < dst->blocked_hosts.n; i++)
+		*hosts_push(&bhosts) = dst->blocked_hosts.v[i];
+	free(dst->blocked_hosts.v);
+	dst->blocked_hosts = bhosts;
+}
+
 static enum hx_tri tri_or(enum hx_tri v, enum hx_tri base)
 {
 	return v != HX_UNSET ? v : base;
@@ -1146,14 +1557,8 @@ static void apply_base(struct pctx *c, struct hx_sandbox *s, const struct hx_san
 			s->net.default_policy = b->net.default_policy;
 		s->net.allow_dns = tri_or(s->net.allow_dns, b->net.allow_dns);
 		s->net.allow_inbound = tri_or(s->net.allow_inbound, b->net.allow_inbound);
-		for (size_t i = 0; i < b->net.cidrs.n; i++) {
-			const struct hx_cidr_rule *r = &b->net.cidrs.v[i];
-			struct hx_cidr_rule *x = cidrs_push(&s->net.cidrs);
-
-			*x = *r;
-			x->cidr = xstrdup(r->cidr);
-			x->name = xstrdup(r->name);
-		}
+		s->net.allow_outbound = tri_or(s->net.allow_outbound, b->net.allow_outbound);
+		inherit_net_lists(&s->net, &b->net);
 	}
 	s->perms.allow_exec = tri_or(s->perms.allow_exec, b->perms.allow_exec);
 	s->perms.allow_filesystem = tri_or(s->perms.allow_filesystem, b->perms.allow_filesystem);
@@ -1223,12 +1628,20 @@ static void parse_root(struct pctx *c, const struct ynode *root)
 	MAP_FOREACH(root, k, v) {
 		if (!k)
 			continue;
-		if (!strcmp(k, "security"))
+		if (!strcmp(k, "security")) {
+			c->pfx = "security.";
 			parse_security(c, v);
-		else if (!strcmp(k, "sandboxes"))
+			c->pfx = "";
+		} else if (!strcmp(k, "network")) {
+			/* The seed's top-level network: (zones, the whitelist example) is part of the base. */
+			if (!is_null(v))
+				parse_net(c, v, &p->base.net);
+		} else if (!strcmp(k, "sandboxes")) {
 			sbx = v;
-		else
-			unknown_key(c, KEYNODE(root), "the policy (expected security or sandboxes)");
+		} else {
+			unknown_key(c, KEYNODE(root),
+				    "the policy (expected security, sandboxes, network, plugins, tools or monitoring)");
+		}
 	}
 	if (sbx && map_ok(c, sbx, "sandboxes")) {
 		for (size_t i = 0; i + 1 < sbx->n; i += 2) {
@@ -1394,6 +1807,11 @@ static void sandbox_free(struct hx_sandbox *s)
 	rules_free(&s->fs.rules);
 	free(s->fs.temp_directory);
 	cidrs_free(&s->net.cidrs);
+	for (size_t i = 0; i < s->net.ports.n; i++)
+		free(s->net.ports.v[i].name);
+	free(s->net.ports.v);
+	hosts_free(&s->net.hosts);
+	hosts_free(&s->net.blocked_hosts);
 }
 
 void hx_policy_free(struct hx_policy *p)

@@ -125,6 +125,12 @@ struct hx_net_policy {
 	struct hx_cidr_rules cidrs; /* allowed and blocked, in file order */
 	struct hx_port_rules ports;
 	struct hx_host_rules hosts;
+	/*
+	 * blocked_hosts (the seed's "BAD: blacklist" example): the addresses the
+	 * names resolve to are blocked. Kept apart from hosts so that a consumer
+	 * that only knows allowed_hosts never allows one of them.
+	 */
+	struct hx_host_rules blocked_hosts;
 };
 
 /* environment: (seed tools.security.environment and SPEC sandboxes.NAME.environment) */

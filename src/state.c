@@ -29,6 +29,8 @@ int hx_state_write(const struct hx_loader *l, const char *policy_file, const str
 	}
 	fprintf(f, "pid %d\ngeneration %u\nmode %s\npolicy %s\n", getpid(), l->generation,
 		p->mode == HX_PM_AUDIT ? "audit" : "enforce", policy_file);
+	for (size_t i = 0; i < l->nprogs; i++)
+		fprintf(f, "program %s\n", l->progs[i]);
 	for (size_t i = 0; i < l->cur.nsbx; i++)
 		fprintf(f, "sandbox %zu %llu %s %s %s\n", i,
 			(unsigned long long)l->cur.sbx[i].cgid,
@@ -68,6 +70,11 @@ int hx_state_read(struct hx_state *s)
 			hx_strlcpy(s->mode, line + 5, sizeof(s->mode));
 		} else if (!strncmp(line, "policy ", 7)) {
 			hx_strlcpy(s->policy, line + 7, sizeof(s->policy));
+		} else if (!strncmp(line, "program ", 8)) {
+			if (s->nprogs < sizeof(s->progs) / sizeof(s->progs[0]) &&
+			    sscanf(line + 8, "%63s %63s", s->progs[s->nprogs].section,
+				   s->progs[s->nprogs].pin) == 2)
+				s->nprogs++;
 		} else if (!strncmp(line, "sandbox ", 8)) {
 			struct hx_state_sbx *nv = realloc(s->sbx, (s->nsbx + 1) * sizeof(*nv));
 			struct hx_state_sbx *x;

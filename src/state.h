@@ -27,6 +27,11 @@ struct hx_state {
 	char mode[16];
 	struct hx_state_sbx *sbx;
 	size_t nsbx;
+	struct {
+		char section[64];
+		char pin[64];
+	} progs[64];
+	size_t nprogs;
 };
 
 int hx_state_read(struct hx_state *s);

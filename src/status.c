@@ -15,7 +15,6 @@
 #include "state.h"
 #include "util/json.h"
 
-static const char *const link_pins[] = { "link_hx_bprm_check", NULL };
 static const char *const fam_names[HX_FAM_MAX] = { "exec", "filesystem", "network" };
 static const char *const drop_names[HX_DROP_MAX] = { "ringbuf_full", "path_too_deep",
 						     "cgroup_too_deep", "no_file" };
@@ -69,7 +68,7 @@ int hx_cmd_status(const struct hx_cli *cli)
 {
 	struct hx_live live = { 0 };
 	struct hx_state st;
-	bool active, links_ok = true, alive;
+	bool active, links_ok = true, alive, attached[64] = { 0 };
 	int live_fd, stats_fd, drops_fd, rc;
 	__u32 zero = 0;
 	struct jw w;
@@ -77,17 +76,19 @@ int hx_cmd_status(const struct hx_cli *cli)
 	live_fd = pinned_fd("hx_live");
 	if (live_fd < 0 || bpf_map_lookup_elem(live_fd, &zero, &live))
 		live.ready = 0;
-	for (int i = 0; link_pins[i]; i++) {
-		int fd = pinned_fd(link_pins[i]);
+	if (hx_state_read(&st))
+		memset(&st, 0, sizeof(st));
+	/* Every program the daemon attached must still be pinned. */
+	for (size_t i = 0; i < st.nprogs; i++) {
+		int fd = pinned_fd(st.progs[i].pin);
 
+		attached[i] = fd >= 0;
 		if (fd < 0)
 			links_ok = false;
 		else
 			close(fd);
 	}
-	active = live.ready && links_ok;
-	if (hx_state_read(&st))
-		memset(&st, 0, sizeof(st));
+	active = live.ready && links_ok && st.nprogs > 0;
 	alive = daemon_alive(st.pid);
 	stats_fd = pinned_fd("hx_stats");
 	drops_fd = pinned_fd("hx_drops");
@@ -106,10 +107,10 @@ int hx_cmd_status(const struct hx_cli *cli)
 	jw_obj_end(&w);
 	jw_key(&w, "programs");
 	jw_arr(&w);
-	for (int i = 0; hx_prog_names[i]; i++) {
+	for (size_t i = 0; i < st.nprogs; i++) {
 		jw_obj(&w);
-		jw_kstr(&w, "name", hx_prog_names[i]);
-		jw_kbool(&w, "attached", links_ok);
+		jw_kstr(&w, "name", st.progs[i].section);
+		jw_kbool(&w, "attached", attached[i]);
 		jw_obj_end(&w);
 	}
 	jw_arr_end(&w);
@@ -164,9 +165,9 @@ int hx_cmd_status(const struct hx_cli *cli)
 		printf("\npolicy:      %s (generation %u, mode %s)\n",
 		       st.policy[0] ? st.policy : "-", live.generation,
 		       st.mode[0] ? st.mode : "-");
-		for (int i = 0; hx_prog_names[i]; i++)
-			printf("program:     %s %s\n", hx_prog_names[i],
-			       links_ok ? "attached" : "NOT attached");
+		for (size_t i = 0; i < st.nprogs; i++)
+			printf("program:     %s %s\n", st.progs[i].section,
+			       attached[i] ? "attached" : "NOT attached");
 		for (size_t i = 0; i < st.nsbx && st.generation == live.generation; i++) {
 			printf("sandbox:     %-16s cgroup %s (id %llu) mode %s\n", st.sbx[i].name,
 			       st.sbx[i].cgroup, (unsigned long long)st.sbx[i].cgid,

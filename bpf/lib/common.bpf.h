@@ -189,6 +189,7 @@ static __always_inline struct hx_event *hx_event_start(struct hx_ctx *c, __u16 a
 	e->action = action;
 	e->family = family;
 	e->mode = c->cfg.mode;
+	e->access = 0;
 	e->flags = 0;
 	e->generation = c->generation;
 	e->ts_boot_ns = bpf_ktime_get_boot_ns();

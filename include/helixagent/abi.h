@@ -49,6 +49,10 @@ enum hx_mode {
 #define HX_SBX_EXEC_FORBIDDEN (1u << 2) /* permissions.allow_exec: false */
 #define HX_SBX_AUDIT_EXEC_OK (1u << 3) /* log command_execute on allowed exec */
 #define HX_SBX_AUDIT_DENIED (1u << 4) /* log permission_denied */
+#define HX_SBX_FS_PRESENT (1u << 8) /* filesystem family restricted */
+#define HX_SBX_FS_DEFAULT_DENY (1u << 9)
+#define HX_SBX_FS_FORBIDDEN (1u << 10) /* permissions.allow_filesystem: false */
+#define HX_SBX_FS_NO_SYMLINKS (1u << 11) /* allow_symlinks: false */
 
 /* hx_live: the single entry says which slot is live. */
 struct hx_live {
@@ -129,6 +133,23 @@ enum hx_ev_type {
 
 enum hx_action {
 	HX_ACT_EXEC = 1,
+	/* filesystem */
+	HX_ACT_OPEN = 2,
+	HX_ACT_EXEC_OPEN = 3,
+	HX_ACT_MMAP_EXEC = 4,
+	HX_ACT_MPROTECT_EXEC = 5,
+	HX_ACT_TRUNCATE = 6,
+	HX_ACT_CREATE = 7,
+	HX_ACT_MKDIR = 8,
+	HX_ACT_RMDIR = 9,
+	HX_ACT_UNLINK = 10,
+	HX_ACT_SYMLINK = 11,
+	HX_ACT_LINK = 12,
+	HX_ACT_RENAME = 13,
+	HX_ACT_CHMOD = 14,
+	HX_ACT_CHOWN = 15,
+	HX_ACT_FS_MAX,
+	/* 32 and up: network (abi_net.h) */
 };
 
 /* hx_event.flags */
@@ -136,6 +157,7 @@ enum hx_action {
 #define HX_EVF_EXE_TRUNC (1u << 1)
 #define HX_EVF_NO_RULE (1u << 2) /* decided by default_policy */
 #define HX_EVF_FORBIDDEN (1u << 3) /* decided by permissions.allow_X: false */
+#define HX_EVF_UNRESOLVED (1u << 4) /* the object could not be resolved: denied */
 
 #define HX_PATH_BUF 4096
 #define HX_EXE_BUF 1024
@@ -152,7 +174,7 @@ struct hx_event {
 	__u8 family;
 	__u8 decision; /* 0 allow, 1 deny, 2 audit (would deny) */
 	__u8 mode;
-	__u8 pad0;
+	__u8 access; /* HX_ACC_* requested (filesystem family) */
 	__u32 flags;
 	__u32 generation;
 	__u64 ts_boot_ns;

@@ -255,6 +255,20 @@ static const char *const family_names[HX_FAM_MAX] = { "exec", "filesystem", "net
 /* The ECS description of each action: event.action, category, type, provider. */
 static const struct hx_action_desc actions[] = {
 	[HX_ACT_EXEC] = { "exec", "process", "start", "lsm/bprm_check_security" },
+	[HX_ACT_OPEN] = { "open", "file", "access", "lsm/file_open" },
+	[HX_ACT_EXEC_OPEN] = { "exec", "file", "access", "lsm/file_open" },
+	[HX_ACT_MMAP_EXEC] = { "mmap_exec", "file", "access", "lsm/mmap_file" },
+	[HX_ACT_MPROTECT_EXEC] = { "mprotect_exec", "file", "access", "lsm/file_mprotect" },
+	[HX_ACT_TRUNCATE] = { "truncate", "file", "change", "lsm/path_truncate" },
+	[HX_ACT_CREATE] = { "create", "file", "creation", "lsm/path_mknod" },
+	[HX_ACT_MKDIR] = { "mkdir", "file", "creation", "lsm/path_mkdir" },
+	[HX_ACT_RMDIR] = { "rmdir", "file", "deletion", "lsm/path_rmdir" },
+	[HX_ACT_UNLINK] = { "unlink", "file", "deletion", "lsm/path_unlink" },
+	[HX_ACT_SYMLINK] = { "symlink", "file", "creation", "lsm/path_symlink" },
+	[HX_ACT_LINK] = { "link", "file", "creation", "lsm/path_link" },
+	[HX_ACT_RENAME] = { "rename", "file", "change", "lsm/path_rename" },
+	[HX_ACT_CHMOD] = { "chmod", "file", "change", "lsm/path_chmod" },
+	[HX_ACT_CHOWN] = { "chown", "file", "change", "lsm/path_chown" },
 };
 
 static const struct hx_action_desc *action_desc(uint16_t act)
@@ -396,6 +410,21 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	jw_ki64(w, "errno", e->err);
 	cgroup_obj(a, e, sb);
 	jw_ku64(w, "policy_generation", e->generation);
+	if (e->access) {
+		char acc[4];
+		int n = 0;
+
+		if (e->access & HX_ACC_R)
+			acc[n++] = 'r';
+		if (e->access & HX_ACC_W)
+			acc[n++] = 'w';
+		if (e->access & HX_ACC_X)
+			acc[n++] = 'x';
+		acc[n] = 0;
+		jw_kstr(w, "access", acc);
+	}
+	if (e->flags & (HX_EVF_PATH_TRUNC | HX_EVF_UNRESOLVED))
+		jw_kbool(w, "path_incomplete", true);
 	jw_kstr(w, "reason", e->flags & HX_EVF_NO_RULE	 ? "default_policy" :
 			     e->flags & HX_EVF_FORBIDDEN ? "permissions" :
 							   "rule");

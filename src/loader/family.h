@@ -20,6 +20,9 @@ int hx_rules_add(struct hx_compiled *out, uint32_t sbx, uint8_t family, const ch
 void hx_loader_diag(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src src,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Number of parameters of a kernel function (BTF); -errno if unknown. */
+int hx_btf_func_nargs(const char *name);
+
 /* network family (src/loader/net.c) */
 __u32 hx_net_sbx_flags(const struct hx_policy *p, const struct hx_sandbox *s);
 int hx_net_install(struct hx_loader *l, uint32_t slot, const struct hx_policy *p,

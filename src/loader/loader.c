@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,6 @@
 #include "loader.h"
 #include "util/cgroup.h"
 
-const char *const hx_prog_names[] = { "lsm/bprm_check_security", NULL };
 
 static void compiled_free(struct hx_compiled *c)
 {
@@ -38,6 +39,26 @@ static void compiled_free(struct hx_compiled *c)
 void hx_compiled_free(struct hx_compiled *c)
 {
 	compiled_free(c);
+}
+
+/* Number of parameters of a kernel function, from the kernel's BTF; -errno if unknown. */
+int hx_btf_func_nargs(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, n;
+
+	if (!btf)
+		return -errno;
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	if (id < 0) {
+		btf__free(btf);
+		return id;
+	}
+	t = btf__type_by_id(btf, btf__type_by_id(btf, (__u32)id)->type);
+	n = t ? btf_vlen(t) : -ENOENT;
+	btf__free(btf);
+	return n;
 }
 
 static int pin_map(struct bpf_map *m)
@@ -95,6 +116,15 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		}
 	}
 
+	/* path_rename gained a flags argument in 5.19: keep the program matching this kernel. */
+	{
+		int nargs = hx_btf_func_nargs("bpf_lsm_path_rename");
+		bool five = nargs == 5;
+
+		bpf_program__set_autoload(s->progs.hx_path_rename, !five);
+		bpf_program__set_autoload(s->progs.hx_path_rename5, five);
+	}
+
 	*what = "load the BPF programs (run with -v for the verifier log)";
 	err = hx_bpf__load(s);
 	if (err)
@@ -105,6 +135,8 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		struct bpf_link *link;
 		char path[256];
 
+		if (!bpf_program__autoload(prog))
+			continue;
 		*what = bpf_program__section_name(prog);
 		link = bpf_program__attach(prog);
 		if (!link)
@@ -114,6 +146,10 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		err = bpf_link__pin(link, path);
 		if (err)
 			return err;
+		if (l->nprogs < sizeof(l->progs) / sizeof(l->progs[0]) &&
+		    asprintf(&l->progs[l->nprogs], "%s link_%s", bpf_program__section_name(prog),
+			     bpf_program__name(prog)) > 0)
+			l->nprogs++;
 		/* The pin holds the link; the daemon's fd is not needed to enforce. */
 	}
 
@@ -160,21 +196,10 @@ int hx_rules_add(struct hx_compiled *out, uint32_t sbx, uint8_t family, const ch
 	return (int)out->nrules++;
 }
 
-/* Merges a rule into the entry for its object: deny wins over allow. */
+/* Adds a rule on an object; entries for the same object are merged later. */
 static int add_inode_rule(struct build *b, struct hx_inode_key *key, uint32_t rule_id,
 			  unsigned allow, unsigned deny)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		struct inode_entry *e = &b->ents[i];
-
-		if (memcmp(&e->key, key, sizeof(*key)))
-			continue;
-		e->rule.allow |= (__u8)allow;
-		e->rule.deny |= (__u8)deny;
-		if (deny)
-			e->rule.rule_id = rule_id;
-		return 0;
-	}
 	if (b->n == b->cap) {
 		size_t ncap = b->cap ? b->cap * 2 : 64;
 		struct inode_entry *nv = realloc(b->ents, ncap * sizeof(*nv));
@@ -189,6 +214,89 @@ static int add_inode_rule(struct build *b, struct hx_inode_key *key, uint32_t ru
 						     .allow = (__u8)allow,
 						     .deny = (__u8)deny };
 	b->n++;
+	return 0;
+}
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct inode_entry *a = x, *b = y;
+	int c = memcmp(&a->key, &b->key, sizeof(a->key));
+
+	if (c)
+		return c;
+	/* the earlier rule first, so a merged entry names the first rule written */
+	return a->rule.rule_id < b->rule.rule_id ? -1 : a->rule.rule_id > b->rule.rule_id;
+}
+
+/*
+ * Several rules on one object (a sandbox rule on a path its base also names,
+ * two spellings of one file): one entry, where a denial wins over a grant.
+ */
+static void merge_inode_rules(struct build *b)
+{
+	size_t o = 0;
+
+	qsort(b->ents, b->n, sizeof(*b->ents), entry_cmp);
+	for (size_t i = 0; i < b->n; i++) {
+		struct inode_entry *e = &b->ents[i];
+
+		if (o && !memcmp(&b->ents[o - 1].key, &e->key, sizeof(e->key))) {
+			struct hx_inode_rule *m = &b->ents[o - 1].rule;
+
+			if (e->rule.deny && !m->deny)
+				m->rule_id = e->rule.rule_id;
+			m->allow |= e->rule.allow;
+			m->deny |= e->rule.deny;
+			continue;
+		}
+		b->ents[o++] = *e;
+	}
+	b->n = o;
+}
+
+/*
+ * A file under a blocked directory that has another name elsewhere (a hard
+ * link) would be judged by that other name's ancestors. Such files get a
+ * rule of their own, found by scanning the blocked tree at load.
+ */
+#define HX_LINK_SCAN_MAX 200000
+static struct {
+	struct build *b;
+	struct hx_inode_key key;
+	uint32_t rule_id;
+	size_t seen;
+	int err;
+} scan;
+
+static int scan_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (++scan.seen > HX_LINK_SCAN_MAX)
+		return 1;
+	if (flag != FTW_F || st->st_nlink < 2 || S_ISDIR(st->st_mode))
+		return 0;
+	scan.key.dev = kdev(st->st_dev);
+	scan.key.ino = st->st_ino;
+	scan.err = add_inode_rule(scan.b, &scan.key, scan.rule_id, 0,
+				  HX_ACC_R | HX_ACC_W | HX_ACC_X);
+	return scan.err ? 1 : 0;
+}
+
+static int cover_hard_links(struct build *b, const struct hx_inode_key *dir_key, uint32_t rule_id,
+			    const struct hx_path_rule *r, const struct hx_sandbox *s,
+			    struct hx_diags *diags)
+{
+	scan.b = b;
+	scan.key = *dir_key;
+	scan.rule_id = rule_id;
+	scan.seen = 0;
+	scan.err = 0;
+	nftw(r->path, scan_one, 32, FTW_PHYS);
+	if (scan.err)
+		return scan.err;
+	if (scan.seen > HX_LINK_SCAN_MAX)
+		hx_loader_diag(diags, HX_DIAG_WARNING, r->src,
+			       "sandbox '%s': %s '%s' holds more than %d entries; hard links beyond them are judged by their other names",
+			       s->name, r->name, r->path, HX_LINK_SCAN_MAX);
 	return 0;
 }
 
@@ -220,8 +328,32 @@ static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint
 		err = add_inode_rule(b, &key, (uint32_t)id, allow, deny);
 		if (err)
 			return err;
+		if (r->block && S_ISDIR(st.st_mode)) {
+			err = cover_hard_links(b, &key, (uint32_t)id, r, s, diags);
+			if (err)
+				return err;
+		}
 	}
 	return 0;
+}
+
+/* temp_directory: a working directory the sandbox may read and write, made if missing. */
+static int compile_temp_dir(struct build *b, uint32_t slot, uint32_t sbx, const struct hx_sandbox *s,
+			    struct hx_diags *diags)
+{
+	struct hx_path_rules one = { 0 };
+	struct hx_path_rule r = { .path = s->fs.temp_directory,
+				  .perms = HX_ACC_R | HX_ACC_W,
+				  .name = "filesystem.temp_directory" };
+
+	if (!s->fs.temp_directory)
+		return 0;
+	if (mkdir(s->fs.temp_directory, 01777) && errno != EEXIST)
+		hx_loader_diag(diags, HX_DIAG_WARNING, r.src, "sandbox '%s': cannot create %s: %s",
+			       s->name, s->fs.temp_directory, strerror(errno));
+	one.v = &r;
+	one.n = 1;
+	return compile_path_rules(b, slot, sbx, HX_FAM_FILE, s, &one, diags);
 }
 
 static __u32 sbx_flags(const struct hx_policy *p, const struct hx_sandbox *s)
@@ -234,6 +366,14 @@ static __u32 sbx_flags(const struct hx_policy *p, const struct hx_sandbox *s)
 		f |= HX_SBX_EXEC_DEFAULT_DENY;
 	if (s->perms.allow_exec == HX_NO)
 		f |= HX_SBX_EXEC_FORBIDDEN;
+	if (s->fs.present || s->perms.allow_filesystem == HX_NO)
+		f |= HX_SBX_FS_PRESENT;
+	if (s->fs.default_policy == HX_DEF_DENY)
+		f |= HX_SBX_FS_DEFAULT_DENY;
+	if (s->perms.allow_filesystem == HX_NO)
+		f |= HX_SBX_FS_FORBIDDEN;
+	if (s->fs.allow_symlinks == HX_NO)
+		f |= HX_SBX_FS_NO_SYMLINKS;
 	if (p->audit_enabled && (p->audit_events & HX_AE_COMMAND_EXECUTE))
 		f |= HX_SBX_AUDIT_EXEC_OK;
 	/* Audit mode logs every would-deny, whatever the event list says. */
@@ -351,12 +491,20 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 			if (err)
 				goto out;
 		}
+		if (sb->fs.present) {
+			err = compile_path_rules(&b, slot, i, HX_FAM_FILE, sb, &sb->fs.rules, diags);
+			if (!err)
+				err = compile_temp_dir(&b, slot, i, sb, diags);
+			if (err)
+				goto out;
+		}
 	}
 	err = 0;
 	if (diags->errors) {
 		err = -EINVAL;
 		goto out;
 	}
+	merge_inode_rules(&b);
 	if (b.n > HX_MAX_INODE_RULES) {
 		diag_error(diags, (struct hx_src){ 0 },
 			   "the policy needs %zu object rule entries; the kernel map holds %u",
@@ -424,6 +572,9 @@ void hx_loader_close(struct hx_loader *l)
 	l->skel = NULL;
 	compiled_free(&l->cur);
 	compiled_free(&l->prev);
+	for (size_t i = 0; i < l->nprogs; i++)
+		free(l->progs[i]);
+	l->nprogs = 0;
 }
 
 const struct hx_compiled *hx_loader_tables(const struct hx_loader *l, uint32_t generation)

@@ -51,6 +51,8 @@ struct hx_loader {
 	uint32_t generation;
 	struct hx_compiled cur;
 	struct hx_compiled prev; /* names events still in the ring from the last generation */
+	char *progs[64]; /* "lsm/file_open link_hx_file_open": what is attached, for status */
+	size_t nprogs;
 	bool verbose;
 };
 
@@ -71,7 +73,5 @@ const struct hx_compiled *hx_loader_tables(const struct hx_loader *l, uint32_t g
 /* Removes every pin: enforcement ends once no process holds a link. */
 int hx_loader_unpin_all(void);
 
-/* Names of the attached programs, for status. */
-extern const char *const hx_prog_names[];
 
 #endif

@@ -5,14 +5,33 @@
  * The exit status is 0 on success, else the errno value. Tests compare the
  * errno name, never a message.
  *
- *   hx-try exec PATH [ARG...]     fork, then execve in the child; reports the
+ *   hx-try [-j CGDIR] OP ARGS...
+ *   -j CGDIR                      join cgroup CGDIR (write cgroup.procs) before
+ *                                 the operation, after its "-pre" step
+ *   exec PATH [ARG...]            fork, then execve in the child; reports the
  *                                 child's pid and the execve result
+ *   open PATH r|w|rw|c|t|a        open for read, write, both, create (O_CREAT|O_WRONLY),
+ *                                 truncate (O_WRONLY|O_TRUNC), append; reads 1 byte for r
+ *   openat-pre DIR NAME           open DIR before joining, openat(dirfd, NAME) after
+ *   reopen-pre PATH               O_PATH open before joining, /proc/self/fd/N re-open after
+ *   reopen PATH                   O_PATH open then /proc/self/fd/N re-open, both after
+ *   readdir DIR                   opendir + readdir
+ *   mkdir|rmdir|unlink|chmod|truncate PATH
+ *   rename|link|symlink A B
+ *   mmapx PATH                    open read-only, then mmap PROT_READ|PROT_EXEC
+ *   chdir-open DIR REL            chdir(DIR) before joining, then open(REL) after
+ *   mkdeep DIR N                  below DIR, N nested directories of 200-byte names (made
+ *                                 by relative steps, so the whole path may pass PATH_MAX),
+ *                                 and a file "f" at the bottom
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,15 +87,184 @@ static int do_exec(int argc, char **argv)
 	return e;
 }
 
+static const char *join_dir;
+
+static void join(void)
+{
+	char path[4096], buf[32];
+	int fd, n;
+
+	if (!join_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", join_dir);
+	fd = open(path, O_WRONLY);
+	n = snprintf(buf, sizeof(buf), "%d", getpid());
+	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+		perror("hx-try: join");
+		exit(2);
+	}
+	close(fd);
+}
+
+static int report(const char *op, int rc)
+{
+	int e = rc < 0 ? errno : 0;
+
+	printf("%s: %s pid=%d\n", op, errname(e), getpid());
+	return e;
+}
+
+static int do_open(const char *path, const char *mode)
+{
+	int flags = O_RDONLY, fd;
+	char c;
+
+	if (!strcmp(mode, "w"))
+		flags = O_WRONLY;
+	else if (!strcmp(mode, "rw"))
+		flags = O_RDWR;
+	else if (!strcmp(mode, "c"))
+		flags = O_WRONLY | O_CREAT;
+	else if (!strcmp(mode, "t"))
+		flags = O_WRONLY | O_TRUNC;
+	else if (!strcmp(mode, "a"))
+		flags = O_WRONLY | O_APPEND;
+	join();
+	fd = open(path, flags, 0644);
+	if (fd >= 0 && flags == O_RDONLY && read(fd, &c, 1) < 0)
+		fd = -1;
+	return report("open", fd);
+}
+
 int main(int argc, char **argv)
 {
+	int i = 1, fd, rc;
+	const char *op;
+	char buf[64];
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2) {
-		fprintf(stderr, "usage: hx-try OP ARGS...\n");
+	if (argc > 2 && !strcmp(argv[1], "-j")) {
+		join_dir = argv[2];
+		i = 3;
+	}
+	if (argc <= i) {
+		fprintf(stderr, "usage: hx-try [-j CGDIR] OP ARGS...\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "exec"))
-		return do_exec(argc - 2, argv + 2);
-	fprintf(stderr, "hx-try: unknown op %s\n", argv[1]);
+	op = argv[i];
+	argv += i + 1;
+	argc -= i + 1;
+#define NEED(n)                                                         \
+	do {                                                            \
+		if (argc < (n)) {                                       \
+			fprintf(stderr, "hx-try %s: %d argument(s)\n", op, n); \
+			return 2;                                       \
+		}                                                       \
+	} while (0)
+	if (!strcmp(op, "exec")) {
+		join();
+		return do_exec(argc, argv);
+	}
+	if (!strcmp(op, "open")) {
+		NEED(2);
+		return do_open(argv[0], argv[1]);
+	}
+	if (!strcmp(op, "openat-pre")) {
+		NEED(2);
+		fd = open(argv[0], O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return report("openat-pre", -1);
+		join();
+		return report("openat", openat(fd, argv[1], O_RDONLY));
+	}
+	if (!strcmp(op, "reopen-pre") || !strcmp(op, "reopen")) {
+		NEED(1);
+		if (!strcmp(op, "reopen"))
+			join();
+		fd = open(argv[0], O_PATH);
+		if (fd < 0)
+			return report("opath", -1);
+		join();
+		snprintf(buf, sizeof(buf), "/proc/self/fd/%d", fd);
+		return report("reopen", open(buf, O_RDONLY));
+	}
+	if (!strcmp(op, "chdir-open")) {
+		NEED(2);
+		if (chdir(argv[0]))
+			return report("chdir", -1);
+		join();
+		return report("open", open(argv[1], O_RDONLY));
+	}
+	if (!strcmp(op, "mkdeep")) {
+		char name[201];
+
+		NEED(2);
+		memset(name, 'n', 200);
+		name[200] = 0;
+		if (chdir(argv[0]))
+			return report("chdir", -1);
+		for (int k = atoi(argv[1]); k > 0; k--) {
+			if ((mkdir(name, 0755) && errno != EEXIST) || chdir(name))
+				return report("mkdeep", -1);
+		}
+		fd = open("f", O_WRONLY | O_CREAT, 0644);
+		return report("mkdeep", fd);
+	}
+	join();
+	if (!strcmp(op, "readdir")) {
+		DIR *d;
+
+		NEED(1);
+		d = opendir(argv[0]);
+		if (!d)
+			return report("readdir", -1);
+		errno = 0;
+		rc = readdir(d) ? 0 : (errno ? -1 : 0);
+		closedir(d);
+		return report("readdir", rc);
+	}
+	if (!strcmp(op, "mkdir")) {
+		NEED(1);
+		return report(op, mkdir(argv[0], 0755));
+	}
+	if (!strcmp(op, "rmdir")) {
+		NEED(1);
+		return report(op, rmdir(argv[0]));
+	}
+	if (!strcmp(op, "unlink")) {
+		NEED(1);
+		return report(op, unlink(argv[0]));
+	}
+	if (!strcmp(op, "chmod")) {
+		NEED(1);
+		return report(op, chmod(argv[0], 0600));
+	}
+	if (!strcmp(op, "truncate")) {
+		NEED(1);
+		return report(op, truncate(argv[0], 0));
+	}
+	if (!strcmp(op, "rename")) {
+		NEED(2);
+		return report(op, rename(argv[0], argv[1]));
+	}
+	if (!strcmp(op, "link")) {
+		NEED(2);
+		return report(op, link(argv[0], argv[1]));
+	}
+	if (!strcmp(op, "symlink")) {
+		NEED(2);
+		return report(op, symlink(argv[0], argv[1]));
+	}
+	if (!strcmp(op, "mmapx")) {
+		void *p;
+
+		NEED(1);
+		fd = open(argv[0], O_RDONLY);
+		if (fd < 0)
+			return report("open", -1);
+		p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		return report("mmapx", p == MAP_FAILED ? -1 : 0);
+	}
+	fprintf(stderr, "hx-try: unknown op %s\n", op);
 	return 2;
 }

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Filesystem family: which objects a sandbox may read, write or execute.
+ *
+ * Every check is made on the kernel's objects (the dentry and mount it
+ * resolved), never on a string the process chose, and walks the object's
+ * ancestors for the most specific rule (see lib/path.bpf.h):
+ *   r  open for read (files and directories: readdir needs an open)
+ *   w  open for write/append, truncate, create, mknod, mkdir, unlink, rmdir,
+ *      rename (source and destination), link, symlink, chmod, chown
+ *   x  open for exec (the binary, a #! script, the ELF interpreter) and
+ *      PROT_EXEC mappings of a file (mmap, mprotect)
+ * Creation is judged on the parent directory, removal on the victim.
+ */
+#include "lib/common.bpf.h"
+#include "lib/path.bpf.h"
+
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define FMODE_EXEC 0x20
+#define __FMODE_EXEC 0x20 /* in f_flags: opened by open_exec() */
+#define PROT_EXEC 0x4
+
+static __always_inline void hx_fill_exe_fs(struct hx_event *e)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+
+	if (exe)
+		hx_path_names(e, 1, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt));
+}
+
+/*
+ * Judges @need on the object @d reached through @mnt, for the current task.
+ * @subject is the dentry reported in the event (a new name for creations).
+ * Returns 0 or -EPERM.
+ */
+static __always_inline int hx_fs_check(struct dentry *d, struct vfsmount *mnt, __u8 need,
+				       __u16 action, struct dentry *subject)
+{
+	struct hx_inode_rule rule = {};
+	struct hx_ctx c = {};
+	struct hx_event *e;
+	__u32 flags = 0, rule_id = HX_RULE_NONE;
+	__u8 decision;
+	int deny = 0, walk;
+
+	if (!hx_current_sandbox(&c))
+		return 0;
+	if (!(c.cfg.flags & HX_SBX_FS_PRESENT))
+		return 0;
+
+	if (c.cfg.flags & HX_SBX_FS_FORBIDDEN) {
+		deny = 1;
+		flags |= HX_EVF_FORBIDDEN;
+	} else if (action == HX_ACT_SYMLINK && (c.cfg.flags & HX_SBX_FS_NO_SYMLINKS)) {
+		deny = 1;
+		flags |= HX_EVF_FORBIDDEN;
+	} else if (!d || !mnt) {
+		hx_count_drop(HX_DROP_NO_FILE);
+		deny = 1;
+	} else {
+		walk = hx_walk_rules(&c, HX_FAM_FILE, d, mnt, &rule);
+		if (walk == HX_WALK_HIT) {
+			rule_id = rule.rule_id;
+			/* The most specific rule decides alone: what it does not grant is denied. */
+			deny = (rule.deny & need) || (rule.allow & need) != need;
+		} else if (walk == HX_WALK_DEEP) {
+			hx_count_drop(HX_DROP_WALK_DEPTH);
+			deny = 1;
+			flags |= HX_EVF_NO_RULE | HX_EVF_UNRESOLVED;
+		} else {
+			deny = !!(c.cfg.flags & HX_SBX_FS_DEFAULT_DENY);
+			flags |= HX_EVF_NO_RULE;
+		}
+	}
+
+	if (!deny)
+		decision = 0;
+	else if (c.cfg.mode == HX_MODE_AUDIT)
+		decision = 2;
+	else
+		decision = 1;
+	hx_count(&c, HX_FAM_FILE, decision);
+
+	if (decision && (c.cfg.flags & HX_SBX_AUDIT_DENIED)) {
+		e = hx_event_start(&c, action, HX_FAM_FILE);
+		if (e) {
+			struct dentry *s = subject ? subject : d;
+
+			e->decision = decision;
+			e->access = need;
+			e->flags |= flags;
+			e->rule_id = rule_id;
+			e->err = decision == 1 ? -EPERM : 0;
+			if (s && mnt) {
+				e->dev = hx_dev_of(s);
+				e->ino = BPF_CORE_READ(s, d_inode, i_ino);
+				hx_path_names(e, 0, s, mnt);
+			}
+			hx_fill_exe_fs(e);
+			hx_event_submit(e);
+		}
+	}
+	return decision == 1 ? -EPERM : 0;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(hx_file_open, struct file *file, int ret)
+{
+	unsigned int fmode;
+	__u8 need = 0;
+	__u16 action = HX_ACT_OPEN;
+
+	if (ret)
+		return ret;
+	fmode = BPF_CORE_READ(file, f_mode);
+	if ((fmode & FMODE_EXEC) || (BPF_CORE_READ(file, f_flags) & __FMODE_EXEC)) {
+		/* The binary, a script or the ELF interpreter, opened to be run. */
+		need = HX_ACC_X;
+		action = HX_ACT_EXEC_OPEN;
+	} else {
+		if (fmode & FMODE_READ)
+			need |= HX_ACC_R;
+		if (fmode & FMODE_WRITE)
+			need |= HX_ACC_W;
+	}
+	if (!need)
+		return 0; /* nothing is read or written through this file */
+	return hx_fs_check(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), need,
+			   action, NULL);
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(hx_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	if (ret)
+		return ret;
+	if (!file || !(prot & PROT_EXEC))
+		return 0;
+	return hx_fs_check(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+			   HX_ACC_X, HX_ACT_MMAP_EXEC, NULL);
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(hx_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	struct file *file;
+
+	if (ret)
+		return ret;
+	if (!(prot & PROT_EXEC))
+		return 0;
+	file = BPF_CORE_READ(vma, vm_file);
+	if (!file)
+		return 0; /* anonymous memory: not a filesystem object */
+	return hx_fs_check(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+			   HX_ACC_X, HX_ACT_MPROTECT_EXEC, NULL);
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(hx_path_truncate, const struct path *path, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), HX_ACC_W,
+			   HX_ACT_TRUNCATE, NULL);
+}
+
+/* open(O_CREAT) reaches this too (may_o_create). */
+SEC("lsm/path_mknod")
+int BPF_PROG(hx_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     unsigned int dev, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt), HX_ACC_W,
+			   HX_ACT_CREATE, dentry);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(hx_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt), HX_ACC_W,
+			   HX_ACT_MKDIR, dentry);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(hx_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(dentry, BPF_CORE_READ(dir, mnt), HX_ACC_W, HX_ACT_RMDIR, NULL);
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(hx_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(dentry, BPF_CORE_READ(dir, mnt), HX_ACC_W, HX_ACT_UNLINK, NULL);
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(hx_path_symlink, const struct path *dir, struct dentry *dentry,
+	     const char *old_name, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt), HX_ACC_W,
+			   HX_ACT_SYMLINK, dentry);
+}
+
+/* A new name for an existing file: write on the file itself and on the new directory. */
+SEC("lsm/path_link")
+int BPF_PROG(hx_path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	struct vfsmount *mnt = BPF_CORE_READ(new_dir, mnt);
+	int err;
+
+	if (ret)
+		return ret;
+	/* Hard links cannot cross mounts: the source is on the same mount. */
+	err = hx_fs_check(old_dentry, mnt, HX_ACC_W, HX_ACT_LINK, NULL);
+	if (err)
+		return err;
+	return hx_fs_check(BPF_CORE_READ(new_dir, dentry), mnt, HX_ACC_W, HX_ACT_LINK, new_dentry);
+}
+
+/*
+ * path_rename gained a flags argument in 5.19, which moves `ret`; the loader
+ * keeps whichever of the two programs matches the running kernel.
+ */
+static __always_inline int hx_rename(const struct path *old_dir, struct dentry *old_dentry,
+				     const struct path *new_dir, struct dentry *new_dentry)
+{
+	struct vfsmount *mnt = BPF_CORE_READ(old_dir, mnt);
+	int err;
+
+	err = hx_fs_check(old_dentry, mnt, HX_ACC_W, HX_ACT_RENAME, NULL);
+	if (err)
+		return err;
+	if (BPF_CORE_READ(new_dentry, d_inode)) {
+		/* Replacing (or exchanging with) an existing object writes it too. */
+		err = hx_fs_check(new_dentry, BPF_CORE_READ(new_dir, mnt), HX_ACC_W, HX_ACT_RENAME,
+				  NULL);
+		if (err)
+			return err;
+	}
+	return hx_fs_check(BPF_CORE_READ(new_dir, dentry), BPF_CORE_READ(new_dir, mnt), HX_ACC_W,
+			   HX_ACT_RENAME, new_dentry);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(hx_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_rename(old_dir, old_dentry, new_dir, new_dentry);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(hx_path_rename5, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_rename(old_dir, old_dentry, new_dir, new_dentry);
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(hx_path_chmod, const struct path *path, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), HX_ACC_W,
+			   HX_ACT_CHMOD, NULL);
+}
+
+/* kuid_t and kgid_t are passed as 64-bit slots. */
+SEC("lsm/path_chown")
+int BPF_PROG(hx_path_chown, const struct path *path, __u64 uid, __u64 gid, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), HX_ACC_W,
+			   HX_ACT_CHOWN, NULL);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,271 @@
+# shellcheck shell=sh
+# Filesystem family: path rules that cannot be walked around. Each scenario
+# runs the operation in the VM and checks the errno, the side effect and the
+# audit line. Rules name objects: /secret and /data/blocked are blocked, /data
+# is rw, /etc r, default deny.
+. "$HXT_DIR/lib-agent.sh"
+
+POLICY=$HXT_DIR/policies/fs.yaml
+TRY=$HXBIN/hx-try
+
+suite_setup() {
+	mkdir -p /data/blocked /data/sub/inner /secret /secret2 /exec /other /mnt/ns
+	echo ok >/data/ok
+	echo secret >/secret/file
+	echo inner >/data/sub/inner/file
+	echo blocked >/data/blocked/file
+	echo secret2 >/secret2/file
+	echo other >/other/file
+	echo hl >/secret/hlfile
+	# A hard link made before the policy loads: judged as the blocked file it is.
+	ln /secret/hlfile /data/hardlink
+	cp $HXBIN/hx-hello /data/prog
+	cp $HXBIN/hx-hello /exec/prog
+	agent_start "$POLICY"
+}
+
+suite_teardown() {
+	agent_stop
+	agent_unload
+}
+
+# fs_try SANDBOX ARGS...: run hx-try in the sandbox; prints its result line
+fs_try() {
+	_sb=$1
+	shift
+	in_sandbox "$_sb" $TRY "$@"
+}
+
+# expect_denied RESULT PATH [ACCESS] [RULE]: EPERM, and one event for that pid with that file.path
+expect_denied() {
+	assert_contains "$1" ": EPERM" "result"
+	_pid=$(result_pid "$1")
+	audit_wait 1 ".process.pid==$_pid and .file.path==\"$2\""
+	_ev=$(audit_select ".process.pid==$_pid and .file.path==\"$2\"" | tail -n 1)
+	assert_eq deny "$(printf '%s' "$_ev" | jq -r .helixagent.decision)" "decision"
+	assert_eq filesystem "$(printf '%s' "$_ev" | jq -r .helixagent.family)" "family"
+	assert_eq -1 "$(printf '%s' "$_ev" | jq -r .helixagent.errno)" "errno"
+	[ -z "${3:-}" ] || assert_eq "$3" "$(printf '%s' "$_ev" | jq -r .helixagent.access)" "access"
+	[ -z "${4:-}" ] || assert_eq "$4" "$(printf '%s' "$_ev" | jq -r .rule.name)" "rule"
+}
+
+test_allowed_read_and_write() {
+	out=$(fs_try fs open /data/ok r)
+	assert_contains "$out" "open: ok"
+	out=$(fs_try fs open /data/new c)
+	assert_contains "$out" "open: ok"
+	[ -e /data/new ] || fail "file not created"
+	out=$(fs_try fs open /etc/passwd r)
+	assert_contains "$out" "open: ok"
+}
+
+test_blocked_read_denied_with_audit() {
+	out=$(fs_try fs open /secret/file r)
+	expect_denied "$out" /secret/file r "filesystem.blocked_paths[0]"
+	ev=$(audit_select '.file.path=="/secret/file"' | tail -n 1)
+	assert_eq open "$(printf '%s' "$ev" | jq -r .event.action)"
+	assert_eq lsm/file_open "$(printf '%s' "$ev" | jq -r .event.provider)"
+	assert_eq fs "$(printf '%s' "$ev" | jq -r .helixagent.sandbox)"
+	assert_eq "$TRY" "$(printf '%s' "$ev" | jq -r .process.executable)"
+	assert_eq "$(stat -c %i /secret/file)" "$(printf '%s' "$ev" | jq -r .file.inode)"
+}
+
+test_read_only_path_refuses_writes() {
+	out=$(fs_try fs open /etc/passwd w)
+	expect_denied "$out" /etc/passwd w "filesystem.allowed_paths[4]"
+	out=$(fs_try fs open /etc/newfile c)
+	expect_denied "$out" /etc/newfile w
+	[ ! -e /etc/newfile ] || fail "/etc/newfile was created"
+}
+
+test_default_policy_denies_unlisted() {
+	out=$(fs_try fs open /other/file r)
+	expect_denied "$out" /other/file r filesystem.default_policy
+}
+
+test_outside_sandbox_untouched() {
+	out=$($TRY open /secret/file r)
+	assert_contains "$out" "open: ok"
+	pid=$(result_pid "$out")
+	out=$($TRY open /other/x c)
+	assert_contains "$out" "open: ok"
+	out=$(fs_try fs open /secret/file r) # barrier: a denial logged after the above
+	audit_wait 1 ".process.pid==$(result_pid "$out")"
+	assert_eq 0 "$(audit_count ".process.pid==$pid")" "events for a process outside sandboxes"
+}
+
+test_write_operations_on_blocked_objects() {
+	for op in unlink chmod truncate; do
+		out=$(fs_try fs $op /secret/file)
+		expect_denied "$out" /secret/file w
+	done
+	[ "$(cat /secret/file)" = secret ] || fail "/secret/file changed"
+	out=$(fs_try fs mkdir /secret/newdir)
+	expect_denied "$out" /secret/newdir w
+	[ ! -e /secret/newdir ] || fail "directory created"
+	out=$(fs_try fs rename /secret/file /data/stolen)
+	expect_denied "$out" /secret/file w
+	[ -e /secret/file ] && [ ! -e /data/stolen ] || fail "rename happened"
+	out=$(fs_try fs rmdir /data/blocked)
+	expect_denied "$out" /data/blocked w
+}
+
+test_readdir_of_blocked_directory() {
+	out=$(fs_try fs readdir /secret)
+	expect_denied "$out" /secret r
+}
+
+test_symlink_to_blocked_is_judged_by_target() {
+	ln -sf /secret/file /data/link
+	out=$(fs_try fs open /data/link r)
+	expect_denied "$out" /secret/file r
+}
+
+test_hard_link_made_before_load() {
+	out=$(fs_try fs open /data/hardlink r)
+	assert_contains "$out" ": EPERM"
+	pid=$(result_pid "$out")
+	audit_wait 1 ".process.pid==$pid"
+	assert_eq "filesystem.blocked_paths[0]" "$(audit_select ".process.pid==$pid" | jq -r .rule.name)"
+}
+
+test_hard_link_from_inside_is_refused() {
+	out=$(fs_try fs link /secret/file /data/hl2)
+	expect_denied "$out" /secret/file w
+	[ ! -e /data/hl2 ] || fail "link created"
+}
+
+test_bind_mount_of_blocked_tree() {
+	mkdir -p /data/bind
+	mount --bind /secret /data/bind || fail "bind mount"
+	out=$(fs_try fs open /data/bind/file r)
+	umount /data/bind
+	assert_contains "$out" ": EPERM"
+	pid=$(result_pid "$out")
+	audit_wait 1 ".process.pid==$pid"
+	assert_eq "filesystem.blocked_paths[0]" "$(audit_select ".process.pid==$pid" | jq -r .rule.name)"
+}
+
+test_dotdot_and_relative_spellings() {
+	out=$(fs_try fs open /data/../secret/file r)
+	expect_denied "$out" /secret/file r
+	out=$(fs_try fs chdir-open /data ../secret/file)
+	expect_denied "$out" /secret/file r
+}
+
+test_dirfd_opened_before_joining() {
+	out=$($TRY -j "$(sandbox_cg fs)" openat-pre /secret file)
+	expect_denied "$out" /secret/file r
+}
+
+test_proc_self_fd_reopen() {
+	out=$($TRY -j "$(sandbox_cg fs)" reopen-pre /secret/file)
+	expect_denied "$out" /secret/file r
+	out=$(fs_try fs reopen /secret/file)
+	assert_contains "$out" "reopen: EPERM"
+}
+
+test_proc_pid_root_path() {
+	out=$(fs_try fs open /proc/1/root/secret/file r)
+	expect_denied "$out" /secret/file r
+}
+
+test_renamed_parent_inside_sandbox_keeps_rule() {
+	out=$(fs_try fs rename /data/sub /data/sub-renamed)
+	assert_contains "$out" "rename: ok"
+	out=$(fs_try fs open /data/sub-renamed/inner/file r)
+	assert_contains "$out" ": EPERM"
+	mv /data/sub-renamed /data/sub
+}
+
+test_blocked_dir_renamed_outside_follows_object() {
+	mv /secret2 /moved-secret2 || fail "mv"
+	out=$(fs_try fs open /moved-secret2/file r)
+	mv /moved-secret2 /secret2
+	assert_contains "$out" ": EPERM"
+	pid=$(result_pid "$out")
+	audit_wait 1 ".process.pid==$pid"
+	assert_eq "filesystem.blocked_paths[3]" "$(audit_select ".process.pid==$pid" | jq -r .rule.name)"
+}
+
+test_new_mount_namespace_bind_mount() {
+	out=$(in_sandbox fs unshare -m sh -c \
+		"mount --bind /secret /mnt/ns && $TRY open /mnt/ns/file r" 2>&1)
+	assert_contains "$out" "open: EPERM"
+}
+
+test_deep_tree_beyond_walk_bound_is_denied_and_counted() {
+	before=$($HX status --json | jq .dropped.path_too_deep)
+	d=/data/deep
+	i=0
+	while [ $i -lt 70 ]; do d=$d/d; i=$((i + 1)); done
+	mkdir -p "$d"
+	echo x >"$d/f"
+	out=$(fs_try fs chdir-open "$d" f)
+	assert_contains "$out" ": EPERM"
+	pid=$(result_pid "$out")
+	audit_wait 1 ".process.pid==$pid"
+	assert_eq true "$(audit_select ".process.pid==$pid" | jq -r .helixagent.path_incomplete)"
+	after=$($HX status --json | jq .dropped.path_too_deep)
+	[ "$after" -gt "$before" ] || fail "path_too_deep not counted ($before -> $after)"
+}
+
+test_long_path_beyond_4096_bytes() {
+	n=nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn
+	n=$n$n$n$n # 200 bytes
+	# Built by relative steps: the whole path is longer than PATH_MAX.
+	out=$($TRY mkdeep /secret 22)
+	assert_contains "$out" "mkdeep: ok"
+	out=$($TRY -j "$(sandbox_cg fs)" openat-pre /secret "$n/$n/$n/$n/$n/$n/$n/$n/$n/$n/$n/$n/$n/$n/$n/$n/$n/$n/f")
+	assert_contains "$out" "openat: EPERM"
+}
+
+test_exec_needs_x() {
+	out=$(fs_try fs exec /data/prog)
+	assert_contains "$out" "exec: EPERM"
+	pid=$(result_pid "$out")
+	audit_wait 1 ".process.pid==$pid"
+	assert_eq x "$(audit_select ".process.pid==$pid" | jq -r .helixagent.access)"
+	out=$(fs_try fs exec /exec/prog)
+	assert_contains "$out" "exec: ok"
+}
+
+test_mmap_exec_of_non_executable_file() {
+	out=$(fs_try fs mmapx /data/prog)
+	expect_denied "$out" /data/prog x
+}
+
+test_ld_so_cannot_run_a_non_executable_file() {
+	ldso=$(ls /lib64/ld-linux-x86-64.so.2 2>/dev/null || ls /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+	out=$(in_sandbox fs "$ldso" /data/prog 2>&1)
+	case $out in *"hello from"*) fail "ld.so ran a file without x: $out" ;; esac
+}
+
+test_symlink_creation_refused_when_disallowed() {
+	out=$(fs_try fs_nosym symlink /data/ok /data/sym)
+	assert_contains "$out" "symlink: EPERM"
+	[ ! -L /data/sym ] || fail "symlink created"
+	out=$(fs_try fs symlink /data/ok /data/sym2)
+	assert_contains "$out" "symlink: ok"
+}
+
+test_allow_filesystem_false_denies_everything() {
+	out=$(sh -c 'echo $$ > "$0/cgroup.procs" && echo "pid=$$" && read x </etc/passwd' \
+		"$(sandbox_cg fs_none)" 2>&1)
+	pid=$(printf '%s\n' "$out" | sed -n 's/^pid=//p')
+	audit_wait 1 ".process.pid==$pid"
+	assert_eq permissions.allow_filesystem "$(audit_select ".process.pid==$pid" | jq -r .rule.name | head -n 1)"
+}
+
+test_audit_mode_logs_and_allows() {
+	out=$(fs_try fs_audit open /secret/file r)
+	assert_contains "$out" "open: ok"
+	pid=$(result_pid "$out")
+	audit_wait 1 ".process.pid==$pid"
+	assert_eq audit "$(audit_select ".process.pid==$pid" | jq -r .helixagent.decision)"
+}
+
+test_counters() {
+	deny=$($HX status --json | jq '.sandboxes[] | select(.name=="fs") | .counters.filesystem.deny')
+	[ "$deny" -gt 0 ] || fail "filesystem deny counter is $deny"
+}

@@ -23,6 +23,7 @@
  *   mkdeep DIR N                  below DIR, N nested directories of 200-byte names (made
  *                                 by relative steps, so the whole path may pass PATH_MAX),
  *                                 and a file "f" at the bottom
+ *   deep-open DIR N               chdir down those N levels before joining, open "f" after
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -195,7 +197,8 @@ int main(int argc, char **argv)
 		join();
 		return report("open", open(argv[1], O_RDONLY));
 	}
-	if (!strcmp(op, "mkdeep")) {
+	if (!strcmp(op, "mkdeep") || !strcmp(op, "deep-open")) {
+		bool make = !strcmp(op, "mkdeep");
 		char name[201];
 
 		NEED(2);
@@ -204,11 +207,13 @@ int main(int argc, char **argv)
 		if (chdir(argv[0]))
 			return report("chdir", -1);
 		for (int k = atoi(argv[1]); k > 0; k--) {
-			if ((mkdir(name, 0755) && errno != EEXIST) || chdir(name))
-				return report("mkdeep", -1);
+			if ((make && mkdir(name, 0755) && errno != EEXIST) || chdir(name))
+				return report(op, -1);
 		}
-		fd = open("f", O_WRONLY | O_CREAT, 0644);
-		return report("mkdeep", fd);
+		if (make)
+			return report(op, open("f", O_WRONLY | O_CREAT, 0644));
+		join();
+		return report("open", open("f", O_RDONLY));
 	}
 	join();
 	if (!strcmp(op, "readdir")) {

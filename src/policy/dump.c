@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The effective policy as JSON, for `check --dump`. */
 #include <stdio.h>
+#include <string.h>
 
 #include "helixagent/abi.h"
 #include "policy.h"
@@ -94,10 +95,34 @@ static void hosts(struct jw *w, const char *k, const struct hx_host_rules *r, co
 	jw_arr_end(w);
 }
 
+/* Capability names; ALL when every bit is set. */
+static void caps(struct jw *w, const char *k, uint64_t mask)
+{
+	jw_key(w, k);
+	jw_arr(w);
+	if (mask == HX_CAPS_ALL) {
+		jw_str(w, "ALL");
+	} else {
+		for (unsigned i = 0; i < HX_CAP_COUNT; i++)
+			if (mask & (1ull << i))
+				jw_str(w, hx_cap_name(i));
+	}
+	jw_arr_end(w);
+}
+
 static void sandbox(struct jw *w, const struct hx_sandbox *s)
 {
 	jw_obj(w);
 	jw_kstr(w, "name", s->name);
+	jw_kstr(w, "origin", s->origin);
+	jw_key(w, "inherits");
+	jw_arr(w);
+	if (s->origin && strcmp(s->origin, "security"))
+		jw_str(w, "security");
+	if (s->origin && !strncmp(s->origin, "plugins.security.overrides.", 27))
+		jw_str(w, "plugins.security.default_context");
+	jw_arr_end(w);
+	jw_ku64(w, "line", s->src.line);
 	jw_kstr(w, "cgroup", s->cgroup);
 	jw_kbool(w, "cgroup_created_by_agent", !s->cgroup_explicit);
 	jw_kstr(w, "mode", mode_name(s->mode));
@@ -178,7 +203,52 @@ static void sandbox(struct jw *w, const struct hx_sandbox *s)
 	jw_ku64(w, "max_open_files", s->limits.max_open_files);
 	jw_ku64(w, "max_execution_ms", s->limits.max_execution_ms);
 	jw_obj_end(w);
+
+	jw_key(w, "environment");
+	jw_obj(w);
+	tri(w, "inherit", s->env.inherit);
+	strings(w, "allowed_vars", &s->env.allowed_vars);
+	strings(w, "blocked_vars", &s->env.blocked_vars);
 	jw_obj_end(w);
+
+	jw_key(w, "process");
+	jw_obj(w);
+	tri(w, "use_namespaces", s->proc.use_namespaces);
+	tri(w, "use_seccomp", s->proc.use_seccomp);
+	tri(w, "use_cgroups", s->proc.use_cgroups);
+	tri(w, "no_new_privileges", s->proc.no_new_privileges);
+	tri(w, "read_only_root", s->proc.read_only_root);
+	jw_kstr(w, "network_mode", s->proc.network_mode);
+	jw_kstr(w, "root_fs", s->proc.root_fs);
+	strings(w, "read_only_paths", &s->proc.read_only_paths);
+	strings(w, "writable_paths", &s->proc.writable_paths);
+	strings(w, "masked_paths", &s->proc.masked_paths);
+	strings(w, "tmpfs", &s->proc.tmpfs);
+	jw_obj_end(w);
+
+	jw_key(w, "capabilities");
+	if (!s->caps.present) {
+		jw_null(w);
+	} else {
+		jw_obj(w);
+		caps(w, "drop", s->caps.drop);
+		caps(w, "add", s->caps.add);
+		jw_obj_end(w);
+	}
+
+	jw_key(w, "command_validation");
+	jw_obj(w);
+	tri(w, "enabled", s->cmd.enabled);
+	strings(w, "blocked_commands", &s->cmd.blocked_commands);
+	strings(w, "blocked_patterns", &s->cmd.blocked_patterns);
+	strings(w, "allowed_commands", &s->cmd.allowed_commands);
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+static const char *sev_name(enum hx_severity s)
+{
+	return s == HX_SEV_CRITICAL ? "critical" : s == HX_SEV_WARNING ? "warning" : "info";
 }
 
 void hx_policy_dump_json(const struct hx_policy *p, FILE *out)
@@ -206,6 +276,20 @@ void hx_policy_dump_json(const struct hx_policy *p, FILE *out)
 			jw_str(&w, evnames[i]);
 	jw_arr_end(&w);
 	jw_obj_end(&w);
+	jw_kbool(&w, "sandbox_enabled", p->sandbox_enabled);
+	jw_kstr(&w, "sandbox_type", p->sandbox_type);
+	jw_kstr(&w, "metrics_listen", p->metrics_listen);
+	jw_key(&w, "alerts");
+	jw_arr(&w);
+	for (size_t i = 0; i < p->nalerts; i++) {
+		jw_obj(&w);
+		jw_kstr(&w, "name", p->alerts[i].name);
+		jw_kstr(&w, "condition", p->alerts[i].condition);
+		jw_kstr(&w, "severity", sev_name(p->alerts[i].severity));
+		jw_ku64(&w, "line", p->alerts[i].src.line);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
 	jw_key(&w, "sandboxes");
 	jw_arr(&w);
 	for (size_t i = 0; i < p->nsandboxes; i++)

@@ -2,20 +2,43 @@
 /*
  * YAML tree -> validated policy model. Every problem is recorded with its
  * position and parsing goes on, so one run reports all of them.
+ *
+ * The policy is a stack of layers, each parsed into a struct hx_sandbox:
+ * security: (the base) under every sandbox, plugins.security.default_context
+ * under every plugin sandbox, then the sandbox's own section
+ * (sandboxes.NAME, plugins.security.overrides.NAME, tools.security).
+ * finish() layers them (model.c) and applies the defaults.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "helixagent/abi.h"
-#include "policy.h"
+#include "internal.h"
 #include "ytree.h"
+
+/* Which section a layer is, for the keys it accepts. */
+enum layer {
+	L_BASE, /* security: */
+	L_SANDBOX, /* sandboxes.NAME */
+	L_PLUGINS, /* plugins.security.default_context */
+	L_PLUGIN, /* plugins.security.overrides.NAME */
+	L_TOOLS, /* tools.security */
+};
+
+/* What the parser knows about a declared sandbox beyond the model. */
+struct decl {
+	enum hx_tri enabled; /* sandbox_enabled, sandbox_type: none */
+	struct hx_src enabled_at;
+	bool plugin; /* layered on plugins.security.default_context */
+};
 
 struct pctx {
 	struct hx_diags *d;
@@ -23,6 +46,11 @@ struct pctx {
 	/* Prepended to rule names: where the section being parsed sits in the file
 	 * when its rules are inherited ("security."), empty for a sandbox's own. */
 	const char *pfx;
+	struct decl *decls; /* parallel to p->sandboxes */
+	struct hx_sandbox ctx; /* plugins.security.default_context */
+	struct decl ctx_decl;
+	bool sandboxing_off; /* security.sandbox.enabled: false or type: none */
+	struct hx_src sandboxing_off_at;
 };
 
 /* ---- diagnostics ---- */
@@ -57,6 +85,16 @@ static void vdiag(struct hx_diags *d, enum hx_diag_level lvl, unsigned line, uns
 		d->warnings++;
 }
 
+void hx_diag_add(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, const char *fmt,
+		 ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(d, lvl, at.line, at.col, fmt, ap);
+	va_end(ap);
+}
+
 __attribute__((format(printf, 3, 4))) static void err(struct pctx *c, const struct ynode *n,
 						       const char *fmt, ...)
 {
@@ -77,32 +115,48 @@ __attribute__((format(printf, 3, 4))) static void warn(struct pctx *c, const str
 	va_end(ap);
 }
 
+__attribute__((format(printf, 4, 5))) static void diag_at(struct pctx *c, enum hx_diag_level lvl,
+							   struct hx_src at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(c->d, lvl, at.line, at.col, fmt, ap);
+	va_end(ap);
+}
+
+static struct hx_src src_of(const struct ynode *n)
+{
+	return (struct hx_src){ .line = n ? n->line : 0, .col = n ? n->col : 0 };
+}
+
+/* Sorts by position; equal positions keep the order they were found in. */
 static int diag_cmp(const void *a, const void *b)
 {
-	const struct hx_diag *x = a, *y = b;
+	const struct hx_diag *const *x = a, *const *y = b;
 
-	if (x->src.line != y->src.line)
-		return x->src.line < y->src.line ? -1 : 1;
-	if (x->src.col != y->src.col)
-		return x->src.col < y->src.col ? -1 : 1;
-	return 0;
+	if ((*x)->src.line != (*y)->src.line)
+		return (*x)->src.line < (*y)->src.line ? -1 : 1;
+	if ((*x)->src.col != (*y)->src.col)
+		return (*x)->src.col < (*y)->src.col ? -1 : 1;
+	return *x < *y ? -1 : *x > *y;
 }
 
 void hx_diags_print(const struct hx_diags *d, const char *file, FILE *out)
 {
-	struct hx_diag *sorted;
+	const struct hx_diag **sorted;
 
 	if (!d->n)
 		return;
-	/* Report in file order; qsort is not stable, so copy and sort. */
 	sorted = malloc(d->n * sizeof(*sorted));
 	if (!sorted)
 		return;
-	memcpy(sorted, d->v, d->n * sizeof(*sorted));
+	for (size_t i = 0; i < d->n; i++)
+		sorted[i] = &d->v[i];
 	qsort(sorted, d->n, sizeof(*sorted), diag_cmp);
 	for (size_t i = 0; i < d->n; i++)
-		fprintf(out, "%s:%u:%u: %s: %s\n", file, sorted[i].src.line, sorted[i].src.col,
-			sorted[i].level == HX_DIAG_ERROR ? "error" : "warning", sorted[i].msg);
+		fprintf(out, "%s:%u:%u: %s: %s\n", file, sorted[i]->src.line, sorted[i]->src.col,
+			sorted[i]->level == HX_DIAG_ERROR ? "error" : "warning", sorted[i]->msg);
 	free(sorted);
 }
 
@@ -114,110 +168,13 @@ void hx_diags_free(struct hx_diags *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* ---- small helpers ---- */
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-
-	if (!r)
-		abort(); /* out of memory while parsing a policy: nothing sane to do */
-	return r;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *r = realloc(p, n ? n : 1);
-
-	if (!r)
-		abort();
-	return r;
-}
-
-__attribute__((format(printf, 1, 2))) static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *r;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&r, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	return r;
-}
-
 /* "security." + "network.allowed_ports" + "[0]" */
 static char *rule_name(struct pctx *c, const char *list, size_t idx)
 {
-	return xasprintf("%s%s[%zu]", c->pfx ? c->pfx : "", list, idx);
+	return hx_xasprintf("%s%s[%zu]", c->pfx ? c->pfx : "", list, idx);
 }
 
-static void strings_add(struct hx_strings *s, const char *v)
-{
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 8;
-		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
-	}
-	s->v[s->n++] = xstrdup(v);
-}
-
-static void strings_free(struct hx_strings *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
-static bool strings_has(const struct hx_strings *s, const char *v)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], v))
-			return true;
-	return false;
-}
-
-static struct hx_path_rule *rules_add(struct hx_path_rules *r)
-{
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 8;
-		r->v = xrealloc(r->v, r->cap * sizeof(*r->v));
-	}
-	memset(&r->v[r->n], 0, sizeof(r->v[0]));
-	return &r->v[r->n++];
-}
-
-static void rules_free(struct hx_path_rules *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].path);
-		free(r->v[i].name);
-	}
-	free(r->v);
-	memset(r, 0, sizeof(*r));
-}
-
-static struct hx_cidr_rule *cidrs_push(struct hx_cidr_rules *r)
-{
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 8;
-		r->v = xrealloc(r->v, r->cap * sizeof(*r->v));
-	}
-	memset(&r->v[r->n], 0, sizeof(r->v[0]));
-	return &r->v[r->n++];
-}
-
-static void cidrs_free(struct hx_cidr_rules *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].cidr);
-		free(r->v[i].name);
-	}
-	free(r->v);
-	memset(r, 0, sizeof(*r));
-}
+/* ---- scalars ---- */
 
 static const char *kind_name(enum ynode_kind k)
 {
@@ -391,7 +348,7 @@ static char *norm_path(struct pctx *c, const struct ynode *n, const char *key, b
 		return NULL;
 	}
 	*dir_hint = s[strlen(s) - 1] == '/';
-	out = xstrdup(s);
+	out = hx_xstrdup(s);
 	o = out;
 	for (p = s; *p;) {
 		const char *seg;
@@ -464,7 +421,7 @@ static void add_path_rule(struct pctx *c, struct hx_path_rules *rules, const str
 		free(path);
 		return;
 	}
-	r = rules_add(rules);
+	r = hx_path_rules_push(rules);
 	r->path = path;
 	r->perms = perms;
 	r->block = block;
@@ -472,6 +429,47 @@ static void add_path_rule(struct pctx *c, struct hx_path_rules *rules, const str
 	r->src.line = n->line;
 	r->src.col = n->col;
 	r->name = rule_name(c, list, idx);
+}
+
+/* [/path, {path: /p, permissions: rw, recursive: true}] */
+static void parse_allowed_paths(struct pctx *c, const struct ynode *v, struct hx_path_rules *rules,
+				const char *list)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *it = v->items[i], *path = NULL, *iv;
+		unsigned perms = HX_ACC_R;
+		const char *ik;
+		bool ok = true;
+
+		if (it->kind == Y_SCALAR) {
+			/* A bare path: read-only, the least that is useful. */
+			add_path_rule(c, rules, it, list, i, "allowed_paths", perms, false);
+			continue;
+		}
+		if (!map_ok(c, it, "allowed_paths entry"))
+			continue;
+		MAP_FOREACH_I(it, _j, ik, iv) {
+			if (!ik)
+				continue;
+			if (!strcmp(ik, "path")) {
+				path = iv;
+			} else if (!strcmp(ik, "permissions")) {
+				ok &= parse_perms(c, iv, &perms);
+			} else if (!strcmp(ik, "recursive")) {
+				bool rec;
+
+				if (get_bool(c, iv, ik, &rec) && !rec)
+					err(c, iv,
+					    "'recursive: false' is not supported: a directory rule covers its whole tree");
+			} else {
+				unknown_key(c, KEYNODE_J(it), "allowed_paths entry");
+			}
+		}
+		if (!path)
+			err(c, it, "allowed_paths entry needs a 'path'");
+		else if (ok)
+			add_path_rule(c, rules, path, list, i, "path", perms, false);
+	}
 }
 
 /* ---- sections ---- */
@@ -510,10 +508,10 @@ static void parse_exec(struct pctx *c, const struct ynode *n, struct hx_exec_pol
 					continue;
 				if (!*s || strspn(s, " \t") == strlen(s))
 					err(c, v->items[i], "'blocked_commands' entry is empty");
-				else if (strings_has(&e->blocked_commands, s))
+				else if (hx_strings_has(&e->blocked_commands, s))
 					err(c, v->items[i], "'%s' is listed twice", s);
 				else
-					strings_add(&e->blocked_commands, s);
+					hx_strings_add(&e->blocked_commands, s);
 			}
 		} else {
 			unknown_key(c, KEYNODE(n), "exec");
@@ -535,44 +533,8 @@ static void parse_fs(struct pctx *c, const struct ynode *n, struct hx_fs_policy 
 		if (!strcmp(k, "default_policy")) {
 			get_default(c, v, "filesystem.default_policy", &f->default_policy);
 		} else if (!strcmp(k, "allowed_paths")) {
-			if (!want(c, v, Y_SEQ, k))
-				continue;
-			for (size_t i = 0; i < v->n; i++) {
-				const struct ynode *it = v->items[i], *path = NULL;
-				unsigned perms = HX_ACC_R;
-				const char *ik;
-				const struct ynode *iv;
-
-				if (it->kind == Y_SCALAR) {
-					/* A bare path: read-only, the least that is useful. */
-					add_path_rule(c, &f->rules, it, "filesystem.allowed_paths",
-						      i, k, perms, false);
-					continue;
-				}
-				if (!map_ok(c, it, "allowed_paths entry"))
-					continue;
-				MAP_FOREACH_I(it, _j, ik, iv) {
-					if (!ik)
-						continue;
-					if (!strcmp(ik, "path"))
-						path = iv;
-					else if (!strcmp(ik, "permissions"))
-						parse_perms(c, iv, &perms);
-					else if (!strcmp(ik, "recursive")) {
-						bool rec;
-
-						if (get_bool(c, iv, ik, &rec) && !rec)
-							err(c, iv,
-							    "'recursive: false' is not supported: a directory rule covers its whole tree");
-					} else
-						unknown_key(c, KEYNODE_J(it), "allowed_paths entry");
-				}
-				if (!path)
-					err(c, it, "allowed_paths entry needs a 'path'");
-				else
-					add_path_rule(c, &f->rules, path, "filesystem.allowed_paths",
-						      i, "path", perms, false);
-			}
+			if (want(c, v, Y_SEQ, k))
+				parse_allowed_paths(c, v, &f->rules, "filesystem.allowed_paths");
 		} else if (!strcmp(k, "blocked_paths")) {
 			if (!want(c, v, Y_SEQ, k))
 				continue;
@@ -674,8 +636,8 @@ static void cidr_add(struct pctx *c, struct hx_cidr_rules *r, const struct ynode
 		free(name);
 		return;
 	}
-	x = cidrs_push(r);
-	x->cidr = xstrdup(cidr);
+	x = hx_cidr_rules_push(r);
+	x->cidr = hx_xstrdup(cidr);
 	x->block = block;
 	x->name = name;
 	x->src.line = n->line;
@@ -719,12 +681,7 @@ static void port_add(struct pctx *c, struct hx_port_rules *r, const struct ynode
 		free(name);
 		return;
 	}
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 8;
-		r->v = xrealloc(r->v, r->cap * sizeof(*r->v));
-	}
-	x = &r->v[r->n++];
-	memset(x, 0, sizeof(*x));
+	x = hx_port_rules_push(r);
 	x->port = port;
 	x->proto = proto;
 	x->block = block;
@@ -781,43 +738,6 @@ static void parse_port_rules(struct pctx *c, const struct ynode *v, const char *
 	}
 }
 
-static void host_rule_free(struct hx_host_rule *h)
-{
-	free(h->host);
-	free(h->ports);
-	free(h->name);
-}
-
-static void hosts_free(struct hx_host_rules *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		host_rule_free(&r->v[i]);
-	free(r->v);
-	memset(r, 0, sizeof(*r));
-}
-
-static struct hx_host_rule *hosts_push(struct hx_host_rules *r)
-{
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 8;
-		r->v = xrealloc(r->v, r->cap * sizeof(*r->v));
-	}
-	memset(&r->v[r->n], 0, sizeof(r->v[0]));
-	return &r->v[r->n++];
-}
-
-static void host_copy(struct hx_host_rule *dst, const struct hx_host_rule *src)
-{
-	*dst = *src;
-	dst->host = xstrdup(src->host);
-	dst->name = xstrdup(src->name);
-	dst->ports = NULL;
-	if (src->nports) {
-		dst->ports = xrealloc(NULL, src->nports * sizeof(*src->ports));
-		memcpy(dst->ports, src->ports, src->nports * sizeof(*src->ports));
-	}
-}
-
 static bool same_host_rule(const struct hx_host_rule *a, const struct hx_host_rule *b)
 {
 	if (strcmp(a->host, b->host) || a->proto != b->proto || a->nports != b->nports)
@@ -841,7 +761,7 @@ static bool host_in(const struct hx_host_rules *r, const char *host, const char 
 /* Host names are case-insensitive; a trailing dot (the root) is dropped. */
 static char *norm_host(const char *s)
 {
-	char *h = xstrdup(s);
+	char *h = hx_xstrdup(s);
 	size_t len = strlen(h);
 
 	for (char *p = h; *p; p++)
@@ -884,7 +804,7 @@ static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *
 						continue;
 					}
 					free(h.ports);
-					h.ports = xrealloc(NULL, iv->n * sizeof(*h.ports));
+					h.ports = hx_xrealloc(NULL, iv->n * sizeof(*h.ports));
 					h.nports = 0;
 					for (size_t k = 0; k < iv->n; k++) {
 						uint16_t port;
@@ -947,7 +867,7 @@ static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *
 			continue;
 		}
 		h.name = rule_name(c, list, i);
-		*hosts_push(r) = h;
+		*hx_host_rules_push(r) = h;
 	}
 }
 
@@ -1108,8 +1028,12 @@ static void parse_net(struct pctx *c, const struct ynode *n, struct hx_net_polic
 		     "blocked_hosts blocks only the addresses these names resolve to when the agent resolves them; the same service under another name or address is not blocked: prefer default_policy: deny with allowed_hosts");
 }
 
-static void parse_perms_section(struct pctx *c, const struct ynode *n, struct hx_permissions *p)
+
+/* ---- permissions, limits ---- */
+
+static void parse_perms_section(struct pctx *c, const struct ynode *n, struct hx_sandbox *s)
 {
+	struct hx_permissions *p = &s->perms;
 	const char *k;
 	const struct ynode *v;
 
@@ -1126,9 +1050,24 @@ static void parse_perms_section(struct pctx *c, const struct ynode *n, struct hx
 			get_tri(c, v, k, &p->allow_exec);
 		else if (!strcmp(k, "allow_environment"))
 			get_tri(c, v, k, &p->allow_environment);
-		else
+		else if (!strcmp(k, "allowed_paths")) {
+			/* The seed's plugin override: filesystem allowed paths (read unless said). */
+			if (!want(c, v, Y_SEQ, k))
+				continue;
+			s->fs.present = true;
+			parse_allowed_paths(c, v, &s->fs.rules, "permissions.allowed_paths");
+		} else
 			unknown_key(c, KEYNODE(n), "permissions");
 	}
+}
+
+/* A limit another section (or a seed shorthand such as max_memory_mb) may already have set. */
+static bool limit_free(struct pctx *c, const struct ynode *v, const char *key, uint64_t cur)
+{
+	if (!cur)
+		return true;
+	err(c, v, "'%s' is already set (by another section or by its seed shorthand)", key);
+	return false;
 }
 
 static void parse_limits(struct pctx *c, const struct ynode *n, struct hx_limits *l)
@@ -1143,18 +1082,26 @@ static void parse_limits(struct pctx *c, const struct ynode *n, struct hx_limits
 		if (!k || is_null(v))
 			continue;
 		if (!strcmp(k, "max_memory")) {
+			if (!limit_free(c, v, k, l->max_memory))
+				continue;
 			if ((s = scalar(c, v, k)) && hx_parse_size(s, &l->max_memory))
 				err(c, v, "'max_memory': '%s' is not a size (e.g. 512Mi, 512m, 1G)", s);
 		} else if (!strcmp(k, "max_cpu")) {
+			if (!limit_free(c, v, k, l->max_cpu_milli))
+				continue;
 			if ((s = scalar(c, v, k)) && hx_parse_cpu_milli(s, &l->max_cpu_milli))
 				err(c, v, "'max_cpu': '%s' is not a CPU amount (e.g. \"0.5\", \"50%%\")", s);
 		} else if (!strcmp(k, "max_processes")) {
-			if (get_uint(c, v, k, 1, 4194304, &u))
+			if (limit_free(c, v, k, l->max_processes) &&
+			    get_uint(c, v, k, 1, 4194304, &u))
 				l->max_processes = (uint32_t)u;
 		} else if (!strcmp(k, "max_open_files")) {
-			if (get_uint(c, v, k, 1, 1048576, &u))
+			if (limit_free(c, v, k, l->max_open_files) &&
+			    get_uint(c, v, k, 1, 1048576, &u))
 				l->max_open_files = (uint32_t)u;
 		} else if (!strcmp(k, "max_execution_time")) {
+			if (!limit_free(c, v, k, l->max_execution_ms))
+				continue;
 			if ((s = scalar(c, v, k)) && hx_parse_duration_ms(s, &l->max_execution_ms))
 				err(c, v, "'max_execution_time': '%s' is not a duration (e.g. 300s, 5m, 1h)", s);
 		} else {
@@ -1163,38 +1110,50 @@ static void parse_limits(struct pctx *c, const struct ynode *n, struct hx_limits
 	}
 }
 
-static const char *const cap_names[] = {
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
-	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
-	"NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
-	"SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
-	"AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-	"BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
-};
+/* ---- capabilities ---- */
 
-static void parse_cap_list(struct pctx *c, const struct ynode *v, const char *key)
+static void parse_cap_list(struct pctx *c, const struct ynode *v, const char *key,
+			   uint64_t *mask)
 {
 	if (!want(c, v, Y_SEQ, key))
 		return;
 	for (size_t i = 0; i < v->n; i++) {
 		const char *s = scalar(c, v->items[i], key);
-		bool ok = false;
+		unsigned cap;
 
 		if (!s)
 			continue;
 		if (!strncasecmp(s, "CAP_", 4))
 			s += 4;
-		ok = !strcasecmp(s, "ALL");
-		for (size_t j = 0; !ok && j < sizeof(cap_names) / sizeof(cap_names[0]); j++)
-			ok = !strcasecmp(s, cap_names[j]);
-		if (!ok)
+		if (!strcasecmp(s, "ALL")) {
+			*mask = HX_CAPS_ALL;
+			continue;
+		}
+		for (cap = 0; cap < HX_CAP_COUNT; cap++)
+			if (!strcasecmp(s, hx_cap_name(cap)))
+				break;
+		if (cap == HX_CAP_COUNT)
 			err(c, v->items[i], "'%s' is not a capability", v->items[i]->str);
+		else
+			*mask |= 1ull << cap;
 	}
 }
 
-static void parse_caps(struct pctx *c, const struct ynode *n)
+/* Both lists of one section read; a capability named in both is a contradiction. */
+static void caps_check(struct pctx *c, const struct ynode *at, const struct hx_caps *caps)
 {
+	uint64_t both = caps->drop & caps->add;
+
+	if (caps->drop == HX_CAPS_ALL || caps->add == HX_CAPS_ALL)
+		return; /* drop ALL + add X is the seed's idiom */
+	for (unsigned cap = 0; cap < HX_CAP_COUNT; cap++)
+		if (both & (1ull << cap))
+			err(c, at, "capability %s is both dropped and added", hx_cap_name(cap));
+}
+
+static void parse_caps(struct pctx *c, const struct ynode *n, struct hx_caps *caps)
+{
+	struct hx_caps mine = { 0 };
 	const char *k;
 	const struct ynode *v;
 
@@ -1203,30 +1162,58 @@ static void parse_caps(struct pctx *c, const struct ynode *n)
 	MAP_FOREACH(n, k, v) {
 		if (!k || is_null(v))
 			continue;
-		if (!strcmp(k, "drop") || !strcmp(k, "add"))
-			parse_cap_list(c, v, k);
+		if (!strcmp(k, "drop"))
+			parse_cap_list(c, v, k, &mine.drop);
+		else if (!strcmp(k, "add"))
+			parse_cap_list(c, v, k, &mine.add);
 		else
 			unknown_key(c, KEYNODE(n), "capabilities");
 	}
+	caps_check(c, n, &mine);
+	caps->present = true;
+	caps->drop |= mine.drop;
+	caps->add |= mine.add;
 }
 
-static void parse_glob_list(struct pctx *c, const struct ynode *v, const char *key)
+/* ---- environment ---- */
+
+/* An environment variable name or a glob over names: AWS_*, *_KEY, LC_? */
+static bool valid_var_glob(const char *s)
+{
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || strchr("_*?[]!-.", *p)))
+			return false;
+	return true;
+}
+
+static void parse_glob_list(struct pctx *c, const struct ynode *v, const char *key,
+			    struct hx_strings *out, const struct hx_strings *other)
 {
 	if (!want(c, v, Y_SEQ, key))
 		return;
 	for (size_t i = 0; i < v->n; i++) {
 		const char *s = scalar(c, v->items[i], key);
 
-		if (s && (!*s || strchr(s, '=')))
+		if (!s)
+			continue;
+		if (!valid_var_glob(s))
 			err(c, v->items[i], "'%s' is not a variable name or glob", s);
+		else if (hx_strings_has(out, s))
+			err(c, v->items[i], "'%s' is listed twice", s);
+		else if (hx_strings_has(other, s))
+			err(c, v->items[i], "'%s' is both allowed and blocked", s);
+		else
+			hx_strings_add(out, s);
 	}
 }
 
-static void parse_env(struct pctx *c, const struct ynode *n)
+static void parse_env(struct pctx *c, const struct ynode *n, struct hx_env_policy *e)
 {
+	const struct ynode *v, *allowed = NULL, *blocked = NULL;
 	const char *k;
-	const struct ynode *v;
-	bool b;
 
 	if (!map_ok(c, n, "environment"))
 		return;
@@ -1234,17 +1221,327 @@ static void parse_env(struct pctx *c, const struct ynode *n)
 		if (!k || is_null(v))
 			continue;
 		if (!strcmp(k, "inherit"))
-			get_bool(c, v, k, &b);
-		else if (!strcmp(k, "allowed_vars") || !strcmp(k, "blocked_vars"))
-			parse_glob_list(c, v, k);
+			get_tri(c, v, k, &e->inherit);
+		else if (!strcmp(k, "allowed_vars"))
+			allowed = v;
+		else if (!strcmp(k, "blocked_vars"))
+			blocked = v;
 		else
 			unknown_key(c, KEYNODE(n), "environment");
 	}
+	if (allowed)
+		parse_glob_list(c, allowed, "allowed_vars", &e->allowed_vars, &e->blocked_vars);
+	if (blocked)
+		parse_glob_list(c, blocked, "blocked_vars", &e->blocked_vars, &e->allowed_vars);
 }
 
-/* Keys common to the security: base and to each sandbox. */
-static bool parse_rule_key(struct pctx *c, const char *k, const struct ynode *v,
-			   struct hx_sandbox *s)
+/* ---- process and container options (what the launcher adds) ---- */
+
+static void parse_path_list(struct pctx *c, const struct ynode *v, const char *key,
+			    struct hx_strings *out)
+{
+	if (!want(c, v, Y_SEQ, key))
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		bool dh;
+		char *path = norm_path(c, v->items[i], key, &dh);
+
+		if (!path)
+			continue;
+		if (hx_strings_has(out, path))
+			err(c, v->items[i], "'%s' is listed twice", path);
+		else
+			hx_strings_add(out, path);
+		free(path);
+	}
+}
+
+static void parse_process(struct pctx *c, const struct ynode *n, struct hx_process_opts *o,
+			  const char *section)
+{
+	const char *k, *s;
+	const struct ynode *v;
+
+	if (!map_ok(c, n, section))
+		return;
+	MAP_FOREACH(n, k, v) {
+		if (!k || is_null(v))
+			continue;
+		if (!strcmp(k, "use_namespaces")) {
+			get_tri(c, v, k, &o->use_namespaces);
+		} else if (!strcmp(k, "use_seccomp")) {
+			get_tri(c, v, k, &o->use_seccomp);
+		} else if (!strcmp(k, "use_cgroups")) {
+			get_tri(c, v, k, &o->use_cgroups);
+			if (o->use_cgroups == HX_NO)
+				err(c, v,
+				    "'use_cgroups: false' is not possible: every HelixAgent sandbox is a cgroup, which is how its rules and limits find its processes");
+		} else if (!strcmp(k, "no_new_privileges")) {
+			get_tri(c, v, k, &o->no_new_privileges);
+		} else if (!strcmp(k, "read_only_root")) {
+			get_tri(c, v, k, &o->read_only_root);
+		} else if (!strcmp(k, "network_mode")) {
+			s = scalar(c, v, k);
+			if (!s)
+				continue;
+			if (strcmp(s, "none") && strcmp(s, "host") && strcmp(s, "bridge")) {
+				err(c, v, "'network_mode' must be none, host or bridge, not '%s'", s);
+				continue;
+			}
+			if (!strcmp(s, "bridge"))
+				warn(c, v,
+				     "'network_mode: bridge': HelixAgent creates no bridge; the sandbox shares the host's network, restricted by its network rules (use none for an empty network namespace)");
+			free(o->network_mode);
+			o->network_mode = hx_xstrdup(s);
+		} else if (!strcmp(k, "root_fs")) {
+			bool dh;
+			char *p = norm_path(c, v, k, &dh);
+
+			if (p) {
+				free(o->root_fs);
+				o->root_fs = p;
+			}
+		} else if (!strcmp(k, "read_only_paths")) {
+			parse_path_list(c, v, k, &o->read_only_paths);
+		} else if (!strcmp(k, "writable_paths")) {
+			parse_path_list(c, v, k, &o->writable_paths);
+		} else if (!strcmp(k, "masked_paths")) {
+			parse_path_list(c, v, k, &o->masked_paths);
+		} else if (!strcmp(k, "tmpfs")) {
+			parse_path_list(c, v, k, &o->tmpfs);
+		} else {
+			unknown_key(c, KEYNODE(n), section);
+		}
+	}
+	for (size_t i = 0; i < o->read_only_paths.n; i++)
+		if (hx_strings_has(&o->writable_paths, o->read_only_paths.v[i]))
+			err(c, n, "'%s' is both in read_only_paths and in writable_paths",
+			    o->read_only_paths.v[i]);
+}
+
+static void warn_no_container(struct pctx *c, const struct ynode *v, const char *key)
+{
+	warn(c, v,
+	     "'%s' is not used: HelixAgent starts no container runtime and no image; the program runs from the host's filesystem in its process sandbox (cgroup, kernel rules, launcher isolation)",
+	     key);
+}
+
+/* The seed's container: options, honoured by the process sandbox where they have a meaning. */
+static void parse_container(struct pctx *c, const struct ynode *n, struct hx_sandbox *s)
+{
+	struct hx_caps mine = { 0 };
+	bool any_caps = false;
+	const char *k;
+	const struct ynode *v;
+
+	if (!map_ok(c, n, "container"))
+		return;
+	MAP_FOREACH(n, k, v) {
+		if (!k || is_null(v))
+			continue;
+		if (!strcmp(k, "runtime") || !strcmp(k, "default_image") || !strcmp(k, "image")) {
+			if (scalar(c, v, k))
+				warn_no_container(c, v, k);
+		} else if (!strcmp(k, "read_only")) {
+			get_tri(c, v, k, &s->proc.read_only_root);
+		} else if (!strcmp(k, "no_new_privileges")) {
+			get_tri(c, v, k, &s->proc.no_new_privileges);
+		} else if (!strcmp(k, "drop_capabilities")) {
+			parse_cap_list(c, v, k, &mine.drop);
+			any_caps = true;
+		} else if (!strcmp(k, "add_capabilities")) {
+			parse_cap_list(c, v, k, &mine.add);
+			any_caps = true;
+		} else if (!strcmp(k, "tmpfs")) {
+			parse_path_list(c, v, k, &s->proc.tmpfs);
+		} else {
+			unknown_key(c, KEYNODE(n), "container");
+		}
+	}
+	if (any_caps) {
+		caps_check(c, n, &mine);
+		s->caps.present = true;
+		s->caps.drop |= mine.drop;
+		s->caps.add |= mine.add;
+	}
+}
+
+/* ---- command validation (the seed's tools.security) ---- */
+
+/*
+ * Bounds what regcomp() is asked to build: counted repetitions multiply the
+ * automaton, so their product is capped (a command pattern never needs more).
+ */
+static const char *regex_too_costly(const char *s)
+{
+	unsigned long product = 1;
+
+	if (strlen(s) > 1024)
+		return "longer than 1024 bytes";
+	for (const char *p = s; *p; p++) {
+		unsigned long n = 0, m = 0;
+		char *end;
+
+		if (*p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p != '{')
+			continue;
+		n = strtoul(p + 1, &end, 10);
+		m = n;
+		if (*end == ',')
+			m = strtoul(end + 1, &end, 10);
+		if (m < n)
+			m = n;
+		if (m > 255)
+			return "a repetition count above 255";
+		product *= m ? m : 1;
+		if (product > 1000)
+			return "counted repetitions whose product exceeds 1000";
+	}
+	return NULL;
+}
+
+static void parse_command_list(struct pctx *c, const struct ynode *v, const char *key,
+			       struct hx_strings *out)
+{
+	if (!want(c, v, Y_SEQ, key))
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		const char *s = scalar(c, v->items[i], key);
+
+		if (!s)
+			continue;
+		if (!*s || strspn(s, " \t") == strlen(s))
+			err(c, v->items[i], "'%s' entry is empty", key);
+		else if (hx_strings_has(out, s))
+			err(c, v->items[i], "'%s' is listed twice", s);
+		else
+			hx_strings_add(out, s);
+	}
+}
+
+static void parse_patterns(struct pctx *c, const struct ynode *v, struct hx_strings *out)
+{
+	if (!want(c, v, Y_SEQ, "blocked_patterns"))
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		const char *s = scalar(c, v->items[i], "blocked_patterns"), *why;
+		char msg[128];
+		regex_t re;
+		int rc;
+
+		if (!s)
+			continue;
+		if (!*s) {
+			err(c, v->items[i], "'blocked_patterns' entry is empty");
+			continue;
+		}
+		why = regex_too_costly(s);
+		if (why) {
+			err(c, v->items[i], "pattern '%s' is refused: %s", s, why);
+			continue;
+		}
+		rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			regerror(rc, &re, msg, sizeof(msg));
+			err(c, v->items[i], "'%s' is not a POSIX extended regular expression: %s", s,
+			    msg);
+			continue;
+		}
+		regfree(&re);
+		if (hx_strings_has(out, s))
+			err(c, v->items[i], "'%s' is listed twice", s);
+		else
+			hx_strings_add(out, s);
+	}
+}
+
+static void parse_cmd(struct pctx *c, const struct ynode *n, struct hx_cmd_validation *cv)
+{
+	const char *k;
+	const struct ynode *v;
+
+	if (!map_ok(c, n, "command_validation"))
+		return;
+	MAP_FOREACH(n, k, v) {
+		if (!k || is_null(v))
+			continue;
+		if (!strcmp(k, "enabled")) {
+			get_tri(c, v, k, &cv->enabled);
+		} else if (!strcmp(k, "blocked_commands")) {
+			parse_command_list(c, v, k, &cv->blocked_commands);
+		} else if (!strcmp(k, "allowed_commands")) {
+			parse_command_list(c, v, k, &cv->allowed_commands);
+		} else if (!strcmp(k, "blocked_patterns")) {
+			parse_patterns(c, v, &cv->blocked_patterns);
+			if (cv->blocked_patterns.n)
+				warn(c, KEYNODE(n),
+				     "blocked_patterns are regular expressions the kernel cannot match: `helixagent exec --shell` checks them against the command string before anything runs; programs started later from inside the sandbox are not checked against them (blocked_commands also apply in the kernel, to every exec)");
+		} else {
+			unknown_key(c, KEYNODE(n), "command_validation");
+		}
+	}
+}
+
+/* ---- layers: the keys of security:, sandboxes.NAME, plugins and tools ---- */
+
+/* The seed's plugin/tool context shorthands (default_context, overrides, tools.security). */
+static bool parse_seed_key(struct pctx *c, const char *k, const struct ynode *v,
+			   struct hx_sandbox *s, struct decl *dc)
+{
+	struct hx_limits *l = &s->limits;
+	unsigned long u;
+	const char *str;
+	bool b;
+
+	if (!strcmp(k, "sandbox_enabled")) {
+		if (get_bool(c, v, k, &b)) {
+			if (dc->enabled == HX_NO && b)
+				err(c, v, "'sandbox_enabled: true' contradicts 'sandbox_type: none'");
+			dc->enabled = b ? HX_YES : HX_NO;
+			dc->enabled_at = src_of(v);
+		}
+	} else if (!strcmp(k, "sandbox_type")) {
+		str = scalar(c, v, k);
+		if (!str)
+			return true;
+		if (!strcmp(str, "none")) {
+			if (dc->enabled == HX_YES)
+				err(c, v, "'sandbox_type: none' contradicts 'sandbox_enabled: true'");
+			dc->enabled = HX_NO;
+			dc->enabled_at = src_of(v);
+		} else if (!strcmp(str, "container")) {
+			warn(c, v,
+			     "'sandbox_type: container' runs as HelixAgent's process sandbox: a cgroup with the kernel rules, limits and launcher isolation of this section; no container runtime is used");
+		} else if (strcmp(str, "process")) {
+			err(c, v, "'sandbox_type' must be process, container or none, not '%s'", str);
+		}
+	} else if (!strcmp(k, "max_memory_mb")) {
+		if (limit_free(c, v, "max_memory", l->max_memory) &&
+		    get_uint(c, v, k, 1, 1ul << 30, &u))
+			l->max_memory = (uint64_t)u << 20;
+	} else if (!strcmp(k, "max_cpu_percent")) {
+		/* percent of one CPU, as the seed's MaxCPUPercent: 25 is a quarter of a CPU */
+		if (limit_free(c, v, "max_cpu", l->max_cpu_milli) &&
+		    get_uint(c, v, k, 1, 102400, &u))
+			l->max_cpu_milli = (uint32_t)(u * 10);
+	} else if (!strcmp(k, "timeout")) {
+		if (!limit_free(c, v, "max_execution_time", l->max_execution_ms))
+			return true;
+		str = scalar(c, v, k);
+		if (str && hx_parse_duration_ms(str, &l->max_execution_ms))
+			err(c, v, "'timeout': '%s' is not a duration (e.g. 60s, 5m, 1h)", str);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* Returns false if @k is not a key of this kind of layer. */
+static bool parse_layer_key(struct pctx *c, const char *k, const struct ynode *v,
+			    struct hx_sandbox *s, enum layer kind, struct decl *dc)
 {
 	if (!strcmp(k, "mode"))
 		get_mode(c, v, &s->mode);
@@ -1255,50 +1552,91 @@ static bool parse_rule_key(struct pctx *c, const char *k, const struct ynode *v,
 	else if (!strcmp(k, "network"))
 		parse_net(c, v, &s->net);
 	else if (!strcmp(k, "permissions"))
-		parse_perms_section(c, v, &s->perms);
+		parse_perms_section(c, v, s);
 	else if (!strcmp(k, "limits"))
 		parse_limits(c, v, &s->limits);
 	else if (!strcmp(k, "capabilities"))
-		parse_caps(c, v);
+		parse_caps(c, v, &s->caps);
 	else if (!strcmp(k, "environment"))
-		parse_env(c, v);
+		parse_env(c, v, &s->env);
+	else if (!strcmp(k, "command_validation"))
+		parse_cmd(c, v, &s->cmd);
+	else if (kind != L_BASE && !strcmp(k, "process"))
+		parse_process(c, v, &s->proc, "process");
+	else if (kind != L_BASE && !strcmp(k, "container"))
+		parse_container(c, v, s);
+	else if (kind != L_BASE && kind != L_SANDBOX && dc && parse_seed_key(c, k, v, s, dc))
+		return true;
 	else
 		return false;
 	return true;
 }
 
-static void parse_sandbox(struct pctx *c, const struct ynode *keyn, const struct ynode *n,
-			  struct hx_sandbox *s)
+static const char *layer_name(enum layer kind)
+{
+	switch (kind) {
+	case L_BASE:
+		return "security";
+	case L_SANDBOX:
+		return "a sandbox";
+	case L_PLUGINS:
+		return "default_context";
+	case L_PLUGIN:
+		return "a plugin override";
+	default:
+		return "tools.security";
+	}
+}
+
+/* Declares a sandbox; its position is @keyn's. */
+static struct hx_sandbox *declare(struct pctx *c, const char *name, const struct ynode *keyn,
+				  char *origin, bool plugin)
+{
+	struct hx_policy *p = c->p;
+	struct hx_sandbox *s;
+
+	p->sandboxes = hx_xrealloc(p->sandboxes, (p->nsandboxes + 1) * sizeof(*p->sandboxes));
+	c->decls = hx_xrealloc(c->decls, (p->nsandboxes + 1) * sizeof(*c->decls));
+	memset(&c->decls[p->nsandboxes], 0, sizeof(c->decls[0]));
+	c->decls[p->nsandboxes].plugin = plugin;
+	s = &p->sandboxes[p->nsandboxes++];
+	memset(s, 0, sizeof(*s));
+	s->name = hx_xstrdup(name);
+	s->origin = origin;
+	s->src = src_of(keyn);
+	if (keyn && !valid_sandbox_name(name))
+		err(c, keyn, "sandbox name '%s' must match [a-z0-9_-]{1,63}", name);
+	return s;
+}
+
+/* Parses the body of a layer: a sandbox, a plugin context, tools.security. */
+static void parse_layer(struct pctx *c, const struct ynode *n, struct hx_sandbox *s,
+			enum layer kind, struct decl *dc, const char *what)
 {
 	const char *k;
 	const struct ynode *v;
 
-	s->name = xstrdup(keyn->str);
-	s->src.line = keyn->line;
-	s->src.col = keyn->col;
-	if (!valid_sandbox_name(keyn->str))
-		err(c, keyn, "sandbox name '%s' must match [a-z0-9_-]{1,63}", keyn->str);
-	if (is_null(n))
-		return;
-	if (!map_ok(c, n, keyn->str))
+	if (is_null(n) || !map_ok(c, n, what))
 		return;
 	MAP_FOREACH(n, k, v) {
 		if (!k || is_null(v))
 			continue;
-		if (!strcmp(k, "cgroup")) {
+		if (kind != L_BASE && kind != L_PLUGINS && !strcmp(k, "cgroup")) {
 			bool dh;
-			char *p = norm_path(c, v, "cgroup", &dh);
+			char *path = norm_path(c, v, "cgroup", &dh);
 
-			if (p) {
+			if (path) {
 				free(s->cgroup);
-				s->cgroup = p;
+				s->cgroup = path;
 				s->cgroup_explicit = true;
 			}
-		} else if (!parse_rule_key(c, k, v, s)) {
-			unknown_key(c, KEYNODE(n), "a sandbox");
+		} else if (!parse_layer_key(c, k, v, s, kind, dc)) {
+			unknown_key(c, KEYNODE(n), layer_name(kind));
 		}
 	}
 }
+
+/* ---- security: ---- */
 
 static void parse_audit(struct pctx *c, const struct ynode *n)
 {
@@ -1332,7 +1670,9 @@ static void parse_audit(struct pctx *c, const struct ynode *n)
 				err(c, v, "'log_level' must be debug, info, warning or error, not '%s'", s);
 			else if (s) {
 				free(p->log_level);
-				p->log_level = xstrdup(s);
+				p->log_level = hx_xstrdup(s);
+				warn(c, v,
+				     "'log_level' does not filter the audit stream: every event listed in 'events' is written, whatever its level");
 			}
 		} else if (!strcmp(k, "events")) {
 			if (!want(c, v, Y_SEQ, k))
@@ -1366,10 +1706,69 @@ static void parse_audit(struct pctx *c, const struct ynode *n)
 	}
 }
 
-static void parse_sandbox_cfg(struct pctx *c, const struct ynode *n)
+/* host:port or [v6]:port */
+static bool valid_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	char host[256], msg[160];
+	unsigned long port;
+	char *end;
+	size_t hlen;
+
+	if (!colon || colon == s)
+		return false;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || port < 1 || port > 65535 || colon[1] == '-' ||
+	    colon[1] == '+')
+		return false;
+	hlen = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (hlen < 3 || s[hlen - 1] != ']' || hlen - 2 >= sizeof(host))
+			return false;
+		memcpy(host, s + 1, hlen - 2);
+		host[hlen - 2] = 0;
+		return strchr(host, ':') && !strchr(host, '/') &&
+		       !hx_parse_cidr(host, msg, sizeof(msg));
+	}
+	if (hlen >= sizeof(host))
+		return false;
+	memcpy(host, s, hlen);
+	host[hlen] = 0;
+	return !strchr(host, ':') && valid_hostname(host);
+}
+
+static void parse_metrics(struct pctx *c, const struct ynode *n)
 {
 	const char *k, *s;
-	const struct ynode *v, *k2, *v2;
+	const struct ynode *v;
+
+	if (!map_ok(c, n, "metrics"))
+		return;
+	MAP_FOREACH(n, k, v) {
+		if (!k || is_null(v))
+			continue;
+		if (!strcmp(k, "listen")) {
+			s = scalar(c, v, k);
+			if (!s)
+				continue;
+			if (!valid_listen(s)) {
+				err(c, v, "'listen' must be HOST:PORT or [IPv6]:PORT, not '%s'", s);
+				continue;
+			}
+			free(c->p->metrics_listen);
+			c->p->metrics_listen = hx_xstrdup(s);
+		} else {
+			unknown_key(c, KEYNODE(n), "metrics");
+		}
+	}
+}
+
+static void parse_sandbox_cfg(struct pctx *c, const struct ynode *n)
+{
+	struct hx_policy *p = c->p;
+	const char *k, *s;
+	const struct ynode *v;
 	bool b;
 
 	if (!map_ok(c, n, "sandbox"))
@@ -1378,11 +1777,27 @@ static void parse_sandbox_cfg(struct pctx *c, const struct ynode *n)
 		if (!k || is_null(v))
 			continue;
 		if (!strcmp(k, "enabled")) {
-			get_bool(c, v, k, &b);
+			if (get_bool(c, v, k, &b) && !b) {
+				c->sandboxing_off = true;
+				c->sandboxing_off_at = src_of(v);
+			}
 		} else if (!strcmp(k, "type")) {
 			s = scalar(c, v, k);
-			if (s && strcmp(s, "process") && strcmp(s, "container") && strcmp(s, "none"))
+			if (!s)
+				continue;
+			if (strcmp(s, "process") && strcmp(s, "container") && strcmp(s, "none")) {
 				err(c, v, "'type' must be process, container or none, not '%s'", s);
+				continue;
+			}
+			free(p->sandbox_type);
+			p->sandbox_type = hx_xstrdup(s);
+			if (!strcmp(s, "none")) {
+				c->sandboxing_off = true;
+				c->sandboxing_off_at = src_of(v);
+			} else if (!strcmp(s, "container")) {
+				warn(c, v,
+				     "sandbox type 'container' runs as HelixAgent's process sandbox: each sandbox is a cgroup with kernel rules, limits and launcher isolation (namespaces, seccomp, capabilities, read-only paths); no container runtime is used");
+			}
 		} else if (!strcmp(k, "cgroup_root")) {
 			s = scalar(c, v, k);
 			if (!s)
@@ -1393,32 +1808,13 @@ static void parse_sandbox_cfg(struct pctx *c, const struct ynode *n)
 				err(c, v, "'cgroup_root' must be a relative cgroup path, not '%s'",
 				    v->str);
 			else {
-				free(c->p->cgroup_root);
-				c->p->cgroup_root = xstrdup(s);
+				free(p->cgroup_root);
+				p->cgroup_root = hx_xstrdup(s);
 			}
-		} else if (!strcmp(k, "process") || !strcmp(k, "container")) {
-			if (!map_ok(c, v, k))
-				continue;
-			for (size_t i = 0; i + 1 < v->n; i += 2) {
-				k2 = v->items[i];
-				v2 = v->items[i + 1];
-				if (!k2->str || is_null(v2))
-					continue;
-				if (!strcmp(k2->str, "use_namespaces") ||
-				    !strcmp(k2->str, "use_seccomp") ||
-				    !strcmp(k2->str, "use_cgroups") ||
-				    !strcmp(k2->str, "read_only") ||
-				    !strcmp(k2->str, "no_new_privileges"))
-					get_bool(c, v2, k2->str, &b);
-				else if (!strcmp(k2->str, "runtime") ||
-					 !strcmp(k2->str, "default_image"))
-					scalar(c, v2, k2->str);
-				else if (!strcmp(k2->str, "drop_capabilities") ||
-					 !strcmp(k2->str, "add_capabilities"))
-					parse_cap_list(c, v2, k2->str);
-				else
-					unknown_key(c, k2, k);
-			}
+		} else if (!strcmp(k, "process")) {
+			parse_process(c, v, &p->base.proc, "process");
+		} else if (!strcmp(k, "container")) {
+			parse_container(c, v, &p->base);
 		} else {
 			unknown_key(c, KEYNODE(n), "sandbox");
 		}
@@ -1438,185 +1834,257 @@ static void parse_security(struct pctx *c, const struct ynode *n)
 		if (!k || is_null(v))
 			continue;
 		if (!strcmp(k, "enabled")) {
-			if (get_bool(c, v, k, &b))
-				p->enabled = b;
+			if (get_bool(c, v, k, &b) && !(p->enabled = b)) {
+				c->sandboxing_off = true;
+				c->sandboxing_off_at = src_of(v);
+			}
 		} else if (!strcmp(k, "sandbox")) {
 			parse_sandbox_cfg(c, v);
 		} else if (!strcmp(k, "audit")) {
 			parse_audit(c, v);
-		} else if (!parse_rule_key(c, k, v, &p->base)) {
+		} else if (!strcmp(k, "metrics")) {
+			parse_metrics(c, v);
+		} else if (!parse_layer_key(c, k, v, &p->base, L_BASE, NULL)) {
 			unknown_key(c, KEYNODE(n), "security");
 		}
 	}
-	p->mode = p->base.mode;
 }
 
-/* ---- inheritance ---- */
+/* ---- sandboxes:, plugins:, tools:, monitoring: ---- */
 
-static void inherit_rules(struct hx_path_rules *dst, const struct hx_path_rules *base)
+static void parse_sandboxes(struct pctx *c, const struct ynode *n)
 {
-	struct hx_path_rules merged = { 0 };
+	if (!map_ok(c, n, "sandboxes"))
+		return;
+	for (size_t i = 0; i + 1 < n->n; i += 2) {
+		const struct ynode *keyn = n->items[i];
+		struct hx_sandbox *s;
 
-	/* Base rules first, so names stay stable; a sandbox rule on the same
-	 * path is kept too: the map compiler merges them (block wins). */
-	for (size_t i = 0; i < base->n; i++) {
-		struct hx_path_rule *r = rules_add(&merged);
-
-		*r = base->v[i];
-		r->path = xstrdup(base->v[i].path);
-		r->name = xstrdup(base->v[i].name);
+		if (keyn->kind != Y_SCALAR)
+			continue;
+		s = declare(c, keyn->str, keyn, hx_xasprintf("sandboxes.%s", keyn->str), false);
+		parse_layer(c, n->items[i + 1], s, L_SANDBOX, &c->decls[c->p->nsandboxes - 1],
+			    keyn->str);
 	}
-	for (size_t i = 0; i < dst->n; i++)
-		*rules_add(&merged) = dst->v[i];
-	free(dst->v);
-	*dst = merged;
 }
 
-static void inherit_strings(struct hx_strings *dst, const struct hx_strings *base)
+/*
+ * plugins.security: default_context declares the sandbox "plugins" (for a
+ * plugin without an override), each overrides.NAME the sandbox NAME; both
+ * are layered on default_context, which is layered on security:.
+ */
+static void parse_plugins(struct pctx *c, const struct ynode *n)
 {
-	for (size_t i = 0; i < base->n; i++)
-		if (!strings_has(dst, base->v[i]))
-			strings_add(dst, base->v[i]);
-}
+	const struct ynode *seck = NULL, *sec = NULL, *ctxk = NULL, *ctx = NULL, *ovr = NULL, *v;
+	const char *k;
 
-/* Base entries first, then the sandbox's own: lists are concatenated. */
-static void inherit_net_lists(struct hx_net_policy *dst, const struct hx_net_policy *b)
-{
-	struct hx_cidr_rules cidrs = { 0 };
-	struct hx_port_rules ports = { 0 };
-	struct hx_host_rules hosts = { 0 }, bhosts = { 0 };
-
-	for (size_t i = 0; i < b->cidrs.n; i++) {
-		struct hx_cidr_rule *x = cidrs_push(&cidrs);
-
-		*x = b->cidrs.v[i];
-		x->cidr = xstrdup(b->cidrs.v[i].cidr);
-		x->name = xstrdup(b->cidrs.v[i].name);
-	}
-	for (size_t i = 0; i < dst->cidrs.n; i++)
-		*cidrs_push(&cidrs) = dst->cidrs.v[i];
-	free(dst->cidrs.v);
-	dst->cidrs = cidrs;
-
-	ports.cap = ports.n = b->ports.n + dst->ports.n;
-	ports.v = xrealloc(NULL, ports.n * sizeof(*ports.v));
-	for (size_t i = 0; i < b->ports.n; i++) {
-		ports.v[i] = b->ports.v[i];
-		ports.v[i].name = xstrdup(b->ports.v[i].name);
-	}
-	if (dst->ports.n)
-		memcpy(ports.v + b->ports.n, dst->ports.v, dst->ports.n * sizeof(*ports.v));
-	free(dst->ports.v);
-	dst->ports = ports;
-
-	for (size_t i = 0; i < b->hosts.n; i++)
-		host_copy(hosts_push(&hosts), &b->hosts.v[i]);
-	for (size_t i = 0; i < dst->hosts.n; i++)
-		*hosts_push(&hosts) = dst->hosts.v[i];
-	free(dst->hosts.v);
-	dst->hosts = hosts;
-
-	for (size_t i = 0; i < b->blocked_hosts.n; i++)
-		host_copy(hosts_push(&bhosts), &b->blocked_hosts.v[i]);
-	for (size_t i = 0; i < dst->blocked_hosts.n; i++)
-		*hosts_push(&bhosts) = dst->blocked_hosts.v[i];
-	free(dst->blocked_hosts.v);
-	dst->blocked_hosts = bhosts;
-}
-
-static enum hx_tri tri_or(enum hx_tri v, enum hx_tri base)
-{
-	return v != HX_UNSET ? v : base;
-}
-
-static void apply_base(struct pctx *c, struct hx_sandbox *s, const struct hx_sandbox *b)
-{
-	struct ynode at = { .line = s->src.line, .col = s->src.col };
-
-	if (!s->mode)
-		s->mode = b->mode ? b->mode : HX_PM_ENFORCE;
-	if (b->exec.present) {
-		s->exec.present = true;
-		if (!s->exec.default_policy)
-			s->exec.default_policy = b->exec.default_policy;
-		inherit_rules(&s->exec.rules, &b->exec.rules);
-		inherit_strings(&s->exec.blocked_commands, &b->exec.blocked_commands);
-	}
-	if (b->fs.present) {
-		s->fs.present = true;
-		if (!s->fs.default_policy)
-			s->fs.default_policy = b->fs.default_policy;
-		inherit_rules(&s->fs.rules, &b->fs.rules);
-		s->fs.allow_symlinks = tri_or(s->fs.allow_symlinks, b->fs.allow_symlinks);
-		if (!s->fs.temp_directory && b->fs.temp_directory)
-			s->fs.temp_directory = xstrdup(b->fs.temp_directory);
-	}
-	if (b->net.present) {
-		s->net.present = true;
-		if (!s->net.default_policy)
-			s->net.default_policy = b->net.default_policy;
-		s->net.allow_dns = tri_or(s->net.allow_dns, b->net.allow_dns);
-		s->net.allow_inbound = tri_or(s->net.allow_inbound, b->net.allow_inbound);
-		s->net.allow_outbound = tri_or(s->net.allow_outbound, b->net.allow_outbound);
-		inherit_net_lists(&s->net, &b->net);
-	}
-	s->perms.allow_exec = tri_or(s->perms.allow_exec, b->perms.allow_exec);
-	s->perms.allow_filesystem = tri_or(s->perms.allow_filesystem, b->perms.allow_filesystem);
-	s->perms.allow_network = tri_or(s->perms.allow_network, b->perms.allow_network);
-	s->perms.allow_environment =
-		tri_or(s->perms.allow_environment, b->perms.allow_environment);
-#define LIM(f)                           \
-	if (!s->limits.f)                \
-		s->limits.f = b->limits.f;
-	LIM(max_memory)
-	LIM(max_cpu_milli)
-	LIM(max_processes)
-	LIM(max_open_files)
-	LIM(max_execution_ms)
-#undef LIM
-
-	/* Fail secure: a family that is present denies what no rule allows. */
-	if (s->exec.present && !s->exec.default_policy) {
-		s->exec.default_policy = HX_DEF_DENY;
-		if (s->exec.rules.n) {
-			bool any_allow = false;
-
-			for (size_t i = 0; i < s->exec.rules.n; i++)
-				any_allow |= !s->exec.rules.v[i].block;
-			if (!any_allow)
-				warn(c, &at,
-				     "sandbox '%s': exec lists only blocked entries and no default_policy, so every other program is denied",
-				     s->name);
+	if (!map_ok(c, n, "plugins"))
+		return;
+	MAP_FOREACH(n, k, v) {
+		if (!k)
+			continue;
+		if (!strcmp(k, "security")) {
+			seck = KEYNODE(n);
+			sec = v;
+		} else {
+			unknown_key(c, KEYNODE(n), "plugins");
 		}
 	}
-	if (s->fs.present && !s->fs.default_policy) {
-		bool any_allow = false;
-
-		s->fs.default_policy = HX_DEF_DENY;
-		for (size_t i = 0; i < s->fs.rules.n; i++)
-			any_allow |= !s->fs.rules.v[i].block;
-		if (s->fs.rules.n && !any_allow)
-			warn(c, &at,
-			     "sandbox '%s': filesystem lists only blocked paths and no default_policy, so every other path is denied",
-			     s->name);
+	if (!sec || is_null(sec) || !map_ok(c, sec, "security"))
+		return;
+	MAP_FOREACH(sec, k, v) {
+		if (!k)
+			continue;
+		if (!strcmp(k, "default_context")) {
+			ctxk = KEYNODE(sec);
+			ctx = v;
+		} else if (!strcmp(k, "overrides")) {
+			ovr = v;
+		} else {
+			unknown_key(c, KEYNODE(sec), "plugins.security");
+		}
 	}
-	if (s->net.present && !s->net.default_policy)
-		s->net.default_policy = HX_DEF_DENY;
+	/* the sandbox "plugins" sits where default_context (or plugins.security) is written */
+	declare(c, "plugins", ctxk ? ctxk : seck, hx_xstrdup("plugins.security.default_context"),
+		true);
+	if (ctx) {
+		c->pfx = "plugins.security.default_context.";
+		parse_layer(c, ctx, &c->ctx, L_PLUGINS, &c->ctx_decl, "default_context");
+		c->pfx = "";
+	}
+	if (!ovr || is_null(ovr) || !map_ok(c, ovr, "overrides"))
+		return;
+	for (size_t i = 0; i + 1 < ovr->n; i += 2) {
+		const struct ynode *keyn = ovr->items[i];
+		struct hx_sandbox *s;
+
+		if (keyn->kind != Y_SCALAR)
+			continue;
+		s = declare(c, keyn->str, keyn,
+			    hx_xasprintf("plugins.security.overrides.%s", keyn->str), true);
+		parse_layer(c, ovr->items[i + 1], s, L_PLUGIN, &c->decls[c->p->nsandboxes - 1],
+			    keyn->str);
+	}
 }
 
-/* ---- top level ---- */
-
-static struct hx_sandbox *add_sandbox(struct hx_policy *p)
+/* tools.security declares the sandbox "tools", layered on security:. */
+static void parse_tools(struct pctx *c, const struct ynode *n)
 {
-	p->sandboxes = xrealloc(p->sandboxes, (p->nsandboxes + 1) * sizeof(*p->sandboxes));
-	memset(&p->sandboxes[p->nsandboxes], 0, sizeof(p->sandboxes[0]));
-	return &p->sandboxes[p->nsandboxes++];
+	const struct ynode *v;
+	const char *k;
+
+	if (!map_ok(c, n, "tools"))
+		return;
+	MAP_FOREACH(n, k, v) {
+		struct hx_sandbox *s;
+
+		if (!k)
+			continue;
+		if (strcmp(k, "security")) {
+			unknown_key(c, KEYNODE(n), "tools");
+			continue;
+		}
+		s = declare(c, "tools", KEYNODE(n), hx_xstrdup("tools.security"), false);
+		parse_layer(c, v, s, L_TOOLS, &c->decls[c->p->nsandboxes - 1], "security");
+	}
 }
+
+/* Brackets balanced, nothing unprintable: enough to catch a condition cut short. */
+static bool plausible_condition(const char *s)
+{
+	char stack[64];
+	int depth = 0;
+
+	for (const char *p = s; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+		if (*p == '(' || *p == '[' || *p == '{') {
+			if (depth == (int)sizeof(stack))
+				return false;
+			stack[depth++] = *p;
+		} else if (*p == ')' || *p == ']' || *p == '}') {
+			char open = *p == ')' ? '(' : *p == ']' ? '[' : '{';
+
+			if (!depth || stack[--depth] != open)
+				return false;
+		}
+	}
+	return depth == 0;
+}
+
+static void parse_alert(struct pctx *c, const struct ynode *it)
+{
+	struct hx_policy *p = c->p;
+	const struct ynode *v, *namen = NULL, *condn = NULL, *sevn = NULL;
+	const char *k, *name = NULL, *cond = NULL, *sev = NULL;
+	enum hx_severity severity = 0;
+	struct hx_alert *a;
+
+	if (!map_ok(c, it, "alerts entry"))
+		return;
+	MAP_FOREACH(it, k, v) {
+		if (!k || is_null(v))
+			continue;
+		if (!strcmp(k, "name"))
+			name = scalar(c, namen = v, k);
+		else if (!strcmp(k, "condition"))
+			cond = scalar(c, condn = v, k);
+		else if (!strcmp(k, "severity"))
+			sev = scalar(c, sevn = v, k);
+		else
+			unknown_key(c, KEYNODE(it), "an alert");
+	}
+	if (!namen || !condn || !sevn) {
+		err(c, it, "an alert needs a name, a condition and a severity");
+		return;
+	}
+	if (!name || !cond || !sev)
+		return;
+	if (!*name || !valid_var_glob(name) || strpbrk(name, "*?[]!")) {
+		err(c, namen, "alert name '%s' must be letters, digits, '_', '-' or '.'", name);
+		return;
+	}
+	for (size_t i = 0; i < p->nalerts; i++)
+		if (!strcmp(p->alerts[i].name, name)) {
+			err(c, namen, "alert '%s' is defined twice (first at line %u)", name,
+			    p->alerts[i].src.line);
+			return;
+		}
+	if (!*cond || strspn(cond, " \t") == strlen(cond)) {
+		err(c, condn, "alert '%s': the condition is empty", name);
+		return;
+	}
+	if (!plausible_condition(cond)) {
+		err(c, condn, "alert '%s': condition '%s' has unbalanced brackets or control characters",
+		    name, cond);
+		return;
+	}
+	if (!strcmp(sev, "info"))
+		severity = HX_SEV_INFO;
+	else if (!strcmp(sev, "warning"))
+		severity = HX_SEV_WARNING;
+	else if (!strcmp(sev, "critical"))
+		severity = HX_SEV_CRITICAL;
+	else {
+		err(c, sevn, "alert '%s': severity must be info, warning or critical, not '%s'", name,
+		    sev);
+		return;
+	}
+	p->alerts = hx_xrealloc(p->alerts, (p->nalerts + 1) * sizeof(*p->alerts));
+	a = &p->alerts[p->nalerts++];
+	a->name = hx_xstrdup(name);
+	a->condition = hx_xstrdup(cond);
+	a->severity = severity;
+	a->src = src_of(namen);
+}
+
+/* monitoring.security.alerts */
+static void parse_monitoring(struct pctx *c, const struct ynode *n)
+{
+	const struct ynode *v, *sec = NULL, *alerts = NULL;
+	const char *k;
+
+	if (!map_ok(c, n, "monitoring"))
+		return;
+	MAP_FOREACH(n, k, v) {
+		if (!k)
+			continue;
+		if (!strcmp(k, "security"))
+			sec = v;
+		else
+			unknown_key(c, KEYNODE(n), "monitoring");
+	}
+	if (!sec || !map_ok(c, sec, "security"))
+		return;
+	MAP_FOREACH(sec, k, v) {
+		if (!k)
+			continue;
+		if (!strcmp(k, "alerts"))
+			alerts = KEYNODE(sec);
+		else
+			unknown_key(c, KEYNODE(sec), "monitoring.security");
+	}
+	if (!alerts)
+		return;
+	for (size_t i = 0; i + 1 < sec->n; i += 2) {
+		if (sec->items[i] != alerts)
+			continue;
+		v = sec->items[i + 1];
+		if (is_null(v) || !want(c, v, Y_SEQ, "alerts"))
+			return;
+		for (size_t j = 0; j < v->n; j++)
+			parse_alert(c, v->items[j]);
+	}
+	warn(c, alerts,
+	     "alerts are not evaluated by the agent: they are checked and kept; evaluate them in Prometheus over the metrics endpoint (security.metrics.listen)");
+}
+
+/* ---- the whole policy ---- */
 
 static void parse_root(struct pctx *c, const struct ynode *root)
 {
 	struct hx_policy *p = c->p;
-	const struct ynode *sbx = NULL, *v;
+	const struct ynode *v;
 	const char *k;
 
 	if (!root || is_null(root)) {
@@ -1633,29 +2101,111 @@ static void parse_root(struct pctx *c, const struct ynode *root)
 			parse_security(c, v);
 			c->pfx = "";
 		} else if (!strcmp(k, "network")) {
-			/* The seed's top-level network: (zones, the whitelist example) is part of the base. */
+			/* the seed's top-level network: (zones, the whitelist example) is the base's */
 			if (!is_null(v))
 				parse_net(c, v, &p->base.net);
+		} else if (!strcmp(k, "limits")) {
+			/* the seed's top-level limits: (best practice 4) is the base's */
+			if (!is_null(v))
+				parse_limits(c, v, &p->base.limits);
 		} else if (!strcmp(k, "sandboxes")) {
-			sbx = v;
+			if (!is_null(v))
+				parse_sandboxes(c, v);
+		} else if (!strcmp(k, "plugins")) {
+			if (!is_null(v))
+				parse_plugins(c, v);
+		} else if (!strcmp(k, "tools")) {
+			if (!is_null(v))
+				parse_tools(c, v);
+		} else if (!strcmp(k, "monitoring")) {
+			if (!is_null(v))
+				parse_monitoring(c, v);
 		} else {
 			unknown_key(c, KEYNODE(root),
-				    "the policy (expected security, sandboxes, network, plugins, tools or monitoring)");
+				    "the policy (expected security, sandboxes, plugins, tools, network, limits or monitoring)");
 		}
 	}
-	if (sbx && map_ok(c, sbx, "sandboxes")) {
-		for (size_t i = 0; i + 1 < sbx->n; i += 2) {
-			if (sbx->items[i]->kind != Y_SCALAR)
-				continue;
-			parse_sandbox(c, sbx->items[i], sbx->items[i + 1], add_sandbox(p));
-		}
-	}
-	if (!hx_policy_find(p, "default")) {
-		/* The base governs a sandbox of its own, for `exec --sandbox default`. */
-		struct hx_sandbox *d = add_sandbox(p);
+}
 
-		d->name = xstrdup("default");
+static bool only_blocked_net(const struct hx_net_policy *n)
+{
+	for (size_t i = 0; i < n->cidrs.n; i++)
+		if (!n->cidrs.v[i].block)
+			return false;
+	for (size_t i = 0; i < n->ports.n; i++)
+		if (!n->ports.v[i].block)
+			return false;
+	return !n->hosts.n && (n->cidrs.n || n->ports.n || n->blocked_hosts.n);
+}
+
+static bool only_blocked_paths(const struct hx_path_rules *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!r->v[i].block)
+			return false;
+	return r->n;
+}
+
+/* Defaults of a fully layered sandbox, and the warnings they call for. */
+static void settle(struct pctx *c, struct hx_sandbox *s)
+{
+	if (!s->mode)
+		s->mode = HX_PM_ENFORCE;
+
+	/* Fail secure: a family that is present denies what no rule allows. */
+	if (s->exec.present && !s->exec.default_policy) {
+		s->exec.default_policy = HX_DEF_DENY;
+		if (only_blocked_paths(&s->exec.rules))
+			diag_at(c, HX_DIAG_WARNING, s->src,
+				"sandbox '%s': exec lists only blocked entries and no default_policy, so every other program is denied",
+				s->name);
 	}
+	if (s->fs.present && !s->fs.default_policy) {
+		s->fs.default_policy = HX_DEF_DENY;
+		if (only_blocked_paths(&s->fs.rules))
+			diag_at(c, HX_DIAG_WARNING, s->src,
+				"sandbox '%s': filesystem lists only blocked paths and no default_policy, so every other path is denied",
+				s->name);
+	}
+	if (s->net.present && !s->net.default_policy) {
+		s->net.default_policy = HX_DEF_DENY;
+		if (only_blocked_net(&s->net))
+			diag_at(c, HX_DIAG_WARNING, s->src,
+				"sandbox '%s': network lists only blocked entries and no default_policy, so every other destination is denied",
+				s->name);
+	}
+
+	/*
+	 * command_validation.blocked_commands also go to the kernel as
+	 * exec.blocked_commands, so a program started from inside the sandbox
+	 * can't run them either. Where the exec family is otherwise absent it
+	 * becomes present with default_policy allow: nothing else is restricted.
+	 */
+	if (s->cmd.enabled != HX_NO && s->cmd.blocked_commands.n) {
+		if (!s->exec.present) {
+			s->exec.present = true;
+			s->exec.default_policy = HX_DEF_ALLOW;
+		}
+		for (size_t i = 0; i < s->cmd.blocked_commands.n; i++)
+			if (!hx_strings_has(&s->exec.blocked_commands, s->cmd.blocked_commands.v[i]))
+				hx_strings_add(&s->exec.blocked_commands,
+					       s->cmd.blocked_commands.v[i]);
+	}
+	if (s->cmd.enabled == HX_UNSET && (s->cmd.blocked_commands.n || s->cmd.blocked_patterns.n ||
+					   s->cmd.allowed_commands.n))
+		s->cmd.enabled = HX_YES;
+}
+
+/* Removes sandbox @i, keeping the order of the others. */
+static void drop_sandbox(struct pctx *c, size_t i)
+{
+	struct hx_policy *p = c->p;
+
+	hx_sandbox_free(&p->sandboxes[i]);
+	memmove(&p->sandboxes[i], &p->sandboxes[i + 1],
+		(p->nsandboxes - i - 1) * sizeof(p->sandboxes[0]));
+	memmove(&c->decls[i], &c->decls[i + 1], (p->nsandboxes - i - 1) * sizeof(c->decls[0]));
+	p->nsandboxes--;
 }
 
 static void finish(struct pctx *c)
@@ -1663,55 +2213,89 @@ static void finish(struct pctx *c)
 	struct hx_policy *p = c->p;
 
 	if (!p->cgroup_root)
-		p->cgroup_root = xstrdup("helixagent");
+		p->cgroup_root = hx_xstrdup("helixagent");
 	if (!p->audit_path)
-		p->audit_path = xstrdup("/var/log/helixagent/audit.jsonl");
+		p->audit_path = hx_xstrdup("/var/log/helixagent/audit.jsonl");
 	if (!p->log_level)
-		p->log_level = xstrdup("info");
-	if (!p->mode)
-		p->mode = HX_PM_ENFORCE;
+		p->log_level = hx_xstrdup("info");
+	if (!p->sandbox_type)
+		p->sandbox_type = hx_xstrdup("process");
+	p->mode = p->base.mode ? p->base.mode : HX_PM_ENFORCE;
+
+	if (!hx_policy_find(p, "default")) {
+		/* The base governs a sandbox of its own, for `exec --sandbox default`. */
+		declare(c, "default", NULL, hx_xstrdup("security"), false);
+	}
 
 	for (size_t i = 0; i < p->nsandboxes; i++) {
 		struct hx_sandbox *s = &p->sandboxes[i];
+		struct decl *dc = &c->decls[i];
 
-		if (!s->cgroup) {
-			if (asprintf(&s->cgroup, "/%s/%s", p->cgroup_root, s->name) < 0)
-				abort();
+		if (!s->cgroup)
+			s->cgroup = hx_xasprintf("/%s/%s", p->cgroup_root, s->name);
+		if (dc->plugin) {
+			hx_sandbox_inherit(s, &c->ctx);
+			if (dc->enabled == HX_UNSET) {
+				dc->enabled = c->ctx_decl.enabled;
+				dc->enabled_at = c->ctx_decl.enabled_at;
+			}
 		}
-		apply_base(c, s, &p->base);
+		hx_sandbox_inherit(s, &p->base);
+		settle(c, s);
 	}
-	for (size_t i = 0; i < p->nsandboxes; i++)
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(p->sandboxes[i].cgroup, p->sandboxes[j].cgroup)) {
-				struct ynode at = { .line = p->sandboxes[i].src.line,
-						    .col = p->sandboxes[i].src.col };
 
-				err(c, &at, "sandboxes '%s' and '%s' both govern cgroup %s",
-				    p->sandboxes[j].name, p->sandboxes[i].name,
-				    p->sandboxes[i].cgroup);
-			}
 	for (size_t i = 0; i < p->nsandboxes; i++)
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(p->sandboxes[i].name, p->sandboxes[j].name)) {
-				struct ynode at = { .line = p->sandboxes[i].src.line,
-						    .col = p->sandboxes[i].src.col };
+		for (size_t j = 0; j < i; j++) {
+			const struct hx_sandbox *a = &p->sandboxes[j], *b = &p->sandboxes[i];
 
-				err(c, &at, "duplicate sandbox name '%s'", p->sandboxes[i].name);
+			if (!strcmp(a->name, b->name)) {
+				diag_at(c, HX_DIAG_ERROR, b->src,
+					"duplicate sandbox name '%s': declared by %s (line %u) and by %s",
+					b->name, a->origin, a->src.line, b->origin);
+				break;
 			}
+			if (!strcmp(a->cgroup, b->cgroup)) {
+				diag_at(c, HX_DIAG_ERROR, b->src,
+					"sandboxes '%s' and '%s' both govern cgroup %s", a->name,
+					b->name, b->cgroup);
+				break;
+			}
+		}
+
+	/* Sandboxing switched off: what is declared is checked above, then not kept. */
+	if (c->sandboxing_off) {
+		if (p->nsandboxes)
+			diag_at(c, HX_DIAG_WARNING, c->sandboxing_off_at,
+				"sandboxing is switched off here: none of the %zu sandbox%s declared is enforced",
+				p->nsandboxes, p->nsandboxes == 1 ? "" : "es");
+		while (p->nsandboxes)
+			drop_sandbox(c, p->nsandboxes - 1);
+		p->sandbox_enabled = false;
+		return;
+	}
+	for (size_t i = p->nsandboxes; i-- > 0;) {
+		if (c->decls[i].enabled != HX_NO)
+			continue;
+		diag_at(c, HX_DIAG_WARNING, c->decls[i].enabled_at,
+			"sandbox '%s' is switched off (sandbox_enabled: false or sandbox_type: none): its programs run unconfined and `helixagent exec --sandbox %s` is refused",
+			p->sandboxes[i].name, p->sandboxes[i].name);
+		drop_sandbox(c, i);
+	}
 }
 
 struct hx_policy *hx_policy_load_buf(const char *name, const char *buf, size_t len,
 				     struct hx_diags *diags)
 {
 	struct hx_policy *p = calloc(1, sizeof(*p));
-	struct pctx c = { .d = diags, .p = p };
+	struct pctx c = { .d = diags, .p = p, .pfx = "" };
 	struct ytree t;
 	struct yerr ye = { 0 };
 
 	if (!p)
 		return NULL;
-	p->file = xstrdup(name);
+	p->file = hx_xstrdup(name);
 	p->enabled = true;
+	p->sandbox_enabled = true;
 	p->audit_enabled = true;
 	p->audit_events = HX_AE_ALL;
 
@@ -1742,6 +2326,8 @@ struct hx_policy *hx_policy_load_buf(const char *name, const char *buf, size_t l
 	parse_root(&c, t.root);
 	ytree_free(&t);
 	finish(&c);
+	hx_sandbox_free(&c.ctx);
+	free(c.decls);
 	return p;
 }
 
@@ -1757,11 +2343,16 @@ struct hx_policy *hx_policy_load_file(const char *path, struct hx_diags *diags)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		int e = S_ISREG(st.st_mode) ? errno : EINVAL;
+	if (fstat(fd, &st)) {
+		int e = errno;
 
 		close(fd);
 		errno = e;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		return NULL;
 	}
 	if ((size_t)st.st_size > HX_POLICY_MAX_BYTES) {
@@ -1788,43 +2379,4 @@ struct hx_policy *hx_policy_load_file(const char *path, struct hx_diags *diags)
 	p = hx_policy_load_buf(path, buf, got, diags);
 	free(buf);
 	return p;
-}
-
-const struct hx_sandbox *hx_policy_find(const struct hx_policy *p, const char *name)
-{
-	for (size_t i = 0; i < p->nsandboxes; i++)
-		if (p->sandboxes[i].name && !strcmp(p->sandboxes[i].name, name))
-			return &p->sandboxes[i];
-	return NULL;
-}
-
-static void sandbox_free(struct hx_sandbox *s)
-{
-	free(s->name);
-	free(s->cgroup);
-	rules_free(&s->exec.rules);
-	strings_free(&s->exec.blocked_commands);
-	rules_free(&s->fs.rules);
-	free(s->fs.temp_directory);
-	cidrs_free(&s->net.cidrs);
-	for (size_t i = 0; i < s->net.ports.n; i++)
-		free(s->net.ports.v[i].name);
-	free(s->net.ports.v);
-	hosts_free(&s->net.hosts);
-	hosts_free(&s->net.blocked_hosts);
-}
-
-void hx_policy_free(struct hx_policy *p)
-{
-	if (!p)
-		return;
-	for (size_t i = 0; i < p->nsandboxes; i++)
-		sandbox_free(&p->sandboxes[i]);
-	free(p->sandboxes);
-	sandbox_free(&p->base);
-	free(p->file);
-	free(p->cgroup_root);
-	free(p->audit_path);
-	free(p->log_level);
-	free(p);
 }

@@ -197,6 +197,13 @@ struct hx_sandbox {
 	struct hx_process_opts proc;
 	struct hx_caps caps;
 	struct hx_cmd_validation cmd;
+	/*
+	 * Where the sandbox is declared: "sandboxes.web", "plugins.security.overrides.NAME",
+	 * "plugins.security.default_context" (the sandbox "plugins"), "tools.security" (the
+	 * sandbox "tools"), "security" (the sandbox "default"). Plugin sandboxes inherit
+	 * security: then default_context; every other one inherits security: alone.
+	 */
+	char *origin;
 };
 
 /* Audit events a policy can ask for (the seed's list) */
@@ -207,6 +214,16 @@ enum hx_audit_event {
 	HX_AE_RESOURCE_VIOLATION = 1u << 3,
 	HX_AE_PERMISSION_DENIED = 1u << 4,
 	HX_AE_ALL = 0x1f,
+};
+
+/* monitoring.security.alerts: validated and kept for the metrics side; not evaluated here */
+enum hx_severity { HX_SEV_INFO = 1, HX_SEV_WARNING, HX_SEV_CRITICAL };
+
+struct hx_alert {
+	char *name;
+	char *condition; /* as written, e.g. "rate(permission_denied[5m]) > 10" */
+	enum hx_severity severity;
+	struct hx_src src;
 };
 
 struct hx_policy {
@@ -221,6 +238,15 @@ struct hx_policy {
 	struct hx_sandbox base; /* the security: section, inherited by all */
 	struct hx_sandbox *sandboxes;
 	size_t nsandboxes;
+	/*
+	 * security.sandbox.enabled (false, or type: none, or security.enabled:
+	 * false: no sandbox is declared, sandboxes is empty) and type as written.
+	 */
+	bool sandbox_enabled;
+	char *sandbox_type; /* "process" unless the policy says "container" */
+	char *metrics_listen; /* security.metrics.listen, "127.0.0.1:9464"; NULL: none */
+	struct hx_alert *alerts;
+	size_t nalerts;
 };
 
 /* Limits on hostile input */
@@ -248,6 +274,41 @@ void hx_diags_free(struct hx_diags *d);
 
 /* Normalised policy as JSON */
 void hx_policy_dump_json(const struct hx_policy *p, FILE *out);
+
+/*
+ * Map entries a policy needs, per family, before anything is loaded. Counts
+ * are upper bounds: rules a sandbox inherits are counted in every sandbox
+ * that inherits them, and a rule repeated on the same key is counted twice.
+ * Host names count once each; the addresses they resolve to are known only
+ * at run time.
+ */
+struct hx_capacity {
+	size_t sandboxes;
+	size_t exec_rules; /* exec allowed/blocked path rules */
+	size_t fs_rules; /* filesystem path rules */
+	size_t path_rules; /* exec_rules + fs_rules (one inode map serves both) */
+	size_t cidr4, cidr6; /* allowed/blocked CIDRs, zones included, by family */
+	size_t ports; /* allowed/blocked port rules */
+	size_t hosts; /* allowed_hosts + blocked_hosts names to resolve */
+	size_t blocked_commands; /* exec.blocked_commands (command_validation lowered in) */
+};
+
+/* What one sandbox needs. */
+void hx_sandbox_capacity(const struct hx_sandbox *s, struct hx_capacity *out);
+/* What the whole policy needs: the sum over its sandboxes. */
+void hx_policy_capacity(const struct hx_policy *p, struct hx_capacity *out);
+/*
+ * Compares the policy's needs with @limit (a field of 0: no limit) and
+ * records one error per family that does not fit, with the number needed
+ * and the sandbox that needs most. Returns 0, or -E2BIG if one does not fit.
+ */
+int hx_policy_check_capacity(const struct hx_policy *p, const struct hx_capacity *limit,
+			     struct hx_diags *diags);
+
+/* Capability names without CAP_ ("NET_BIND_SERVICE"), by number; NULL past the last. */
+const char *hx_cap_name(unsigned cap);
+#define HX_CAP_COUNT 41 /* CAP_CHOWN .. CAP_CHECKPOINT_RESTORE */
+#define HX_CAPS_ALL (~(uint64_t)0)
 
 /* Unit parsers, exposed for tests. Return 0 or -EINVAL. */
 int hx_parse_size(const char *s, uint64_t *out);

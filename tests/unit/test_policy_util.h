@@ -71,6 +71,27 @@ static inline char *tp_dump(const struct hx_policy *p)
 	return buf;
 }
 
+/* Loads a file of the source tree; no errors allowed; its warnings are returned in *out. */
+static inline struct hx_policy *tp_load_src(const char *rel, struct hx_diags *d, char **out)
+{
+	char path[4096];
+	struct hx_policy *p;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", HX_SRCDIR, rel);
+	memset(d, 0, sizeof(*d));
+	p = hx_policy_load_file(path, d);
+	if (!p)
+		fail_msg("cannot read %s", path);
+	f = open_memstream(out, &len);
+	hx_diags_print(d, rel, f);
+	fclose(f);
+	if (d->errors)
+		fail_msg("%s: unexpected errors:\n%s", rel, *out);
+	return p;
+}
+
 static inline void tp_done(struct hx_policy *p, struct hx_diags *d)
 {
 	hx_diags_free(d);

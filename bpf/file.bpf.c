@@ -56,7 +56,7 @@ static __always_inline int hx_fs_check(struct dentry *d, struct vfsmount *mnt, _
 	} else if (action == HX_ACT_SYMLINK && (c.cfg.flags & HX_SBX_FS_NO_SYMLINKS)) {
 		deny = 1;
 		flags |= HX_EVF_FORBIDDEN;
-	} else if (!d || !mnt) {
+	} else if (!d) {
 		hx_count_drop(HX_DROP_NO_FILE);
 		deny = 1;
 	} else {
@@ -93,7 +93,7 @@ static __always_inline int hx_fs_check(struct dentry *d, struct vfsmount *mnt, _
 			e->flags |= flags;
 			e->rule_id = rule_id;
 			e->err = decision == 1 ? -EPERM : 0;
-			if (s && mnt) {
+			if (s) {
 				e->dev = hx_dev_of(s);
 				e->ino = BPF_CORE_READ(s, d_inode, i_ino);
 				hx_path_names(e, 0, s, mnt);
@@ -291,6 +291,24 @@ int BPF_PROG(hx_path_chown, const struct path *path, __u64 uid, __u64 gid, int r
 		return ret;
 	return hx_fs_check(BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), HX_ACC_W,
 			   HX_ACT_CHOWN, NULL);
+}
+
+/*
+ * Before 6.0 a trampoline cannot take path_chown's kuid_t/kgid_t (struct)
+ * arguments. There the loader keeps this instead: chown seen at setattr,
+ * on a dentry without its mount, so the walk stops at the superblock root
+ * (rules above the mount point do not apply; default_policy does).
+ */
+#define ATTR_UID (1 << 1)
+#define ATTR_GID (1 << 2)
+SEC("lsm/inode_setattr")
+int BPF_PROG(hx_setattr_chown, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	if (ret)
+		return ret;
+	if (!(BPF_CORE_READ(attr, ia_valid) & (ATTR_UID | ATTR_GID)))
+		return 0;
+	return hx_fs_check(dentry, NULL, HX_ACC_W, HX_ACT_CHOWN, NULL);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -100,6 +100,23 @@ static void lockdown_hint(char *out, size_t len)
 		 "likely kernel lockdown (integrity/confidentiality forbids BPF trampoline programs) or a kernel without CONFIG_BPF_LSM");
 }
 
+int hx_probe_lsm_hook(const char *hook)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	char fn[128];
+	int id, rc;
+
+	if (!btf)
+		return -errno;
+	snprintf(fn, sizeof(fn), "bpf_lsm_%s", hook);
+	id = btf_func(btf, fn);
+	btf__free(btf);
+	if (id <= 0)
+		return -ENOENT;
+	rc = try_load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id);
+	return rc;
+}
+
 void hx_probe_run(struct hx_probe *p)
 {
 	struct btf *btf = NULL;

@@ -36,6 +36,8 @@ struct hx_probe {
 };
 
 void hx_probe_run(struct hx_probe *p);
+/* 0 when an lsm/HOOK program can be loaded on this kernel, else -errno. */
+int hx_probe_lsm_hook(const char *hook);
 void hx_probe_print(const struct hx_probe *p, bool json, FILE *out);
 
 #endif

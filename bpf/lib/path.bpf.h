@@ -41,7 +41,8 @@ static __always_inline int hx_walk_rules(struct hx_ctx *c, __u8 family, struct d
 					 struct vfsmount *vmnt, struct hx_inode_rule *rule)
 {
 	struct hx_inode_key key = { .slot = c->slot, .sbx = (__u16)c->sbx, .family = family };
-	struct mount *m = hx_real_mount(vmnt);
+	/* No mount (a dentry-only hook): the walk ends at the superblock's root. */
+	struct mount *m = vmnt ? hx_real_mount(vmnt) : NULL;
 	struct hx_inode_rule *hit;
 	struct dentry *parent;
 	struct mount *mparent;
@@ -61,6 +62,8 @@ static __always_inline int hx_walk_rules(struct hx_ctx *c, __u8 family, struct d
 			continue;
 		}
 		/* Root of this superblock: continue at the mountpoint. */
+		if (!m)
+			return HX_WALK_NONE;
 		mparent = BPF_CORE_READ(m, mnt_parent);
 		if (!mparent || mparent == m)
 			return HX_WALK_NONE;
@@ -89,8 +92,8 @@ static __always_inline void hx_path_names(struct hx_event *e, int exe, struct de
 	const __u32 bufsz = exe ? HX_EXE_BUF : HX_PATH_BUF;
 	char *buf = exe ? e->exe : e->path;
 	__u16 *lenp = exe ? &e->exe_len : &e->path_len;
-	struct mount *m = hx_real_mount(vmnt);
-	struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
+	struct mount *m = vmnt ? hx_real_mount(vmnt) : NULL;
+	struct dentry *mnt_root = vmnt ? BPF_CORE_READ(vmnt, mnt_root) : NULL;
 	const unsigned char *name;
 	struct dentry *parent;
 	struct mount *mparent;
@@ -113,8 +116,9 @@ static __always_inline void hx_path_names(struct hx_event *e, int exe, struct de
 		}
 		parent = BPF_CORE_READ(d, d_parent);
 		if (!parent || parent == d) {
-			/* The root of a filesystem not reached through this mount tree. */
-			complete = 1;
+			/* The root of a filesystem not reached through this mount tree;
+			 * without a mount, where it is mounted is unknown: incomplete. */
+			complete = m != NULL;
 			break;
 		}
 		asm volatile("" ::: "memory");

@@ -18,6 +18,8 @@
 #include "helixagent/abi.h"
 #include "family.h"
 #include "loader.h"
+#include "probe.h"
+#include "net/net.h"
 #include "util/cgroup.h"
 
 
@@ -124,6 +126,13 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		bpf_program__set_autoload(s->progs.hx_path_rename, !five);
 		bpf_program__set_autoload(s->progs.hx_path_rename5, five);
 	}
+	/* path_chown takes struct arguments, which trampolines accept from 6.0 on. */
+	{
+		bool chown_ok = hx_probe_lsm_hook("path_chown") == 0;
+
+		bpf_program__set_autoload(s->progs.hx_path_chown, chown_ok);
+		bpf_program__set_autoload(s->progs.hx_setattr_chown, !chown_ok);
+	}
 
 	*what = "load the BPF programs (run with -v for the verifier log)";
 	err = hx_bpf__load(s);
@@ -138,7 +147,7 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		if (!bpf_program__autoload(prog))
 			continue;
 		*what = bpf_program__section_name(prog);
-		link = bpf_program__attach(prog);
+		link = hx_net_attach(l, prog); /* cgroup programs: at the cgroup2 root */
 		if (!link)
 			return -errno;
 		snprintf(path, sizeof(path), HX_PIN_DIR "/link_%s", bpf_program__name(prog));

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Capacity is known before load: entries per family, and a refusal with the number needed. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_policy_util.h"
+
+static const char *policy = "security:\n"
+			    "  exec: {blocked: [/usr/bin/sudo]}\n"
+			    "  network:\n"
+			    "    blocked_cidrs: [10.0.0.0/8, \"fd00::/8\"]\n"
+			    "sandboxes:\n"
+			    "  web:\n"
+			    "    exec: {allowed: [/usr/sbin/nginx, /usr/bin/], blocked_commands: [\"rm -rf\"]}\n"
+			    "    filesystem: {allowed_paths: [/var/www, /etc/ssl], blocked_paths: [/etc/shadow]}\n"
+			    "    network:\n"
+			    "      allowed_cidrs: [192.0.2.0/24, \"2001:db8::/32\", \"2001:db8:1::/48\"]\n"
+			    "      allowed_ports: [80, 443]\n"
+			    "      blocked_ports: [25]\n"
+			    "      allowed_hosts: [api.example.com]\n"
+			    "      blocked_hosts: [bad.example.com]\n"
+			    "  small: {}\n";
+
+static void test_per_sandbox(void **state)
+{
+	struct hx_diags d;
+	struct hx_policy *p = tp_expect_ok_warn(policy, NULL, &d);
+	struct hx_capacity c;
+
+	hx_sandbox_capacity(hx_policy_find(p, "web"), &c);
+	assert_int_equal(c.sandboxes, 1);
+	assert_int_equal(c.exec_rules, 3); /* sudo (inherited), nginx, /usr/bin */
+	assert_int_equal(c.fs_rules, 3);
+	assert_int_equal(c.path_rules, 6);
+	assert_int_equal(c.cidr4, 2);
+	assert_int_equal(c.cidr6, 3);
+	assert_int_equal(c.ports, 3);
+	assert_int_equal(c.hosts, 2);
+	assert_int_equal(c.blocked_commands, 1);
+
+	hx_sandbox_capacity(hx_policy_find(p, "small"), &c);
+	assert_int_equal(c.exec_rules, 1);
+	assert_int_equal(c.fs_rules, 0);
+	assert_int_equal(c.cidr4, 1);
+	assert_int_equal(c.cidr6, 1);
+	assert_int_equal(c.ports, 0);
+	tp_done(p, &d);
+}
+
+static void test_whole_policy(void **state)
+{
+	struct hx_diags d;
+	struct hx_policy *p = tp_expect_ok_warn(policy, NULL, &d);
+	struct hx_capacity c;
+
+	/* web, small and the implicit default each carry the base */
+	hx_policy_capacity(p, &c);
+	assert_int_equal(c.sandboxes, 3);
+	assert_int_equal(c.exec_rules, 5);
+	assert_int_equal(c.path_rules, 8);
+	assert_int_equal(c.cidr4, 4);
+	assert_int_equal(c.cidr6, 5);
+	assert_int_equal(c.ports, 3);
+	assert_int_equal(c.hosts, 2);
+	tp_done(p, &d);
+}
+
+static void test_check_against_limits(void **state)
+{
+	struct hx_diags d, cd = { 0 };
+	struct hx_policy *p = tp_expect_ok_warn(policy, NULL, &d);
+	struct hx_capacity lim = { .sandboxes = 16, .path_rules = 8, .cidr4 = 4, .cidr6 = 4 };
+	char *out = NULL;
+	size_t len;
+	FILE *f;
+
+	assert_int_equal(hx_policy_check_capacity(p, &lim, &cd), -E2BIG);
+	assert_int_equal(cd.errors, 1);
+	f = open_memstream(&out, &len);
+	hx_diags_print(&cd, "t.yaml", f);
+	fclose(f);
+	assert_non_null(strstr(out, "t.yaml:6:3: error: the policy needs 5 IPv6 CIDR rules, more than the 4 the kernel maps hold (sandbox 'web' alone needs 3)"));
+	free(out);
+	hx_diags_free(&cd);
+
+	/* exactly at the limit fits; a zero limit is no limit */
+	lim.cidr6 = 5;
+	assert_int_equal(hx_policy_check_capacity(p, &lim, &cd), 0);
+	assert_int_equal(cd.n, 0);
+	memset(&lim, 0, sizeof(lim));
+	assert_int_equal(hx_policy_check_capacity(p, &lim, &cd), 0);
+	lim.hosts = 1;
+	lim.sandboxes = 2;
+	assert_int_equal(hx_policy_check_capacity(p, &lim, &cd), -E2BIG);
+	assert_int_equal(cd.errors, 2);
+	hx_diags_free(&cd);
+	tp_done(p, &d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_per_sandbox),
+		cmocka_unit_test(test_whole_policy),
+		cmocka_unit_test(test_check_against_limits),
+	};
+
+	return cmocka_run_group_tests_name("policy_capacity", tests, NULL, NULL);
+}

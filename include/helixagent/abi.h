@@ -214,3 +214,4 @@ _Static_assert(sizeof(struct hx_event) == 136 + HX_PATH_BUF + HX_EXE_BUF, "hx_ev
 #endif
 
 #endif
+#include "helixagent/abi_net.h" /* the network family; after the guard: it needs all of the above */

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Network family: where a sandbox may connect, send and listen.
+ *
+ * Hooks. The addresses are judged by cgroup sock_addr programs attached
+ * once to the cgroup2 root (multi-attach links, pinned): connect4/6 (TCP
+ * connect, connected UDP, and TCP fast open, whose sendto(MSG_FASTOPEN)
+ * connects through the same pre-connect hook), sendmsg4/6 (unconnected UDP
+ * sendto/sendmsg/sendmmsg, one call per datagram) and bind4/6 (inbound).
+ * They see the address after the kernel's own checks, and UDP on an IPv6
+ * socket to ::ffff:a.b.c.d reaches sendmsg4 already unmapped; connect6 sees
+ * the mapped form, which is unmapped here before the IPv4 rules are used.
+ * The sandbox is the calling task's (not the socket's): a socket made
+ * outside and used inside is judged inside. Returning 0 denies (EPERM).
+ *
+ * LSM hooks cover what those cannot see, for sandboxes whose network family
+ * is present: socket_create refuses every socket kind the address hooks do
+ * not judge (raw and packet sockets, ICMP "ping" sockets, SCTP, MPTCP, and
+ * every family but unix, netlink, alg, inet and inet6); socket_sendmsg and
+ * socket_recvmsg refuse I/O on such a socket made before the process joined
+ * the sandbox; socket_listen applies allow_inbound to listen() (bind with
+ * port 0 stays allowed: clients do it); socket_connect and socket_create
+ * record the caller's parent and start time for the events of the sock_addr
+ * programs, which cannot read the task.
+ *
+ * Maps (include/helixagent/abi_net.h), all keyed by (slot, sandbox):
+ *   hx_net4/hx_net6  LPM tries of CIDR rules; allowed and blocked at one prefix
+ *                    merge into a block
+ *   hx_nhost         exact (address, port|any, transport) entries: resolved
+ *                    allowed_hosts (HOST), blocked_hosts (BLOCK), allow_dns
+ *                    resolvers (DNS); an exact port is looked up before any
+ *   hx_nport         (port, transport) allow or block
+ *   hx_nsbx          rule ids of allow_outbound, allow_inbound, socket kinds
+ *
+ * Egress decision, first match:
+ *   1. permissions.allow_network: false          deny
+ *   2. allow_outbound: false                     deny
+ *   3. a DNS entry (resolver, 53, transport)     allow: allow_dns names the
+ *                                                resolvers, so it wins over a
+ *                                                blocked range that holds one
+ *   4. a BLOCK entry                             deny
+ *   5. the longest CIDR prefix is a block        deny: a blocked range fences
+ *                                                even resolved host names (a
+ *                                                name pointed at 10.x by its DNS
+ *                                                stays out of a blocked 10/8)
+ *   6. a HOST entry                              allow
+ *   7. a port rule (port, transport)             its verdict: blocked_ports beat
+ *                                                allowed CIDRs, allowed_ports
+ *                                                open a port on any address not
+ *                                                blocked in step 5
+ *   8. the longest CIDR prefix is an allow       allow
+ *   9. default_policy
+ * Ingress (bind, listen): allow_network: false denies; bind to port 0 is
+ * allowed; a port below 1024 is denied when capabilities drop
+ * NET_BIND_SERVICE; then allow_inbound, unset following default_policy.
+ * mode: audit never denies and logs "would deny" events.
+ */
+#include "lib/net.bpf.h"
+#include <bpf/bpf_endian.h>
+
+static __always_inline int hx_sa(struct bpf_sock_addr *ctx, __u16 action, int v6, __u8 dir)
+{
+	__u32 rule_id = HX_RULE_NONE, flags = 0, a0, a1, a2, a3, proto;
+	struct hx_ctx c = {};
+	struct hx_nq q = {};
+	int deny;
+
+	if (!hx_sa_sandbox(&c))
+		return 1;
+	if (!(c.cfg.flags & HX_SBX_NET_PRESENT))
+		return 1;
+
+	proto = ctx->protocol;
+	q.proto = proto == IPPROTO_UDPLITE ? IPPROTO_UDP : (__u8)proto;
+	q.port = bpf_ntohs((__u16)ctx->user_port);
+	q.dir = dir;
+	if (!v6) {
+		q.af = AF_INET;
+		q.addr[0] = ctx->user_ip4;
+	} else {
+		a0 = ctx->user_ip6[0];
+		a1 = ctx->user_ip6[1];
+		a2 = ctx->user_ip6[2];
+		a3 = ctx->user_ip6[3];
+		if (a0 == 0 && a1 == 0 && a2 == bpf_htonl(0xffff)) {
+			/* ::ffff:a.b.c.d is IPv4 on the wire: the IPv4 rules judge it. */
+			q.af = AF_INET;
+			q.addr[0] = a3;
+		} else {
+			q.af = AF_INET6;
+			q.addr[0] = a0;
+			q.addr[1] = a1;
+			q.addr[2] = a2;
+			q.addr[3] = a3;
+		}
+	}
+	deny = hx_net_judge(&c, &q, &rule_id, &flags);
+	return hx_net_finish(&c, action, deny, rule_id, flags, &q) ? 0 : 1;
+}
+
+SEC("cgroup/connect4")
+int hx_connect4(struct bpf_sock_addr *ctx)
+{
+	return hx_sa(ctx, HX_ACT_CONNECT4, 0, HX_NET_EGRESS);
+}
+
+SEC("cgroup/connect6")
+int hx_connect6(struct bpf_sock_addr *ctx)
+{
+	return hx_sa(ctx, HX_ACT_CONNECT6, 1, HX_NET_EGRESS);
+}
+
+SEC("cgroup/sendmsg4")
+int hx_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return hx_sa(ctx, HX_ACT_SENDMSG4, 0, HX_NET_EGRESS);
+}
+
+SEC("cgroup/sendmsg6")
+int hx_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return hx_sa(ctx, HX_ACT_SENDMSG6, 1, HX_NET_EGRESS);
+}
+
+SEC("cgroup/bind4")
+int hx_bind4(struct bpf_sock_addr *ctx)
+{
+	return hx_sa(ctx, HX_ACT_BIND4, 0, HX_NET_INGRESS);
+}
+
+SEC("cgroup/bind6")
+int hx_bind6(struct bpf_sock_addr *ctx)
+{
+	return hx_sa(ctx, HX_ACT_BIND6, 1, HX_NET_INGRESS);
+}
+
+/* Remembers the caller's parent and start time for the sock_addr programs' events. */
+static __always_inline void hx_nproc_record(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct hx_nproc_val v = {}, *old;
+
+	v.start_boot_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	v.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	old = bpf_map_lookup_elem(&hx_nproc, &tgid);
+	if (old && old->start_boot_ns == v.start_boot_ns && old->ppid == v.ppid)
+		return;
+	bpf_map_update_elem(&hx_nproc, &tgid, &v, BPF_ANY);
+}
+
+/* Socket kinds whose traffic the address hooks judge, or that carry none off the host. */
+static __always_inline int hx_socket_kind_ok(int family, int type, int protocol)
+{
+	if (family == AF_UNIX || family == AF_NETLINK || family == AF_ALG)
+		return 1;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	if (type == SOCK_STREAM)
+		return protocol == 0 || protocol == IPPROTO_TCP;
+	if (type == SOCK_DGRAM)
+		return protocol == 0 || protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE;
+	return 0;
+}
+
+static __always_inline int hx_socket_deny(struct hx_ctx *c, __u16 action, int family, int type,
+					  int protocol)
+{
+	struct hx_nq q = {};
+	__u32 flags = 0, rule_id;
+
+	if (c->cfg.flags & HX_SBX_NET_FORBIDDEN) {
+		flags |= HX_EVF_FORBIDDEN;
+		rule_id = HX_RULE_NONE;
+	} else {
+		rule_id = hx_nsbx_rule(c, 2);
+	}
+	q.af = (__u8)family;
+	q.proto = (__u8)protocol;
+	q.port = (__u16)type;
+	q.dir = action == HX_ACT_RAW_RECV ? HX_NET_INGRESS : HX_NET_EGRESS;
+	return hx_net_finish(c, action, 1, rule_id, flags, &q) ? -EPERM : 0;
+}
+
+SEC("lsm/socket_create")
+int BPF_PROG(hx_sock_create, int family, int type, int protocol, int kern, int ret)
+{
+	struct hx_ctx c = {};
+
+	if (ret)
+		return ret;
+	if (kern)
+		return 0;
+	if (!hx_current_sandbox(&c) || !(c.cfg.flags & HX_SBX_NET_PRESENT))
+		return 0;
+	hx_nproc_record();
+	if (hx_socket_kind_ok(family, type, protocol))
+		return 0;
+	return hx_socket_deny(&c, HX_ACT_SOCKET, family, type, protocol);
+}
+
+/* I/O on a socket kind refused above that was made outside the sandbox. */
+static __always_inline int hx_sock_io(struct socket *sock, __u16 action)
+{
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	int type = BPF_CORE_READ(sock, type);
+	struct hx_ctx c = {};
+	int family, protocol;
+
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	protocol = BPF_CORE_READ(sk, sk_protocol);
+	/* The common case (tcp, udp, unix, netlink) costs no sandbox lookup. */
+	if (hx_socket_kind_ok(family, type, protocol))
+		return 0;
+	if (!hx_current_sandbox(&c) || !(c.cfg.flags & HX_SBX_NET_PRESENT))
+		return 0;
+	return hx_socket_deny(&c, action, family, type, protocol);
+}
+
+SEC("lsm/socket_sendmsg")
+int BPF_PROG(hx_sock_send, struct socket *sock, struct msghdr *msg, int size, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_sock_io(sock, HX_ACT_RAW_SEND);
+}
+
+SEC("lsm/socket_recvmsg")
+int BPF_PROG(hx_sock_recv, struct socket *sock, struct msghdr *msg, int size, int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_sock_io(sock, HX_ACT_RAW_RECV);
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(hx_sock_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	struct hx_ctx c = {};
+
+	if (ret)
+		return ret;
+	/* Only records: the cgroup connect programs decide. */
+	if (hx_current_sandbox(&c) && (c.cfg.flags & HX_SBX_NET_PRESENT))
+		hx_nproc_record();
+	return 0;
+}
+
+SEC("lsm/socket_listen")
+int BPF_PROG(hx_sock_listen, struct socket *sock, int backlog, int ret)
+{
+	__u32 rule_id = HX_RULE_NONE, flags = 0;
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct hx_ctx c = {};
+	struct hx_nq q = {};
+	int family, deny;
+
+	if (ret)
+		return ret;
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	if (!hx_current_sandbox(&c) || !(c.cfg.flags & HX_SBX_NET_PRESENT))
+		return 0;
+	hx_nproc_record();
+
+	q.dir = HX_NET_INGRESS;
+	q.listen = 1;
+	q.proto = (__u8)BPF_CORE_READ(sk, sk_protocol);
+	q.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (family == AF_INET) {
+		q.af = AF_INET;
+		q.addr[0] = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+	} else {
+		BPF_CORE_READ_INTO(&q.addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
+		if (q.addr[0] == 0 && q.addr[1] == 0 && q.addr[2] == bpf_htonl(0xffff)) {
+			q.af = AF_INET;
+			q.addr[0] = q.addr[3];
+			q.addr[3] = 0;
+			q.addr[2] = 0;
+		} else {
+			q.af = AF_INET6;
+		}
+	}
+	deny = hx_net_judge(&c, &q, &rule_id, &flags);
+	return hx_net_finish(&c, HX_ACT_LISTEN, deny, rule_id, flags, &q) ? -EPERM : 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

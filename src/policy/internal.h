@@ -23,6 +23,30 @@ struct hx_port_rule *hx_port_rules_push(struct hx_port_rules *r);
 struct hx_host_rule *hx_host_rules_push(struct hx_host_rules *r);
 
 /*
+ * (owner, key) -> value, for duplicate checks in linear time. @owner is the
+ * list the key belongs to; it must not move while the index is in use.
+ */
+struct hx_idx_ent {
+	const void *owner;
+	uint64_t h; /* 0: empty slot */
+	char *key;
+	size_t val;
+};
+
+struct hx_idx {
+	struct hx_idx_ent *v;
+	size_t cap, n;
+};
+
+bool hx_idx_get(const struct hx_idx *x, const void *owner, const char *key, size_t *val);
+/* Returns false (and changes nothing) if the key is already there. */
+bool hx_idx_put(struct hx_idx *x, const void *owner, const char *key, size_t val);
+void hx_idx_free(struct hx_idx *x);
+
+/* "10.0.0.0/8", "2001:db8::/32" for any spelling of a valid CIDR or address. */
+int hx_cidr_canon(const char *s, char *out, size_t len);
+
+/*
  * Layers @layer under @s: lists are concatenated (the layer's entries
  * first, copied), scalars and tri-states keep @s's value when set.
  */

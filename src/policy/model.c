@@ -6,6 +6,7 @@
  * sandbox wins over the inherited one.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,12 +106,15 @@ void hx_strings_free(struct hx_strings *s)
 static void strings_inherit(struct hx_strings *dst, const struct hx_strings *b)
 {
 	struct hx_strings m = { 0 };
+	struct hx_idx seen = { 0 };
 
 	for (size_t i = 0; i < b->n; i++)
-		hx_strings_add(&m, b->v[i]);
+		if (hx_idx_put(&seen, &m, b->v[i], 0))
+			hx_strings_add(&m, b->v[i]);
 	for (size_t i = 0; i < dst->n; i++)
-		if (!hx_strings_has(&m, dst->v[i]))
+		if (hx_idx_put(&seen, &m, dst->v[i], 0))
 			hx_strings_add(&m, dst->v[i]);
+	hx_idx_free(&seen);
 	hx_strings_free(dst);
 	*dst = m;
 }
@@ -374,4 +378,80 @@ void hx_policy_free(struct hx_policy *p)
 	free(p->sandbox_type);
 	free(p->metrics_listen);
 	free(p);
+}
+
+/* ---- an index of (owner, key) -> value, so duplicate checks stay linear ---- */
+
+static uint64_t idx_hash(const void *owner, const char *key)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)owner;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ull;
+	}
+	h ^= h >> 29;
+	return h ? h : 1;
+}
+
+static struct hx_idx_ent *idx_slot(const struct hx_idx *x, const void *owner, const char *key,
+				   uint64_t h)
+{
+	size_t mask = x->cap - 1;
+
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct hx_idx_ent *e = &x->v[i];
+
+		if (!e->h || (e->h == h && e->owner == owner && !strcmp(e->key, key)))
+			return e;
+	}
+}
+
+bool hx_idx_get(const struct hx_idx *x, const void *owner, const char *key, size_t *val)
+{
+	struct hx_idx_ent *e;
+
+	if (!x->cap)
+		return false;
+	e = idx_slot(x, owner, key, idx_hash(owner, key));
+	if (!e->h)
+		return false;
+	if (val)
+		*val = e->val;
+	return true;
+}
+
+bool hx_idx_put(struct hx_idx *x, const void *owner, const char *key, size_t val)
+{
+	uint64_t h = idx_hash(owner, key);
+	struct hx_idx_ent *e;
+
+	if ((x->n + 1) * 2 > x->cap) {
+		struct hx_idx old = *x;
+
+		x->cap = old.cap ? old.cap * 2 : 64;
+		x->v = hx_xrealloc(NULL, x->cap * sizeof(*x->v));
+		memset(x->v, 0, x->cap * sizeof(*x->v));
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.v[i].h)
+				*idx_slot(x, old.v[i].owner, old.v[i].key, old.v[i].h) = old.v[i];
+		free(old.v);
+	}
+	e = idx_slot(x, owner, key, h);
+	if (e->h)
+		return false;
+	e->h = h;
+	e->owner = owner;
+	e->key = hx_xstrdup(key);
+	e->val = val;
+	x->n++;
+	return true;
+}
+
+void hx_idx_free(struct hx_idx *x)
+{
+	for (size_t i = 0; i < x->cap; i++)
+		free(x->v[i].key);
+	free(x->v);
+	memset(x, 0, sizeof(*x));
 }

@@ -9,6 +9,7 @@
  * (sandboxes.NAME, plugins.security.overrides.NAME, tools.security).
  * finish() layers them (model.c) and applies the defaults.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -33,8 +34,13 @@ enum layer {
 	L_TOOLS, /* tools.security */
 };
 
-/* What the parser knows about a declared sandbox beyond the model. */
+/*
+ * A declared sandbox and what the parser knows beyond the model. Each one
+ * is allocated on its own so its lists never move while the duplicate
+ * index refers to them; finish() moves them into p->sandboxes.
+ */
 struct decl {
+	struct hx_sandbox *s;
 	enum hx_tri enabled; /* sandbox_enabled, sandbox_type: none */
 	struct hx_src enabled_at;
 	bool plugin; /* layered on plugins.security.default_context */
@@ -46,7 +52,9 @@ struct pctx {
 	/* Prepended to rule names: where the section being parsed sits in the file
 	 * when its rules are inherited ("security."), empty for a sandbox's own. */
 	const char *pfx;
-	struct decl *decls; /* parallel to p->sandboxes */
+	struct decl *decls; /* the sandboxes declared, in file order */
+	size_t ndecls;
+	struct hx_idx seen; /* (list, entry) -> index in the list, for duplicates */
 	struct hx_sandbox ctx; /* plugins.security.default_context */
 	struct decl ctx_decl;
 	bool sandboxing_off; /* security.sandbox.enabled: false or type: none */
@@ -61,6 +69,13 @@ static void vdiag(struct hx_diags *d, enum hx_diag_level lvl, unsigned line, uns
 	struct hx_diag *nv;
 	char *msg;
 
+	if (lvl == HX_DIAG_ERROR)
+		d->errors++;
+	else
+		d->warnings++;
+	/* counted, not kept, past the limit: a hostile file can't make the report huge */
+	if (d->n >= HX_DIAGS_MAX)
+		return;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return;
 	if (d->n == d->cap) {
@@ -79,10 +94,6 @@ static void vdiag(struct hx_diags *d, enum hx_diag_level lvl, unsigned line, uns
 	d->v[d->n].src.col = col;
 	d->v[d->n].msg = msg;
 	d->n++;
-	if (lvl == HX_DIAG_ERROR)
-		d->errors++;
-	else
-		d->warnings++;
 }
 
 void hx_diag_add(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, const char *fmt,
@@ -157,6 +168,9 @@ void hx_diags_print(const struct hx_diags *d, const char *file, FILE *out)
 	for (size_t i = 0; i < d->n; i++)
 		fprintf(out, "%s:%u:%u: %s: %s\n", file, sorted[i]->src.line, sorted[i]->src.col,
 			sorted[i]->level == HX_DIAG_ERROR ? "error" : "warning", sorted[i]->msg);
+	if (d->errors + d->warnings > d->n)
+		fprintf(out, "%s: error: %zu more errors and warnings not shown\n", file,
+			d->errors + d->warnings - d->n);
 	free(sorted);
 }
 
@@ -410,9 +424,10 @@ static void add_path_rule(struct pctx *c, struct hx_path_rules *rules, const str
 
 	if (!path)
 		return;
-	for (size_t i = 0; i < rules->n; i++) {
-		if (strcmp(rules->v[i].path, path))
-			continue;
+	if (!hx_idx_put(&c->seen, rules, path, rules->n)) {
+		size_t i = 0;
+
+		hx_idx_get(&c->seen, rules, path, &i);
 		if (rules->v[i].block != block)
 			err(c, n, "'%s' is both allowed and blocked (also %s)", path,
 			    rules->v[i].name);
@@ -508,7 +523,7 @@ static void parse_exec(struct pctx *c, const struct ynode *n, struct hx_exec_pol
 					continue;
 				if (!*s || strspn(s, " \t") == strlen(s))
 					err(c, v->items[i], "'blocked_commands' entry is empty");
-				else if (hx_strings_has(&e->blocked_commands, s))
+				else if (!hx_idx_put(&c->seen, &e->blocked_commands, s, 0))
 					err(c, v->items[i], "'%s' is listed twice", s);
 				else
 					hx_strings_add(&e->blocked_commands, s);
@@ -625,10 +640,15 @@ static void cidr_add(struct pctx *c, struct hx_cidr_rules *r, const struct ynode
 		     const char *cidr, bool block, char *name)
 {
 	struct hx_cidr_rule *x;
+	char key[INET6_ADDRSTRLEN + 8];
 
-	for (size_t i = 0; i < r->n; i++) {
-		if (strcmp(r->v[i].cidr, cidr))
-			continue;
+	/* one prefix however it is spelt: 10.0.0.1 and 10.0.0.1/32, 2001:DB8:: and 2001:db8:: */
+	if (hx_cidr_canon(cidr, key, sizeof(key)))
+		snprintf(key, sizeof(key), "%.*s", (int)sizeof(key) - 1, cidr);
+	if (!hx_idx_put(&c->seen, r, key, r->n)) {
+		size_t i = 0;
+
+		hx_idx_get(&c->seen, r, key, &i);
 		if (r->v[i].block != block)
 			err(c, n, "'%s' is both allowed and blocked (also %s)", cidr, r->v[i].name);
 		else
@@ -668,10 +688,13 @@ static void port_add(struct pctx *c, struct hx_port_rules *r, const struct ynode
 		     uint16_t port, enum hx_proto proto, bool block, char *name)
 {
 	struct hx_port_rule *x;
+	char key[16];
 
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->v[i].port != port || r->v[i].proto != proto)
-			continue;
+	snprintf(key, sizeof(key), "%u/%d", port, proto);
+	if (!hx_idx_put(&c->seen, r, key, r->n)) {
+		size_t i = 0;
+
+		hx_idx_get(&c->seen, r, key, &i);
 		if (r->v[i].block != block)
 			err(c, n, "port %u/%s is both allowed and blocked (also %s)", port,
 			    proto_name(proto), r->v[i].name);
@@ -738,24 +761,16 @@ static void parse_port_rules(struct pctx *c, const struct ynode *v, const char *
 	}
 }
 
-static bool same_host_rule(const struct hx_host_rule *a, const struct hx_host_rule *b)
+/* The whole rule as a key: "h\x1fproto\x1fport,port" */
+static char *host_rule_key(const struct hx_host_rule *h)
 {
-	if (strcmp(a->host, b->host) || a->proto != b->proto || a->nports != b->nports)
-		return false;
-	for (size_t i = 0; i < a->nports; i++)
-		if (a->ports[i] != b->ports[i])
-			return false;
-	return true;
-}
+	size_t len = strlen(h->host) + 8 + h->nports * 6;
+	char *key = hx_xrealloc(NULL, len), *o = key;
 
-static bool host_in(const struct hx_host_rules *r, const char *host, const char **name)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(r->v[i].host, host)) {
-			*name = r->v[i].name;
-			return true;
-		}
-	return false;
+	o += sprintf(o, "%s\x1f%d\x1f", h->host, h->proto);
+	for (size_t i = 0; i < h->nports; i++)
+		o += sprintf(o, "%u,", h->ports[i]);
+	return key;
 }
 
 /* Host names are case-insensitive; a trailing dot (the root) is dropped. */
@@ -785,7 +800,10 @@ static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *it = v->items[i], *iv, *hostn = it;
 		struct hx_host_rule h = { .proto = HX_PROTO_ANY };
-		const char *ik, *host = NULL, *prev;
+		const char *ik, *host = NULL;
+		uint64_t seen_port[65536 / 64];
+		size_t prev;
+		char *rkey;
 		bool ok = true;
 
 		if (it->kind == Y_SCALAR) {
@@ -806,16 +824,17 @@ static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *
 					free(h.ports);
 					h.ports = hx_xrealloc(NULL, iv->n * sizeof(*h.ports));
 					h.nports = 0;
+					memset(seen_port, 0, sizeof(seen_port));
 					for (size_t k = 0; k < iv->n; k++) {
 						uint16_t port;
-						bool dup = false;
+						bool dup;
 
 						if (!get_port(c, iv->items[k], ik, &port)) {
 							ok = false;
 							continue;
 						}
-						for (size_t m = 0; m < h.nports; m++)
-							dup |= h.ports[m] == port;
+						dup = seen_port[port / 64] & (1ull << (port % 64));
+						seen_port[port / 64] |= 1ull << (port % 64);
 						if (dup)
 							err(c, iv->items[k], "port %u is listed twice",
 							    port);
@@ -849,23 +868,25 @@ static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *
 		h.host = norm_host(host);
 		h.src.line = hostn->line;
 		h.src.col = hostn->col;
-		if (host_in(other, h.host, &prev)) {
-			err(c, hostn, "'%s' is both allowed and blocked (also %s)", h.host, prev);
-			free(h.host);
-			free(h.ports);
-			continue;
+		rkey = host_rule_key(&h);
+		if (hx_idx_get(&c->seen, other, h.host, &prev)) {
+			err(c, hostn, "'%s' is both allowed and blocked (also %s)", h.host,
+			    other->v[prev].name);
+			ok = false;
+		} else if (hx_idx_get(&c->seen, r, rkey, &prev)) {
+			err(c, hostn, "'%s' is listed twice (first as %s)", h.host, r->v[prev].name);
+			ok = false;
 		}
-		for (size_t k = 0; k < r->n && ok; k++)
-			if (same_host_rule(&r->v[k], &h)) {
-				err(c, hostn, "'%s' is listed twice (first as %s)", h.host,
-				    r->v[k].name);
-				ok = false;
-			}
 		if (!ok) {
+			free(rkey);
 			free(h.host);
 			free(h.ports);
 			continue;
 		}
+		/* by name (first rule), for the allowed-and-blocked check; by whole rule */
+		hx_idx_put(&c->seen, r, h.host, r->n);
+		hx_idx_put(&c->seen, r, rkey, r->n);
+		free(rkey);
 		h.name = rule_name(c, list, i);
 		*hx_host_rules_push(r) = h;
 	}
@@ -1201,10 +1222,10 @@ static void parse_glob_list(struct pctx *c, const struct ynode *v, const char *k
 			continue;
 		if (!valid_var_glob(s))
 			err(c, v->items[i], "'%s' is not a variable name or glob", s);
-		else if (hx_strings_has(out, s))
-			err(c, v->items[i], "'%s' is listed twice", s);
-		else if (hx_strings_has(other, s))
+		else if (hx_idx_get(&c->seen, other, s, NULL))
 			err(c, v->items[i], "'%s' is both allowed and blocked", s);
+		else if (!hx_idx_put(&c->seen, out, s, 0))
+			err(c, v->items[i], "'%s' is listed twice", s);
 		else
 			hx_strings_add(out, s);
 	}
@@ -1248,7 +1269,7 @@ static void parse_path_list(struct pctx *c, const struct ynode *v, const char *k
 
 		if (!path)
 			continue;
-		if (hx_strings_has(out, path))
+		if (!hx_idx_put(&c->seen, out, path, 0))
 			err(c, v->items[i], "'%s' is listed twice", path);
 		else
 			hx_strings_add(out, path);
@@ -1314,7 +1335,7 @@ static void parse_process(struct pctx *c, const struct ynode *n, struct hx_proce
 		}
 	}
 	for (size_t i = 0; i < o->read_only_paths.n; i++)
-		if (hx_strings_has(&o->writable_paths, o->read_only_paths.v[i]))
+		if (hx_idx_get(&c->seen, &o->writable_paths, o->read_only_paths.v[i], NULL))
 			err(c, n, "'%s' is both in read_only_paths and in writable_paths",
 			    o->read_only_paths.v[i]);
 }
@@ -1415,7 +1436,7 @@ static void parse_command_list(struct pctx *c, const struct ynode *v, const char
 			continue;
 		if (!*s || strspn(s, " \t") == strlen(s))
 			err(c, v->items[i], "'%s' entry is empty", key);
-		else if (hx_strings_has(out, s))
+		else if (!hx_idx_put(&c->seen, out, s, 0))
 			err(c, v->items[i], "'%s' is listed twice", s);
 		else
 			hx_strings_add(out, s);
@@ -1451,7 +1472,7 @@ static void parse_patterns(struct pctx *c, const struct ynode *v, struct hx_stri
 			continue;
 		}
 		regfree(&re);
-		if (hx_strings_has(out, s))
+		if (!hx_idx_put(&c->seen, out, s, 0))
 			err(c, v->items[i], "'%s' is listed twice", s);
 		else
 			hx_strings_add(out, s);
@@ -1588,25 +1609,26 @@ static const char *layer_name(enum layer kind)
 	}
 }
 
-/* Declares a sandbox; its position is @keyn's. */
-static struct hx_sandbox *declare(struct pctx *c, const char *name, const struct ynode *keyn,
-				  char *origin, bool plugin)
+/* Declares a sandbox; its position is @keyn's. Returns its index in c->decls. */
+static size_t declare(struct pctx *c, const char *name, const struct ynode *keyn, char *origin,
+		      bool plugin)
 {
-	struct hx_policy *p = c->p;
-	struct hx_sandbox *s;
+	struct hx_sandbox *s = calloc(1, sizeof(*s));
+	struct decl *dc;
 
-	p->sandboxes = hx_xrealloc(p->sandboxes, (p->nsandboxes + 1) * sizeof(*p->sandboxes));
-	c->decls = hx_xrealloc(c->decls, (p->nsandboxes + 1) * sizeof(*c->decls));
-	memset(&c->decls[p->nsandboxes], 0, sizeof(c->decls[0]));
-	c->decls[p->nsandboxes].plugin = plugin;
-	s = &p->sandboxes[p->nsandboxes++];
-	memset(s, 0, sizeof(*s));
+	if (!s)
+		abort();
+	c->decls = hx_xrealloc(c->decls, (c->ndecls + 1) * sizeof(*c->decls));
+	dc = &c->decls[c->ndecls];
+	memset(dc, 0, sizeof(*dc));
+	dc->plugin = plugin;
+	dc->s = s;
 	s->name = hx_xstrdup(name);
 	s->origin = origin;
 	s->src = src_of(keyn);
 	if (keyn && !valid_sandbox_name(name))
 		err(c, keyn, "sandbox name '%s' must match [a-z0-9_-]{1,63}", name);
-	return s;
+	return c->ndecls++;
 }
 
 /* Parses the body of a layer: a sandbox, a plugin context, tools.security. */
@@ -1858,13 +1880,12 @@ static void parse_sandboxes(struct pctx *c, const struct ynode *n)
 		return;
 	for (size_t i = 0; i + 1 < n->n; i += 2) {
 		const struct ynode *keyn = n->items[i];
-		struct hx_sandbox *s;
+		size_t d;
 
 		if (keyn->kind != Y_SCALAR)
 			continue;
-		s = declare(c, keyn->str, keyn, hx_xasprintf("sandboxes.%s", keyn->str), false);
-		parse_layer(c, n->items[i + 1], s, L_SANDBOX, &c->decls[c->p->nsandboxes - 1],
-			    keyn->str);
+		d = declare(c, keyn->str, keyn, hx_xasprintf("sandboxes.%s", keyn->str), false);
+		parse_layer(c, n->items[i + 1], c->decls[d].s, L_SANDBOX, &c->decls[d], keyn->str);
 	}
 }
 
@@ -1916,14 +1937,13 @@ static void parse_plugins(struct pctx *c, const struct ynode *n)
 		return;
 	for (size_t i = 0; i + 1 < ovr->n; i += 2) {
 		const struct ynode *keyn = ovr->items[i];
-		struct hx_sandbox *s;
+		size_t d;
 
 		if (keyn->kind != Y_SCALAR)
 			continue;
-		s = declare(c, keyn->str, keyn,
+		d = declare(c, keyn->str, keyn,
 			    hx_xasprintf("plugins.security.overrides.%s", keyn->str), true);
-		parse_layer(c, ovr->items[i + 1], s, L_PLUGIN, &c->decls[c->p->nsandboxes - 1],
-			    keyn->str);
+		parse_layer(c, ovr->items[i + 1], c->decls[d].s, L_PLUGIN, &c->decls[d], keyn->str);
 	}
 }
 
@@ -1936,7 +1956,7 @@ static void parse_tools(struct pctx *c, const struct ynode *n)
 	if (!map_ok(c, n, "tools"))
 		return;
 	MAP_FOREACH(n, k, v) {
-		struct hx_sandbox *s;
+		size_t d;
 
 		if (!k)
 			continue;
@@ -1944,8 +1964,8 @@ static void parse_tools(struct pctx *c, const struct ynode *n)
 			unknown_key(c, KEYNODE(n), "tools");
 			continue;
 		}
-		s = declare(c, "tools", KEYNODE(n), hx_xstrdup("tools.security"), false);
-		parse_layer(c, v, s, L_TOOLS, &c->decls[c->p->nsandboxes - 1], "security");
+		d = declare(c, "tools", KEYNODE(n), hx_xstrdup("tools.security"), false);
+		parse_layer(c, v, c->decls[d].s, L_TOOLS, &c->decls[d], "security");
 	}
 }
 
@@ -2182,35 +2202,31 @@ static void settle(struct pctx *c, struct hx_sandbox *s)
 	 * becomes present with default_policy allow: nothing else is restricted.
 	 */
 	if (s->cmd.enabled != HX_NO && s->cmd.blocked_commands.n) {
+		struct hx_idx have = { 0 };
+
 		if (!s->exec.present) {
 			s->exec.present = true;
 			s->exec.default_policy = HX_DEF_ALLOW;
 		}
+		for (size_t i = 0; i < s->exec.blocked_commands.n; i++)
+			hx_idx_put(&have, &have, s->exec.blocked_commands.v[i], i);
 		for (size_t i = 0; i < s->cmd.blocked_commands.n; i++)
-			if (!hx_strings_has(&s->exec.blocked_commands, s->cmd.blocked_commands.v[i]))
+			if (hx_idx_put(&have, &have, s->cmd.blocked_commands.v[i], 0))
 				hx_strings_add(&s->exec.blocked_commands,
 					       s->cmd.blocked_commands.v[i]);
+		hx_idx_free(&have);
 	}
 	if (s->cmd.enabled == HX_UNSET && (s->cmd.blocked_commands.n || s->cmd.blocked_patterns.n ||
 					   s->cmd.allowed_commands.n))
 		s->cmd.enabled = HX_YES;
 }
 
-/* Removes sandbox @i, keeping the order of the others. */
-static void drop_sandbox(struct pctx *c, size_t i)
-{
-	struct hx_policy *p = c->p;
-
-	hx_sandbox_free(&p->sandboxes[i]);
-	memmove(&p->sandboxes[i], &p->sandboxes[i + 1],
-		(p->nsandboxes - i - 1) * sizeof(p->sandboxes[0]));
-	memmove(&c->decls[i], &c->decls[i + 1], (p->nsandboxes - i - 1) * sizeof(c->decls[0]));
-	p->nsandboxes--;
-}
-
 static void finish(struct pctx *c)
 {
 	struct hx_policy *p = c->p;
+	struct hx_idx names = { 0 };
+	bool have_default = false;
+	size_t j;
 
 	if (!p->cgroup_root)
 		p->cgroup_root = hx_xstrdup("helixagent");
@@ -2222,13 +2238,15 @@ static void finish(struct pctx *c)
 		p->sandbox_type = hx_xstrdup("process");
 	p->mode = p->base.mode ? p->base.mode : HX_PM_ENFORCE;
 
-	if (!hx_policy_find(p, "default")) {
+	for (size_t i = 0; i < c->ndecls; i++)
+		have_default |= !strcmp(c->decls[i].s->name, "default");
+	if (!have_default) {
 		/* The base governs a sandbox of its own, for `exec --sandbox default`. */
 		declare(c, "default", NULL, hx_xstrdup("security"), false);
 	}
 
-	for (size_t i = 0; i < p->nsandboxes; i++) {
-		struct hx_sandbox *s = &p->sandboxes[i];
+	for (size_t i = 0; i < c->ndecls; i++) {
+		struct hx_sandbox *s = c->decls[i].s;
 		struct decl *dc = &c->decls[i];
 
 		if (!s->cgroup)
@@ -2242,45 +2260,50 @@ static void finish(struct pctx *c)
 		}
 		hx_sandbox_inherit(s, &p->base);
 		settle(c, s);
-	}
 
-	for (size_t i = 0; i < p->nsandboxes; i++)
-		for (size_t j = 0; j < i; j++) {
-			const struct hx_sandbox *a = &p->sandboxes[j], *b = &p->sandboxes[i];
+		/* one name, one cgroup per sandbox (both keys in one index, told apart by owner) */
+		if (!hx_idx_put(&names, &names, s->name, i)) {
+			const struct hx_sandbox *a;
 
-			if (!strcmp(a->name, b->name)) {
-				diag_at(c, HX_DIAG_ERROR, b->src,
-					"duplicate sandbox name '%s': declared by %s (line %u) and by %s",
-					b->name, a->origin, a->src.line, b->origin);
-				break;
-			}
-			if (!strcmp(a->cgroup, b->cgroup)) {
-				diag_at(c, HX_DIAG_ERROR, b->src,
-					"sandboxes '%s' and '%s' both govern cgroup %s", a->name,
-					b->name, b->cgroup);
-				break;
-			}
+			hx_idx_get(&names, &names, s->name, &j);
+			a = c->decls[j].s;
+			diag_at(c, HX_DIAG_ERROR, s->src,
+				"duplicate sandbox name '%s': declared by %s (line %u) and by %s",
+				s->name, a->origin, a->src.line, s->origin);
+		} else if (!hx_idx_put(&names, p, s->cgroup, i)) {
+			hx_idx_get(&names, p, s->cgroup, &j);
+			diag_at(c, HX_DIAG_ERROR, s->src, "sandboxes '%s' and '%s' both govern cgroup %s",
+				c->decls[j].s->name, s->name, s->cgroup);
 		}
+	}
+	hx_idx_free(&names);
 
 	/* Sandboxing switched off: what is declared is checked above, then not kept. */
 	if (c->sandboxing_off) {
-		if (p->nsandboxes)
+		if (c->ndecls)
 			diag_at(c, HX_DIAG_WARNING, c->sandboxing_off_at,
 				"sandboxing is switched off here: none of the %zu sandbox%s declared is enforced",
-				p->nsandboxes, p->nsandboxes == 1 ? "" : "es");
-		while (p->nsandboxes)
-			drop_sandbox(c, p->nsandboxes - 1);
+				c->ndecls, c->ndecls == 1 ? "" : "es");
 		p->sandbox_enabled = false;
-		return;
 	}
-	for (size_t i = p->nsandboxes; i-- > 0;) {
-		if (c->decls[i].enabled != HX_NO)
-			continue;
-		diag_at(c, HX_DIAG_WARNING, c->decls[i].enabled_at,
-			"sandbox '%s' is switched off (sandbox_enabled: false or sandbox_type: none): its programs run unconfined and `helixagent exec --sandbox %s` is refused",
-			p->sandboxes[i].name, p->sandboxes[i].name);
-		drop_sandbox(c, i);
+	p->sandboxes = hx_xrealloc(NULL, c->ndecls * sizeof(*p->sandboxes));
+	p->nsandboxes = 0;
+	for (size_t i = 0; i < c->ndecls; i++) {
+		struct hx_sandbox *s = c->decls[i].s;
+
+		if (!c->sandboxing_off && c->decls[i].enabled == HX_NO)
+			diag_at(c, HX_DIAG_WARNING, c->decls[i].enabled_at,
+				"sandbox '%s' is switched off (sandbox_enabled: false or sandbox_type: none): its programs run unconfined and `helixagent exec --sandbox %s` is refused",
+				s->name, s->name);
+		if (c->sandboxing_off || c->decls[i].enabled == HX_NO)
+			hx_sandbox_free(s);
+		else
+			p->sandboxes[p->nsandboxes++] = *s;
+		free(s);
 	}
+	free(c->decls);
+	c->decls = NULL;
+	c->ndecls = 0;
 }
 
 struct hx_policy *hx_policy_load_buf(const char *name, const char *buf, size_t len,
@@ -2327,7 +2350,7 @@ struct hx_policy *hx_policy_load_buf(const char *name, const char *buf, size_t l
 	ytree_free(&t);
 	finish(&c);
 	hx_sandbox_free(&c.ctx);
-	free(c.decls);
+	hx_idx_free(&c.seen);
 	return p;
 }
 

@@ -253,6 +253,7 @@ struct hx_policy {
 #define HX_POLICY_MAX_BYTES (8u << 20)
 #define HX_POLICY_MAX_DEPTH 64
 #define HX_POLICY_MAX_NODES 1000000
+#define HX_DIAGS_MAX 1000 /* diagnostics kept (and printed); the rest are only counted */
 
 /*
  * Parses and validates a policy. Returns NULL with errno set on I/O error;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "internal.h"
 
 /* Parses a decimal number with an optional fraction into thousandths. */
 static const char *parse_milli(const char *s, uint64_t *out)
@@ -202,4 +202,27 @@ static const char *const cap_names[HX_CAP_COUNT] = {
 const char *hx_cap_name(unsigned cap)
 {
 	return cap < HX_CAP_COUNT ? cap_names[cap] : NULL;
+}
+
+int hx_cidr_canon(const char *s, char *out, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN + 1], txt[INET6_ADDRSTRLEN + 1], err[8];
+	unsigned char bytes[16];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	int family, prefix;
+
+	if (hx_parse_cidr(s, err, sizeof(err)) || alen >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, alen);
+	addr[alen] = 0;
+	family = inet_pton(AF_INET, addr, bytes) == 1 ? AF_INET : AF_INET6;
+	if (family == AF_INET6 && inet_pton(AF_INET6, addr, bytes) != 1)
+		return -EINVAL;
+	prefix = slash ? atoi(slash + 1) : family == AF_INET ? 32 : 128;
+	if (!inet_ntop(family, bytes, txt, sizeof(txt)))
+		return -EINVAL;
+	if (snprintf(out, len, "%s/%d", txt, prefix) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
 }

@@ -98,12 +98,16 @@ static struct ynode *find_anchor(struct builder *b, const char *name)
 	return NULL;
 }
 
-/* Attaches a finished node to the collection on top of the stack. */
-static int attach(struct builder *b, struct ynode *n, const yaml_mark_t *m)
+/*
+ * Attaches a finished node to the collection on top of the stack. @cost is
+ * what it adds to the document: 1 for a node of its own (its children were
+ * counted as they came), its whole weight for an alias, which repeats them.
+ */
+static int attach(struct builder *b, struct ynode *n, const yaml_mark_t *m, unsigned long cost)
 {
 	struct ynode *parent;
 
-	b->total += n->weight;
+	b->total += cost;
 	if (b->total > HX_POLICY_MAX_NODES)
 		return fail(b, m, "document too large: more than %u nodes (aliases expanded)",
 			    HX_POLICY_MAX_NODES);
@@ -140,7 +144,7 @@ static int on_event(struct builder *b, yaml_event_t *ev)
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		if (add_anchor(b, ev->data.scalar.anchor, n))
 			return fail(b, m, "%s", strerror(ENOMEM));
-		return attach(b, n, m);
+		return attach(b, n, m, 1);
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
 		if (b->depth >= HX_POLICY_MAX_DEPTH)
@@ -159,7 +163,7 @@ static int on_event(struct builder *b, yaml_event_t *ev)
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
 		n = b->stack[--b->depth];
-		return attach(b, n, m);
+		return attach(b, n, m, 1);
 	case YAML_ALIAS_EVENT:
 		n = find_anchor(b, (const char *)ev->data.alias.anchor);
 		if (!n)
@@ -169,7 +173,7 @@ static int on_event(struct builder *b, yaml_event_t *ev)
 			if (b->stack[i] == n)
 				return fail(b, m, "alias *%s refers to an enclosing node",
 					    (const char *)ev->data.alias.anchor);
-		return attach(b, n, m);
+		return attach(b, n, m, n->weight);
 	case YAML_DOCUMENT_START_EVENT:
 		if (b->t->root)
 			return fail(b, m, "%s", "more than one YAML document in the file");

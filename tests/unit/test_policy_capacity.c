@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "test_policy_util.h"
@@ -101,12 +102,45 @@ static void test_check_against_limits(void **state)
 	tp_done(p, &d);
 }
 
+/* The network family's scale: 100,000 CIDRs (and duplicate checks over them) load in linear time. */
+static void test_large_policy_loads_fast(void **state)
+{
+	size_t n = 100000, len = 0;
+	char *y = malloc(128 + n * 48);
+	struct hx_diags d = { 0 };
+	struct hx_policy *p;
+	struct hx_capacity c;
+	struct timespec t0, t1;
+	double secs;
+
+	len += sprintf(y, "sandboxes:\n  big:\n    network:\n      allowed_cidrs:\n");
+	for (size_t i = 0; i < n; i++)
+		len += sprintf(y + len, "        - %zu.%zu.%zu.0/24\n", 1 + i / 65536, (i / 256) % 256,
+			       i % 256);
+	len += sprintf(y + len, "      blocked_cidrs: [\"1.0.0.0/24\"]\n");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	p = hx_policy_load_buf("t.yaml", y, len, &d);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* the one conflict is found among them */
+	assert_int_equal(d.errors, 1);
+	assert_non_null(strstr(d.v[0].msg, "'1.0.0.0/24' is both allowed and blocked"));
+	hx_sandbox_capacity(hx_policy_find(p, "big"), &c);
+	assert_int_equal(c.cidr4, n);
+	/* generous: this runs under ASan; the plain build takes a fraction of it */
+	if (secs > 5.0)
+		fail_msg("100,000 CIDRs took %.2f s to load", secs);
+	tp_done(p, &d);
+	free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_per_sandbox),
 		cmocka_unit_test(test_whole_policy),
 		cmocka_unit_test(test_check_against_limits),
+		cmocka_unit_test(test_large_policy_loads_fast),
 	};
 
 	return cmocka_run_group_tests_name("policy_capacity", tests, NULL, NULL);

@@ -204,6 +204,26 @@ static void test_all_errors_in_one_run(void **state)
 	free(out);
 }
 
+static void test_diagnostics_are_bounded(void **state)
+{
+	size_t n = 3000, len = 0;
+	char *y = malloc(64 + n * 24), *out = NULL;
+	struct hx_diags d;
+	struct hx_policy *p;
+
+	len += sprintf(y, "security:\n  network:\n    allowed_cidrs:\n");
+	for (size_t i = 0; i < n; i++)
+		len += sprintf(y + len, "      - 10.0.0.%zu/8\n", i % 255 + 1);
+	p = tp_load(y, &d, &out);
+	/* every error counted, the first HX_DIAGS_MAX kept, the rest summed up in one line */
+	assert_int_equal(d.errors, n);
+	assert_int_equal(d.n, HX_DIAGS_MAX);
+	assert_non_null(strstr(out, "t.yaml: error: 2000 more errors and warnings not shown\n"));
+	tp_done(p, &d);
+	free(out);
+	free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_alerts),
 		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_all_errors_in_one_run),
+		cmocka_unit_test(test_diagnostics_are_bounded),
 	};
 
 	return cmocka_run_group_tests_name("policy_errors", tests, NULL, NULL);

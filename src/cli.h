@@ -18,6 +18,7 @@ struct hx_cli {
 	bool verbose;
 	bool dump;
 	const char *sandbox;
+	const char *shell; /* exec --shell: the command as one shell string */
 	char **argv; /* exec: the command */
 	int argc;
 };

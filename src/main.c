@@ -99,8 +99,10 @@ static void usage(FILE *out)
 		"  run    [-c FILE] [--audit-log PATH] [--audit-stdout]\n"
 		"                                       the enforcement daemon, in the foreground\n"
 		"  status [--json]                      enforcement state; exit 3 when not active\n"
-		"  exec   [-c FILE] --sandbox NAME [--] CMD [ARG...]\n"
-		"                                       run CMD confined by sandbox NAME\n"
+		"  exec   [-c FILE] --sandbox NAME {[--] CMD [ARG...] | --shell \"COMMAND\"}\n"
+		"                                       run CMD confined by sandbox NAME; its exit status,\n"
+		"                                       or 1 usage/policy, 2 system, 3 limit refused,\n"
+		"                                       4 command refused, 126 cannot execute, 127 not found\n"
 		"  probe  [--json]                      what this kernel allows\n"
 		"  unload                               detach everything and remove the pins\n"
 		"\n"
@@ -118,6 +120,7 @@ int main(int argc, char **argv)
 		{ "audit-log", required_argument, NULL, 'a' },
 		{ "audit-stdout", no_argument, NULL, 'o' },
 		{ "sandbox", required_argument, NULL, 's' },
+		{ "shell", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -145,6 +148,7 @@ int main(int argc, char **argv)
 		case 'a': cli.audit_log = optarg; break;
 		case 'o': cli.audit_stdout = true; break;
 		case 's': cli.sandbox = optarg; break;
+		case 'S': cli.shell = optarg; break;
 		case 'v': cli.verbose = verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;

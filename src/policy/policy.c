@@ -2221,11 +2221,39 @@ static void settle(struct pctx *c, struct hx_sandbox *s)
 		s->cmd.enabled = HX_YES;
 }
 
+/* List entries of one layer: what inheriting it copies. */
+static size_t layer_entries(const struct hx_sandbox *s)
+{
+	return s->exec.rules.n + s->exec.blocked_commands.n + s->fs.rules.n + s->net.cidrs.n +
+	       s->net.ports.n + s->net.hosts.n + s->net.blocked_hosts.n + s->env.allowed_vars.n +
+	       s->env.blocked_vars.n + s->proc.read_only_paths.n + s->proc.writable_paths.n +
+	       s->proc.masked_paths.n + s->proc.tmpfs.n + s->cmd.blocked_commands.n +
+	       s->cmd.blocked_patterns.n + s->cmd.allowed_commands.n;
+}
+
+/*
+ * Inheritance copies the base into every sandbox: a large security: and many
+ * sandboxes multiply. Bounded before anything is copied.
+ */
+static bool expansion_ok(struct pctx *c)
+{
+	size_t base = layer_entries(&c->p->base), ctx = layer_entries(&c->ctx), total = 0;
+
+	for (size_t i = 0; i < c->ndecls; i++)
+		total += layer_entries(c->decls[i].s) + base + (c->decls[i].plugin ? ctx : 0);
+	if (total <= HX_POLICY_MAX_ENTRIES)
+		return true;
+	diag_at(c, HX_DIAG_ERROR, c->ndecls ? c->decls[0].s->src : (struct hx_src){ 1, 1 },
+		"the policy expands to %zu rules once each of its %zu sandboxes inherits its layers (security: alone has %zu), more than %u: move rules out of security: into the sandboxes that need them",
+		total, c->ndecls, base, HX_POLICY_MAX_ENTRIES);
+	return false;
+}
+
 static void finish(struct pctx *c)
 {
 	struct hx_policy *p = c->p;
 	struct hx_idx names = { 0 };
-	bool have_default = false;
+	bool have_default = false, expand;
 	size_t j;
 
 	if (!p->cgroup_root)
@@ -2245,21 +2273,24 @@ static void finish(struct pctx *c)
 		declare(c, "default", NULL, hx_xstrdup("security"), false);
 	}
 
+	expand = expansion_ok(c);
 	for (size_t i = 0; i < c->ndecls; i++) {
 		struct hx_sandbox *s = c->decls[i].s;
 		struct decl *dc = &c->decls[i];
 
 		if (!s->cgroup)
 			s->cgroup = hx_xasprintf("/%s/%s", p->cgroup_root, s->name);
-		if (dc->plugin) {
-			hx_sandbox_inherit(s, &c->ctx);
-			if (dc->enabled == HX_UNSET) {
-				dc->enabled = c->ctx_decl.enabled;
-				dc->enabled_at = c->ctx_decl.enabled_at;
-			}
+		if (dc->plugin && dc->enabled == HX_UNSET) {
+			dc->enabled = c->ctx_decl.enabled;
+			dc->enabled_at = c->ctx_decl.enabled_at;
 		}
-		hx_sandbox_inherit(s, &p->base);
-		settle(c, s);
+		/* refused by expansion_ok(): the sandboxes stay as written, the policy is invalid */
+		if (expand) {
+			if (dc->plugin)
+				hx_sandbox_inherit(s, &c->ctx);
+			hx_sandbox_inherit(s, &p->base);
+			settle(c, s);
+		}
 
 		/* one name, one cgroup per sandbox (both keys in one index, told apart by owner) */
 		if (!hx_idx_put(&names, &names, s->name, i)) {

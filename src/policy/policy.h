@@ -253,6 +253,8 @@ struct hx_policy {
 #define HX_POLICY_MAX_BYTES (8u << 20)
 #define HX_POLICY_MAX_DEPTH 64
 #define HX_POLICY_MAX_NODES 1000000
+/* List entries of all sandboxes once each has inherited its layers */
+#define HX_POLICY_MAX_ENTRIES 2000000
 #define HX_DIAGS_MAX 1000 /* diagnostics kept (and printed); the rest are only counted */
 
 /*

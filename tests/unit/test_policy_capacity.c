@@ -134,6 +134,27 @@ static void test_large_policy_loads_fast(void **state)
 	free(y);
 }
 
+/* A large base copied into many sandboxes is refused before it is copied. */
+static void test_inheritance_expansion_is_bounded(void **state)
+{
+	size_t n = 30000, len = 0;
+	char *y = malloc(128 + n * 32 + 70 * 16);
+	struct hx_diags d = { 0 };
+	struct hx_policy *p;
+
+	len += sprintf(y, "security:\n  network:\n    allowed_cidrs:\n");
+	for (size_t i = 0; i < n; i++)
+		len += sprintf(y + len, "      - 10.%zu.%zu.0/24\n", i / 256, i % 256);
+	len += sprintf(y + len, "sandboxes:\n");
+	for (size_t i = 0; i < 70; i++)
+		len += sprintf(y + len, "  s%zu: {}\n", i);
+	p = hx_policy_load_buf("t.yaml", y, len, &d);
+	assert_int_equal(d.errors, 1);
+	assert_non_null(strstr(d.v[0].msg, "the policy expands to 2130000 rules once each of its 71 sandboxes inherits its layers (security: alone has 30000), more than 2000000"));
+	tp_done(p, &d);
+	free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_whole_policy),
 		cmocka_unit_test(test_check_against_limits),
 		cmocka_unit_test(test_large_policy_loads_fast),
+		cmocka_unit_test(test_inheritance_expansion_is_bounded),
 	};
 
 	return cmocka_run_group_tests_name("policy_capacity", tests, NULL, NULL);

@@ -46,7 +46,7 @@ int BPF_PROG(hx_bprm_check, struct linux_binprm *bprm, int ret)
 		hx_count_drop(HX_DROP_NO_FILE);
 		deny = 1;
 	} else {
-		walk = hx_walk_rules(&c, HX_FAM_EXEC, d, mnt, &rule);
+		walk = hx_walk_rules(&c, HX_FAM_EXEC, d, mnt, HX_ACC_X, &rule);
 		if (walk == HX_WALK_HIT) {
 			rule_id = rule.rule_id;
 			deny = (rule.deny & HX_ACC_X) || !(rule.allow & HX_ACC_X);

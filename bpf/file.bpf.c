@@ -47,7 +47,8 @@ static __always_inline int hx_fs_check(struct dentry *d, struct vfsmount *mnt, _
 
 	if (!hx_current_sandbox(&c))
 		return 0;
-	if (!(c.cfg.flags & HX_SBX_FS_PRESENT))
+	/* Without filesystem rules the walk still runs for the agent's own files. */
+	if (!(c.cfg.flags & (HX_SBX_FS_PRESENT | HX_SBX_GUARD)))
 		return 0;
 
 	if (c.cfg.flags & HX_SBX_FS_FORBIDDEN) {
@@ -60,15 +61,21 @@ static __always_inline int hx_fs_check(struct dentry *d, struct vfsmount *mnt, _
 		hx_count_drop(HX_DROP_NO_FILE);
 		deny = 1;
 	} else {
-		walk = hx_walk_rules(&c, HX_FAM_FILE, d, mnt, &rule);
+		walk = hx_walk_rules(&c, HX_FAM_FILE, d, mnt, need, &rule);
 		if (walk == HX_WALK_HIT) {
 			rule_id = rule.rule_id;
 			/* The most specific rule decides alone: what it does not grant is denied. */
 			deny = (rule.deny & need) || (rule.allow & need) != need;
 		} else if (walk == HX_WALK_DEEP) {
 			hx_count_drop(HX_DROP_WALK_DEPTH);
+			/* Unrestricted family: only the guard looked, and it protects
+			 * nothing that deep; restricted: refuse what cannot be judged. */
+			if (!(c.cfg.flags & HX_SBX_FS_PRESENT))
+				return 0;
 			deny = 1;
 			flags |= HX_EVF_NO_RULE | HX_EVF_UNRESOLVED;
+		} else if (!(c.cfg.flags & HX_SBX_FS_PRESENT)) {
+			return 0; /* no guard rule refused it, and the family is unrestricted */
 		} else {
 			deny = !!(c.cfg.flags & HX_SBX_FS_DEFAULT_DENY);
 			flags |= HX_EVF_NO_RULE;

@@ -15,7 +15,7 @@
 #include "state.h"
 #include "util/json.h"
 
-static const char *const fam_names[HX_FAM_MAX] = { "exec", "filesystem", "network" };
+static const char *const fam_names[HX_FAM_MAX] = { "exec", "filesystem", "network", "guard" };
 static const char *const drop_names[HX_DROP_MAX] = { "ringbuf_full", "path_too_deep",
 						     "cgroup_too_deep", "no_file" };
 

@@ -60,6 +60,13 @@ struct {
 } hx_drops SEC(".maps") __weak;
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hx_guard);
+} hx_guard SEC(".maps") __weak;
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 24); /* resized by the loader */
 } hx_events SEC(".maps") __weak;
@@ -100,12 +107,11 @@ static __always_inline struct cgroup *hx_cgroup_parent(struct cgroup *cg)
 }
 
 /*
- * Finds the sandbox of the current task: the nearest ancestor cgroup (itself
- * included) that a sandbox names. Returns 1 when the task is in a sandbox.
+ * Finds the sandbox of @task: the nearest ancestor cgroup (itself included)
+ * that a sandbox names. Returns 1 when the task is in a sandbox.
  */
-static __always_inline int hx_current_sandbox(struct hx_ctx *c)
+static __always_inline int hx_task_sandbox(struct task_struct *task, struct hx_ctx *c)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct hx_cgrp_key key = {};
 	struct hx_cgrp_val *hit;
 	struct hx_sbx_key skey = {};
@@ -151,6 +157,11 @@ static __always_inline int hx_current_sandbox(struct hx_ctx *c)
 	 * cgroup in practice; count it so an operator can see it. */
 	hx_count_drop(HX_DROP_CGRP_DEPTH);
 	return 0;
+}
+
+static __always_inline int hx_current_sandbox(struct hx_ctx *c)
+{
+	return hx_task_sandbox((struct task_struct *)bpf_get_current_task(), c);
 }
 
 static __always_inline void hx_count(struct hx_ctx *c, __u8 family, __u8 decision)
@@ -207,6 +218,7 @@ static __always_inline struct hx_event *hx_event_start(struct hx_ctx *c, __u16 a
 	e->ino = 0;
 	e->path_len = 0;
 	e->exe_len = 0;
+	e->target_pid = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;
 }

@@ -38,7 +38,7 @@ enum hx_walk_result {
  * that mount's mountpoint, and so on up to the namespace's root mount.
  */
 static __always_inline int hx_walk_rules(struct hx_ctx *c, __u8 family, struct dentry *d,
-					 struct vfsmount *vmnt, struct hx_inode_rule *rule)
+					 struct vfsmount *vmnt, __u8 need, struct hx_inode_rule *rule)
 {
 	struct hx_inode_key key = { .slot = c->slot, .sbx = (__u16)c->sbx, .family = family };
 	/* No mount (a dentry-only hook): the walk ends at the superblock's root. */
@@ -52,7 +52,7 @@ static __always_inline int hx_walk_rules(struct hx_ctx *c, __u8 family, struct d
 		key.dev = hx_dev_of(d);
 		key.ino = BPF_CORE_READ(d, d_inode, i_ino);
 		hit = bpf_map_lookup_elem(&hx_inode, &key);
-		if (hit) {
+		if (hit && (!(hit->flags & HX_RULE_CONTINUE) || (hit->deny & need))) {
 			*rule = *hit;
 			return HX_WALK_HIT;
 		}

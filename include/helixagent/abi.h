@@ -25,7 +25,8 @@ enum hx_family {
 	HX_FAM_EXEC = 0,
 	HX_FAM_FILE = 1,
 	HX_FAM_NET = 2,
-	HX_FAM_MAX = 3,
+	HX_FAM_GUARD = 3, /* the agent protecting itself */
+	HX_FAM_MAX = 4,
 };
 
 /* Access bits for object (inode) rules */
@@ -53,6 +54,7 @@ enum hx_mode {
 #define HX_SBX_FS_DEFAULT_DENY (1u << 9)
 #define HX_SBX_FS_FORBIDDEN (1u << 10) /* permissions.allow_filesystem: false */
 #define HX_SBX_FS_NO_SYMLINKS (1u << 11) /* allow_symlinks: false */
+#define HX_SBX_GUARD (1u << 12) /* protect the agent (set for every sandbox) */
 
 /* hx_live: the single entry says which slot is live. */
 struct hx_live {
@@ -100,7 +102,21 @@ struct hx_inode_rule {
 	__u32 rule_id; /* index into the loader's rule name table */
 	__u8 allow; /* HX_ACC_* granted */
 	__u8 deny; /* HX_ACC_* refused: wins over allow on the same object */
-	__u8 pad[2];
+	__u8 flags; /* HX_RULE_* */
+	__u8 pad;
+};
+
+/*
+ * A rule that only refuses: when the access needs none of its deny bits,
+ * the walk goes on to the ancestors as if it were not there. The agent's
+ * own files are protected this way in every sandbox.
+ */
+#define HX_RULE_CONTINUE 0x1
+
+/* hx_guard: the single entry names what sandboxes may never touch. */
+struct hx_guard {
+	__u32 agent_tgid; /* the daemon: no signals, no ptrace from sandboxes */
+	__u32 pad;
 };
 
 /* Counters: per (slot, sandbox, family), per CPU */
@@ -150,6 +166,10 @@ enum hx_action {
 	HX_ACT_CHOWN = 15,
 	HX_ACT_FS_MAX,
 	/* 32 and up: network (abi_net.h) */
+	/* self-protection */
+	HX_ACT_BPF = 64,
+	HX_ACT_KILL = 65,
+	HX_ACT_PTRACE = 66,
 };
 
 /* hx_event.flags */
@@ -200,7 +220,7 @@ struct hx_event {
 	__u8 pad2[3];
 	__u16 path_len; /* bytes used in path[] */
 	__u16 exe_len; /* bytes used in exe[] */
-	__u32 pad1;
+	__u32 target_pid; /* kill, ptrace: the process acted upon */
 	char path[HX_PATH_BUF];
 	char exe[HX_EXE_BUF];
 };

@@ -250,7 +250,7 @@ const char *hx_ecs_decision_name(uint8_t d)
 	return d == 1 ? "deny" : d == 2 ? "audit" : "allow";
 }
 
-static const char *const family_names[HX_FAM_MAX] = { "exec", "filesystem", "network" };
+static const char *const family_names[HX_FAM_MAX] = { "exec", "filesystem", "network", "guard" };
 
 /* The ECS description of each action: event.action, category, type, provider. */
 static const struct hx_action_desc actions[] = {
@@ -269,6 +269,9 @@ static const struct hx_action_desc actions[] = {
 	[HX_ACT_RENAME] = { "rename", "file", "change", "lsm/path_rename" },
 	[HX_ACT_CHMOD] = { "chmod", "file", "change", "lsm/path_chmod" },
 	[HX_ACT_CHOWN] = { "chown", "file", "change", "lsm/path_chown" },
+	[HX_ACT_BPF] = { "bpf", "host", "access", "lsm/bpf" },
+	[HX_ACT_KILL] = { "kill", "process", "access", "lsm/task_kill" },
+	[HX_ACT_PTRACE] = { "ptrace", "process", "access", "lsm/ptrace_access_check" },
 };
 
 static const struct hx_action_desc *action_desc(uint16_t act)
@@ -425,6 +428,12 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	}
 	if (e->flags & (HX_EVF_PATH_TRUNC | HX_EVF_UNRESOLVED))
 		jw_kbool(w, "path_incomplete", true);
+	if (e->target_pid) {
+		jw_key(w, "target");
+		jw_obj(w);
+		jw_ku64(w, "pid", e->target_pid);
+		jw_obj_end(w);
+	}
 	jw_kstr(w, "reason", e->flags & HX_EVF_NO_RULE	 ? "default_policy" :
 			     e->flags & HX_EVF_FORBIDDEN ? "permissions" :
 							   "rule");
@@ -434,6 +443,9 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	jw_obj(w);
 	if (rule) {
 		jw_kstr(w, "name", rule->name);
+	} else if (e->family == HX_FAM_GUARD) {
+		snprintf(rname, sizeof(rname), "guard.%s", ad->action);
+		jw_kstr(w, "name", rname);
 	} else {
 		snprintf(rname, sizeof(rname), "%s.%s",
 			 e->flags & HX_EVF_FORBIDDEN ? "permissions" : fam,

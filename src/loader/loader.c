@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "probe.h"
 #include "net/net.h"
 #include "util/cgroup.h"
+#include "util/str.h"
 
 
 static void compiled_free(struct hx_compiled *c)
@@ -126,6 +128,13 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		bpf_program__set_autoload(s->progs.hx_path_rename, !five);
 		bpf_program__set_autoload(s->progs.hx_path_rename5, five);
 	}
+	/* security_bpf gained a "kernel" argument in 6.14. */
+	{
+		bool four = hx_btf_func_nargs("bpf_lsm_bpf") == 4;
+
+		bpf_program__set_autoload(s->progs.hx_bpf, !four);
+		bpf_program__set_autoload(s->progs.hx_bpf4, four);
+	}
 	/* path_chown takes struct arguments, which trampolines accept from 6.0 on. */
 	{
 		bool chown_ok = hx_probe_lsm_hook("path_chown") == 0;
@@ -160,6 +169,14 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 			     bpf_program__name(prog)) > 0)
 			l->nprogs++;
 		/* The pin holds the link; the daemon's fd is not needed to enforce. */
+	}
+
+	*what = "register the agent with the guard";
+	{
+		struct hx_guard g = { .agent_tgid = (__u32)getpid() };
+
+		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_guard), &zero, &g, BPF_ANY))
+			return -errno;
 	}
 
 	*what = "read the live policy slot";
@@ -256,6 +273,8 @@ static void merge_inode_rules(struct build *b)
 				m->rule_id = e->rule.rule_id;
 			m->allow |= e->rule.allow;
 			m->deny |= e->rule.deny;
+			/* A guard entry merged with a real rule decides like the rule. */
+			m->flags &= e->rule.flags;
 			continue;
 		}
 		b->ents[o++] = *e;
@@ -346,6 +365,51 @@ static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint
 	return 0;
 }
 
+/*
+ * The agent's own files, refused for writing in every sandbox whatever its
+ * rules (HX_RULE_CONTINUE: reading is judged by the sandbox's rules as usual).
+ */
+static int compile_guard(struct build *b, uint32_t slot, uint32_t sbx, const struct hx_policy *p,
+			 const char *cg_root)
+{
+	char exe[PATH_MAX], logdir[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *const paths[][2] = {
+		{ HX_PIN_DIR, "guard.pin_dir" },
+		{ HX_RUN_DIR, "guard.state_dir" },
+		{ p->file, "guard.policy_file" },
+		{ logdir, "guard.audit_log" },
+		{ n > 0 ? exe : NULL, "guard.agent_binary" },
+		/* cgroup.procs, cgroup.threads, limits: no escape, no raising limits */
+		{ cg_root, "guard.cgroupfs" },
+	};
+	char *slash;
+
+	exe[n > 0 ? n : 0] = 0;
+	hx_strlcpy(logdir, p->audit_path ? p->audit_path : "", sizeof(logdir));
+	slash = strrchr(logdir, '/');
+	if (slash && slash != logdir)
+		*slash = 0;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_FILE };
+		struct stat st;
+		int id, err;
+
+		if (!paths[i][0] || paths[i][0][0] != '/' || stat(paths[i][0], &st))
+			continue;
+		key.dev = kdev(st.st_dev);
+		key.ino = st.st_ino;
+		id = hx_rules_add(&b->out, sbx, HX_FAM_FILE, paths[i][1], paths[i][0]);
+		if (id < 0)
+			return id;
+		err = add_inode_rule(b, &key, (uint32_t)id, 0, HX_ACC_W);
+		if (err)
+			return err;
+		b->ents[b->n - 1].rule.flags = HX_RULE_CONTINUE;
+	}
+	return 0;
+}
+
 /* temp_directory: a working directory the sandbox may read and write, made if missing. */
 static int compile_temp_dir(struct build *b, uint32_t slot, uint32_t sbx, const struct hx_sandbox *s,
 			    struct hx_diags *diags)
@@ -383,6 +447,7 @@ static __u32 sbx_flags(const struct hx_policy *p, const struct hx_sandbox *s)
 		f |= HX_SBX_FS_FORBIDDEN;
 	if (s->fs.allow_symlinks == HX_NO)
 		f |= HX_SBX_FS_NO_SYMLINKS;
+	f |= HX_SBX_GUARD;
 	if (p->audit_enabled && (p->audit_events & HX_AE_COMMAND_EXECUTE))
 		f |= HX_SBX_AUDIT_EXEC_OK;
 	/* Audit mode logs every would-deny, whatever the event list says. */
@@ -500,6 +565,9 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 			if (err)
 				goto out;
 		}
+		err = compile_guard(&b, slot, i, p, l->cg_root);
+		if (err)
+			goto out;
 		if (sb->fs.present) {
 			err = compile_path_rules(&b, slot, i, HX_FAM_FILE, sb, &sb->fs.rules, diags);
 			if (!err)

@@ -24,6 +24,7 @@
  *                                 by relative steps, so the whole path may pass PATH_MAX),
  *                                 and a file "f" at the bottom
  *   deep-open DIR N               chdir down those N levels before joining, open "f" after
+ *   bpf-obj-get PATH              bpf(BPF_OBJ_GET) of a pinned object
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <linux/bpf.h>
+#include <sys/syscall.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -259,6 +262,14 @@ int main(int argc, char **argv)
 	if (!strcmp(op, "symlink")) {
 		NEED(2);
 		return report(op, symlink(argv[0], argv[1]));
+	}
+	if (!strcmp(op, "bpf-obj-get")) {
+		union bpf_attr attr;
+
+		NEED(1);
+		memset(&attr, 0, sizeof(attr));
+		attr.pathname = (__u64)(unsigned long)argv[0];
+		return report(op, (int)syscall(SYS_bpf, BPF_OBJ_GET, &attr, sizeof(attr)));
 	}
 	if (!strcmp(op, "mmapx")) {
 		void *p;

@@ -1,0 +1,113 @@
+# shellcheck shell=sh
+# Self-protection: from inside any sandbox, even as root, the agent cannot be
+# switched off, read or escaped. The sandboxes have no rules of their own.
+. "$HXT_DIR/lib-agent.sh"
+
+POLICY=$HXT_DIR/policies/guard.yaml
+TRY=$HXBIN/hx-try
+
+suite_setup() {
+	agent_start "$POLICY"
+}
+
+suite_teardown() {
+	agent_stop
+	agent_unload
+}
+
+# guard_event PID RULE: one guard event for PID with that rule name
+guard_event() {
+	audit_wait 1 ".process.pid==$1 and .rule.name==\"$2\""
+}
+
+test_sandbox_is_otherwise_unrestricted() {
+	out=$(in_sandbox g $TRY open /etc/passwd r)
+	assert_contains "$out" "open: ok"
+	out=$(in_sandbox g $TRY open "$POLICY" r)
+	assert_contains "$out" "open: ok" "reading the policy is not the guard's business"
+}
+
+test_bpf_syscall_denied() {
+	out=$(in_sandbox g $TRY bpf-obj-get /sys/fs/bpf/helixagent/hx_live)
+	assert_contains "$out" "bpf-obj-get: EPERM"
+	guard_event "$(result_pid "$out")" guard.bpf
+	out=$($TRY bpf-obj-get /sys/fs/bpf/helixagent/hx_live)
+	assert_contains "$out" "bpf-obj-get: ok" "outside the sandbox"
+}
+
+test_agent_cannot_be_killed() {
+	for sig in TERM KILL STOP; do
+		out=$(in_sandbox g sh -c "echo pid=\$\$; kill -$sig $(agent_pid)" 2>&1)
+		assert_contains "$out" "Operation not permitted"
+	done
+	kill -0 "$(agent_pid)" || fail "the agent died"
+	pid=$(printf '%s\n' "$out" | sed -n 's/^pid=//p')
+	guard_event "$pid" guard.kill
+	assert_eq "$(agent_pid)" "$(audit_select ".process.pid==$pid" | jq -r .helixagent.target.pid | tail -n 1)"
+	$HX status >/dev/null || fail "enforcement no longer active"
+}
+
+test_agent_memory_cannot_be_read() {
+	out=$(in_sandbox g $TRY open "/proc/$(agent_pid)/mem" r)
+	case $out in *"open: ok"*) fail "read the agent's memory: $out" ;; esac
+	out=$(in_sandbox g $TRY open "/proc/$(agent_pid)/environ" r)
+	case $out in *"open: ok"*) fail "read the agent's environment: $out" ;; esac
+	guard_event "$(result_pid "$out")" guard.ptrace
+}
+
+test_other_process_root_not_reachable() {
+	out=$(in_sandbox g $TRY open /proc/1/root/etc/passwd r)
+	case $out in *"open: ok"*) fail "walked into pid 1's root: $out" ;; esac
+}
+
+test_pins_cannot_be_removed() {
+	out=$(in_sandbox g $TRY unlink /sys/fs/bpf/helixagent/hx_live)
+	assert_contains "$out" "unlink: EPERM"
+	[ -e /sys/fs/bpf/helixagent/hx_live ] || fail "pin removed"
+	out=$(in_sandbox g $TRY rename /sys/fs/bpf/helixagent /sys/fs/bpf/x)
+	assert_contains "$out" "rename: EPERM"
+	guard_event "$(result_pid "$out")" guard.pin_dir
+}
+
+test_policy_and_audit_log_cannot_be_written() {
+	cp "$POLICY" /tmp/guard-before.yaml
+	out=$(in_sandbox g $TRY open "$POLICY" w)
+	assert_contains "$out" "open: EPERM"
+	cmp -s "$POLICY" /tmp/guard-before.yaml || fail "policy changed"
+	guard_event "$(result_pid "$out")" guard.policy_file
+	out=$(in_sandbox g $TRY open "$AUDIT_LOG" a)
+	assert_contains "$out" "open: EPERM"
+	out=$(in_sandbox g $TRY unlink "$AUDIT_LOG")
+	assert_contains "$out" "unlink: EPERM"
+	[ -s "$AUDIT_LOG" ] || fail "audit log gone"
+}
+
+test_cgroup_escape_refused() {
+	out=$(in_sandbox g sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs' 2>&1)
+	assert_contains "$out" "Operation not permitted"
+	out=$(in_sandbox g sh -c 'echo $$ > /sys/fs/cgroup/helixagent/g2/cgroup.procs' 2>&1)
+	assert_contains "$out" "Operation not permitted"
+	out=$(in_sandbox g sh -c 'echo $$ > /sys/fs/cgroup/cgroup.threads' 2>&1)
+	assert_contains "$out" "Operation not permitted"
+	# A child stays in the sandbox too.
+	out=$(in_sandbox g sh -c 'sh -c "cat /proc/self/cgroup"')
+	assert_contains "$out" "0::/helixagent/g"
+}
+
+test_cgroup_namespace_does_not_help() {
+	out=$(in_sandbox g unshare -C sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs' 2>&1)
+	assert_contains "$out" "Operation not permitted"
+}
+
+test_limits_cannot_be_raised_nor_cgroups_made() {
+	out=$(in_sandbox g $TRY open /sys/fs/cgroup/helixagent/g/pids.max w)
+	assert_contains "$out" "open: EPERM"
+	out=$(in_sandbox g $TRY mkdir /sys/fs/cgroup/helixagent/g/escape)
+	assert_contains "$out" "mkdir: EPERM"
+	[ ! -e /sys/fs/cgroup/helixagent/g/escape ] || fail "cgroup created"
+}
+
+test_guard_counted() {
+	n=$($HX status --json | jq '.sandboxes[] | select(.name=="g") | .counters.guard.deny')
+	[ "$n" -gt 0 ] || fail "guard deny counter is $n"
+}

@@ -336,8 +336,10 @@ static bool map_ok(struct pctx *c, const struct ynode *n, const char *key)
 }
 
 /* Iterates a mapping's pairs: K is the key string (NULL if not a scalar), V the value node. */
-#define MAP_FOREACH_I(M, I, K, V) \
-	for (size_t I = 0; I + 1 < (M)->n && ((K) = (M)->items[I]->str, (V) = (M)->items[I + 1], 1); I += 2)
+#define MAP_FOREACH_I(M, I, K, V)                                                        \
+	for (size_t I = 0;                                                               \
+	     I + 1 < (M)->n && ((K) = (M)->items[I]->str, (V) = (M)->items[I + 1], 1); \
+	     I += 2)
 #define MAP_FOREACH(M, K, V) MAP_FOREACH_I(M, _i, K, V)
 #define KEYNODE(M) ((M)->items[_i])
 #define KEYNODE_J(M) ((M)->items[_j])
@@ -399,7 +401,9 @@ static bool parse_perms(struct pctx *c, const struct ynode *n, unsigned *out)
 	if (!s)
 		return false;
 	for (const char *p = s; *p; p++) {
-		unsigned bit = *p == 'r' ? HX_ACC_R : *p == 'w' ? HX_ACC_W : *p == 'x' ? HX_ACC_X : 0;
+		unsigned bit = *p == 'r' ? HX_ACC_R :
+			       *p == 'w' ? HX_ACC_W :
+			       *p == 'x' ? HX_ACC_X : 0;
 
 		if (!bit || (v & bit)) {
 			err(c, n, "'permissions' must combine r, w and x once each, not '%s'", s);
@@ -594,7 +598,8 @@ static bool valid_hostname(const char *s)
 			label = 0;
 			continue;
 		}
-		if (!(*p == '-' || *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		if (!(*p == '-' || *p == '_' || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9')))
 			return false;
 		if (++label > 63)
@@ -1072,7 +1077,7 @@ static void parse_perms_section(struct pctx *c, const struct ynode *n, struct hx
 		else if (!strcmp(k, "allow_environment"))
 			get_tri(c, v, k, &p->allow_environment);
 		else if (!strcmp(k, "allowed_paths")) {
-			/* The seed's plugin override: filesystem allowed paths (read unless said). */
+			/* the seed's plugin override: filesystem allowed paths (read unless said) */
 			if (!want(c, v, Y_SEQ, k))
 				continue;
 			s->fs.present = true;
@@ -2121,7 +2126,7 @@ static void parse_root(struct pctx *c, const struct ynode *root)
 			parse_security(c, v);
 			c->pfx = "";
 		} else if (!strcmp(k, "network")) {
-			/* the seed's top-level network: (zones, the whitelist example) is the base's */
+			/* the seed's top-level network: (zones, whitelist example) is the base's */
 			if (!is_null(v))
 				parse_net(c, v, &p->base.net);
 		} else if (!strcmp(k, "limits")) {
@@ -2280,11 +2285,15 @@ static void finish(struct pctx *c)
 
 		if (!s->cgroup)
 			s->cgroup = hx_xasprintf("/%s/%s", p->cgroup_root, s->name);
+		else if (!strcmp(s->cgroup, "/"))
+			diag_at(c, HX_DIAG_WARNING, s->src,
+				"sandbox '%s' governs the root cgroup: every process of the host, the agent and its shell included",
+				s->name);
 		if (dc->plugin && dc->enabled == HX_UNSET) {
 			dc->enabled = c->ctx_decl.enabled;
 			dc->enabled_at = c->ctx_decl.enabled_at;
 		}
-		/* refused by expansion_ok(): the sandboxes stay as written, the policy is invalid */
+		/* refused by expansion_ok(): sandboxes stay as written, the policy is invalid */
 		if (expand) {
 			if (dc->plugin)
 				hx_sandbox_inherit(s, &c->ctx);

@@ -173,7 +173,8 @@ int hx_parse_cidr(const char *s, char *err, size_t errlen)
 
 		errno = 0;
 		p = strtol(slash + 1, &end, 10);
-		if (!slash[1] || *end || errno || p < 0 || p > maxp || !isdigit((unsigned char)slash[1])) {
+		if (!slash[1] || *end || errno || p < 0 || p > maxp ||
+		    !isdigit((unsigned char)slash[1])) {
 			snprintf(err, errlen, "'%s': prefix length must be 0 to %d", s, maxp);
 			return -EINVAL;
 		}

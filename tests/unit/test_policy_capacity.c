@@ -102,7 +102,7 @@ static void test_check_against_limits(void **state)
 	tp_done(p, &d);
 }
 
-/* The network family's scale: 100,000 CIDRs (and duplicate checks over them) load in linear time. */
+/* The network family's scale: 100,000 CIDRs (and the duplicate checks) load in linear time. */
 static void test_large_policy_loads_fast(void **state)
 {
 	size_t n = 100000, len = 0;

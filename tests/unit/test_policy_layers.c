@@ -262,6 +262,16 @@ static void test_seed_shorthands(void **state)
 	tp_done(p, &d);
 }
 
+static void test_root_cgroup_warns(void **state)
+{
+	struct hx_diags d;
+	struct hx_policy *p = tp_expect_ok_warn("sandboxes:\n  host:\n    cgroup: //\n",
+						"t.yaml:2:3: warning: sandbox 'host' governs the root cgroup", &d);
+
+	assert_string_equal(hx_policy_find(p, "host")->cgroup, "/");
+	tp_done(p, &d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_switched_off),
 		cmocka_unit_test(test_network_only_blocked_warns),
 		cmocka_unit_test(test_seed_shorthands),
+		cmocka_unit_test(test_root_cgroup_warns),
 	};
 
 	return cmocka_run_group_tests_name("policy_layers", tests, NULL, NULL);

@@ -25,6 +25,7 @@
  *                                 and a file "f" at the bottom
  *   deep-open DIR N               chdir down those N levels before joining, open "f" after
  *   bpf-obj-get PATH              bpf(BPF_OBJ_GET) of a pinned object
+ *   cgns-join CGDIR               unshare a new cgroup namespace, then join CGDIR
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sched.h>
 #include <linux/bpf.h>
 #include <sys/syscall.h>
 #include <stdbool.h>
@@ -262,6 +264,20 @@ int main(int argc, char **argv)
 	if (!strcmp(op, "symlink")) {
 		NEED(2);
 		return report(op, symlink(argv[0], argv[1]));
+	}
+	if (!strcmp(op, "cgns-join")) {
+		char path[4096], b[32];
+		int n;
+
+		NEED(1);
+		if (unshare(CLONE_NEWCGROUP))
+			return report("unshare", -1);
+		snprintf(path, sizeof(path), "%s/cgroup.procs", argv[0]);
+		fd = open(path, O_WRONLY);
+		if (fd < 0)
+			return report(op, -1);
+		n = snprintf(b, sizeof(b), "%d", getpid());
+		return report(op, write(fd, b, (size_t)n) == n ? 0 : -1);
 	}
 	if (!strcmp(op, "bpf-obj-get")) {
 		union bpf_attr attr;

@@ -67,6 +67,13 @@ struct {
 } hx_guard SEC(".maps") __weak;
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024); /* resized by the loader */
+	__type(key, struct hx_cmd_key);
+	__type(value, struct hx_cmd_val);
+} hx_cmds SEC(".maps") __weak;
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 24); /* resized by the loader */
 } hx_events SEC(".maps") __weak;
@@ -219,6 +226,8 @@ static __always_inline struct hx_event *hx_event_start(struct hx_ctx *c, __u16 a
 	e->path_len = 0;
 	e->exe_len = 0;
 	e->target_pid = 0;
+	e->nargs = 0;
+	e->args_len = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;
 }
@@ -226,7 +235,7 @@ static __always_inline struct hx_event *hx_event_start(struct hx_ctx *c, __u16 a
 /* Copies the event to the ring; a full ring loses the event, never the decision. */
 static __always_inline void hx_event_submit(struct hx_event *e)
 {
-	__u64 size = offsetof(struct hx_event, exe) + e->exe_len;
+	__u64 size = e->args_len ? sizeof(*e) : offsetof(struct hx_event, exe) + e->exe_len;
 
 	if (size > sizeof(*e))
 		size = sizeof(*e);

@@ -25,6 +25,12 @@ static __always_inline struct mount *hx_real_mount(struct vfsmount *mnt)
 	return (struct mount *)((void *)mnt - bpf_core_field_offset(struct mount, mnt));
 }
 
+/* A file no directory names: memfd, O_TMPFILE, unlinked while open. */
+static __always_inline int hx_fileless(struct dentry *d)
+{
+	return !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d;
+}
+
 enum hx_walk_result {
 	HX_WALK_HIT = 0, /* a rule was found: *rule holds it */
 	HX_WALK_NONE = 1, /* reached the top: no rule applies */

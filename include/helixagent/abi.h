@@ -55,6 +55,8 @@ enum hx_mode {
 #define HX_SBX_FS_FORBIDDEN (1u << 10) /* permissions.allow_filesystem: false */
 #define HX_SBX_FS_NO_SYMLINKS (1u << 11) /* allow_symlinks: false */
 #define HX_SBX_GUARD (1u << 12) /* protect the agent (set for every sandbox) */
+#define HX_SBX_CMDS (1u << 5) /* blocked_commands present: check argv after exec */
+#define HX_SBX_CAPS (1u << 6) /* capabilities.drop present */
 
 /* hx_live: the single entry says which slot is live. */
 struct hx_live {
@@ -86,6 +88,7 @@ struct hx_sbx_cfg {
 	__u32 flags;
 	__u8 mode; /* enum hx_mode */
 	__u8 pad[3];
+	__u64 cap_deny; /* capabilities refused to the sandbox (CAP_* bits), even for root */
 };
 
 /* hx_inode: rules on filesystem objects, shared by the exec and file families */
@@ -170,6 +173,8 @@ enum hx_action {
 	HX_ACT_BPF = 64,
 	HX_ACT_KILL = 65,
 	HX_ACT_PTRACE = 66,
+	HX_ACT_CAPABLE = 67,
+	HX_ACT_COMMAND = 68, /* a blocked command, killed before its first instruction */
 };
 
 /* hx_event.flags */
@@ -178,9 +183,12 @@ enum hx_action {
 #define HX_EVF_NO_RULE (1u << 2) /* decided by default_policy */
 #define HX_EVF_FORBIDDEN (1u << 3) /* decided by permissions.allow_X: false */
 #define HX_EVF_UNRESOLVED (1u << 4) /* the object could not be resolved: denied */
+#define HX_EVF_FILELESS (1u << 5) /* exec of a file with no name (memfd, deleted) */
+#define HX_EVF_KILLED (1u << 6) /* enforced by SIGKILL before the program ran */
 
 #define HX_PATH_BUF 4096
 #define HX_EXE_BUF 1024
+#define HX_ARGS_BUF 512
 #define HX_COMM_LEN 16
 
 /*
@@ -217,20 +225,40 @@ struct hx_event {
 	__u8 af; /* AF_INET or AF_INET6, after unmapping ::ffff:a.b.c.d */
 	__u8 proto; /* IPPROTO_* */
 	__u8 direction; /* 0 egress, 1 ingress */
-	__u8 pad2[3];
+	__u8 nargs; /* arguments in args[] (exec events) */
+	__u16 args_len; /* bytes used in args[] */
 	__u16 path_len; /* bytes used in path[] */
 	__u16 exe_len; /* bytes used in exe[] */
 	__u32 target_pid; /* kill, ptrace: the process acted upon */
 	char path[HX_PATH_BUF];
 	char exe[HX_EXE_BUF];
+	char args[HX_ARGS_BUF]; /* argv, NUL-separated, the first HX_ARGS_BUF bytes */
 };
+
+/* hx_cmds: blocked commands as hashes of their leading words */
+struct hx_cmd_key {
+	__u64 hash; /* FNV-1a 64 of the words, each followed by a NUL */
+	__u32 slot;
+	__u16 sbx;
+	__u8 nwords;
+	__u8 pad;
+};
+
+struct hx_cmd_val {
+	__u32 rule_id;
+	__u32 pad;
+};
+
+#define HX_FNV_OFFSET 0xcbf29ce484222325ull
+#define HX_FNV_PRIME 0x100000001b3ull
+#define HX_CMD_WORDS 4 /* leading words a blocked command may name */
 
 #define HX_RULE_NONE 0xffffffffu
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct hx_inode_key) == 24, "hx_inode_key layout");
 _Static_assert(sizeof(struct hx_cgrp_key) == 16, "hx_cgrp_key layout");
-_Static_assert(sizeof(struct hx_event) == 136 + HX_PATH_BUF + HX_EXE_BUF, "hx_event layout");
+_Static_assert(sizeof(struct hx_event) == 136 + HX_PATH_BUF + HX_EXE_BUF + HX_ARGS_BUF, "hx_event layout");
 #endif
 
 #endif

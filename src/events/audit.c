@@ -272,6 +272,8 @@ static const struct hx_action_desc actions[] = {
 	[HX_ACT_BPF] = { "bpf", "host", "access", "lsm/bpf" },
 	[HX_ACT_KILL] = { "kill", "process", "access", "lsm/task_kill" },
 	[HX_ACT_PTRACE] = { "ptrace", "process", "access", "lsm/ptrace_access_check" },
+	[HX_ACT_CAPABLE] = { "capable", "process", "access", "lsm/capable" },
+	[HX_ACT_COMMAND] = { "exec", "process", "start", "tp_btf/sched_process_exec" },
 };
 
 static const struct hx_action_desc *action_desc(uint16_t act)
@@ -327,6 +329,22 @@ static void process_obj(struct hx_audit *a, const struct hx_event *e)
 		plen = hx_components_to_path(e->exe, e->exe_len, path, sizeof(path), &complete);
 		jw_key(w, "executable");
 		jw_strn(w, path, plen);
+	}
+	if (e->args_len) {
+		size_t len = e->args_len < sizeof(e->args) ? e->args_len : sizeof(e->args);
+		size_t n = 0;
+
+		jw_key(w, "args");
+		jw_arr(w);
+		for (size_t i = 0; i < len;) {
+			size_t l = strnlen(e->args + i, len - i);
+
+			jw_strn(w, e->args + i, l);
+			n++;
+			i += l + 1;
+		}
+		jw_arr_end(w);
+		jw_ku64(w, "args_count", n);
 	}
 	jw_key(w, "thread");
 	jw_obj(w);
@@ -428,7 +446,13 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	}
 	if (e->flags & (HX_EVF_PATH_TRUNC | HX_EVF_UNRESOLVED))
 		jw_kbool(w, "path_incomplete", true);
-	if (e->target_pid) {
+	if (e->flags & HX_EVF_KILLED)
+		jw_kstr(w, "enforcement", "killed");
+	if (e->flags & HX_EVF_FILELESS)
+		jw_kbool(w, "fileless", true);
+	if (e->action == HX_ACT_CAPABLE) {
+		jw_ku64(w, "capability", e->target_pid);
+	} else if (e->target_pid) {
 		jw_key(w, "target");
 		jw_obj(w);
 		jw_ku64(w, "pid", e->target_pid);
@@ -446,6 +470,10 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	} else if (e->family == HX_FAM_GUARD) {
 		snprintf(rname, sizeof(rname), "guard.%s", ad->action);
 		jw_kstr(w, "name", rname);
+	} else if (e->action == HX_ACT_CAPABLE) {
+		jw_kstr(w, "name", "capabilities.drop");
+	} else if (e->flags & HX_EVF_FILELESS) {
+		jw_kstr(w, "name", "exec.fileless");
 	} else {
 		snprintf(rname, sizeof(rname), "%s.%s",
 			 e->flags & HX_EVF_FORBIDDEN ? "permissions" : fam,

@@ -101,6 +101,8 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 	bpf_map__set_max_entries(s->maps.hx_sbx, HX_SLOTS * HX_MAX_SANDBOXES);
 	bpf_map__set_max_entries(s->maps.hx_inode, HX_SLOTS * HX_MAX_INODE_RULES);
 	bpf_map__set_max_entries(s->maps.hx_stats, HX_SLOTS * HX_MAX_SANDBOXES * HX_FAM_MAX);
+	bpf_map__set_max_entries(s->maps.hx_cmds, HX_SLOTS * HX_MAX_COMMANDS);
+	bpf_map__set_map_flags(s->maps.hx_cmds, BPF_F_NO_PREALLOC);
 	/* Policy maps are big; allocate entries only when used. */
 	bpf_map__set_map_flags(s->maps.hx_inode, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(s->maps.hx_cgrp, BPF_F_NO_PREALLOC);
@@ -202,6 +204,7 @@ struct inode_entry {
 struct build {
 	struct inode_entry *ents;
 	size_t n, cap;
+	size_t ncmds;
 	struct hx_compiled out;
 };
 
@@ -410,6 +413,66 @@ static int compile_guard(struct build *b, uint32_t slot, uint32_t sbx, const str
 	return 0;
 }
 
+/* FNV-1a over the words, each with its NUL, as bpf/exec.bpf.c hashes argv. */
+static int command_key(const char *cmd, struct hx_cmd_key *key)
+{
+	__u64 h = HX_FNV_OFFSET;
+	int words = 0;
+
+	for (const char *p = cmd; *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		if (++words > HX_CMD_WORDS)
+			return -E2BIG;
+		if (words == 1 && strchr(p, '/') && strchr(p, '/') < p + strcspn(p, " \t"))
+			return -EINVAL; /* argv[0] is matched by its basename */
+		while (*p && *p != ' ' && *p != '\t') {
+			h ^= (unsigned char)*p++;
+			h *= HX_FNV_PRIME;
+		}
+		h ^= 0;
+		h *= HX_FNV_PRIME;
+	}
+	if (!words)
+		return -EINVAL;
+	key->hash = h;
+	key->nwords = (__u8)words;
+	return 0;
+}
+
+static int compile_commands(int fd, struct build *b, uint32_t slot, uint32_t sbx,
+			    const struct hx_sandbox *s, const struct hx_strings *cmds,
+			    const char *list, struct hx_diags *diags)
+{
+	for (size_t i = 0; i < cmds->n; i++) {
+		struct hx_cmd_key key = { .slot = slot, .sbx = (__u16)sbx };
+		struct hx_cmd_val val = { 0 };
+		char name[96];
+		int id, err;
+
+		err = command_key(cmds->v[i], &key);
+		if (err) {
+			hx_loader_diag(diags, HX_DIAG_WARNING, s->src,
+				       "sandbox '%s': %s[%zu] '%s' %s; not enforced in the kernel",
+				       s->name, list, i, cmds->v[i],
+				       err == -E2BIG ? "has more than 4 words" :
+						       "must name a program by its basename");
+			continue;
+		}
+		snprintf(name, sizeof(name), "%s[%zu]", list, i);
+		id = hx_rules_add(&b->out, sbx, HX_FAM_EXEC, name, cmds->v[i]);
+		if (id < 0)
+			return id;
+		val.rule_id = (__u32)id;
+		if (bpf_map_update_elem(fd, &key, &val, BPF_NOEXIST) && errno != EEXIST)
+			return -errno;
+		b->ncmds++;
+	}
+	return 0;
+}
+
 /* temp_directory: a working directory the sandbox may read and write, made if missing. */
 static int compile_temp_dir(struct build *b, uint32_t slot, uint32_t sbx, const struct hx_sandbox *s,
 			    struct hx_diags *diags)
@@ -448,6 +511,10 @@ static __u32 sbx_flags(const struct hx_policy *p, const struct hx_sandbox *s)
 	if (s->fs.allow_symlinks == HX_NO)
 		f |= HX_SBX_FS_NO_SYMLINKS;
 	f |= HX_SBX_GUARD;
+	if (s->exec.blocked_commands.n || s->cmd.blocked_commands.n)
+		f |= HX_SBX_CMDS;
+	if (s->caps.present && (s->caps.drop & ~s->caps.add))
+		f |= HX_SBX_CAPS;
 	if (p->audit_enabled && (p->audit_events & HX_AE_COMMAND_EXECUTE))
 		f |= HX_SBX_AUDIT_EXEC_OK;
 	/* Audit mode logs every would-deny, whatever the event list says. */
@@ -528,6 +595,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		   offsetof(struct hx_cgrp_key, slot), slot);
 	clear_slot(bpf_map__fd(s->maps.hx_sbx), sizeof(struct hx_sbx_key),
 		   offsetof(struct hx_sbx_key, slot), slot);
+	clear_slot(bpf_map__fd(s->maps.hx_cmds), sizeof(struct hx_cmd_key),
+		   offsetof(struct hx_cmd_key, slot), slot);
 	hx_net_clear(l, slot);
 
 	b.out.sbx = calloc(p->nsandboxes ? p->nsandboxes : 1, sizeof(*b.out.sbx));
@@ -568,6 +637,14 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		err = compile_guard(&b, slot, i, p, l->cg_root);
 		if (err)
 			goto out;
+		err = compile_commands(bpf_map__fd(s->maps.hx_cmds), &b, slot, i, sb,
+				       &sb->exec.blocked_commands, "exec.blocked_commands", diags);
+		if (!err)
+			err = compile_commands(bpf_map__fd(s->maps.hx_cmds), &b, slot, i, sb,
+					       &sb->cmd.blocked_commands,
+					       "command_validation.blocked_commands", diags);
+		if (err)
+			goto out;
 		if (sb->fs.present) {
 			err = compile_path_rules(&b, slot, i, HX_FAM_FILE, sb, &sb->fs.rules, diags);
 			if (!err)
@@ -604,7 +681,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 	for (uint32_t i = 0; i < p->nsandboxes; i++) {
 		struct hx_sbx_key sk = { .slot = slot, .sbx = i };
 		struct hx_sbx_cfg cfg = { .flags = sbx_flags(p, &p->sandboxes[i]),
-					  .mode = b.out.sbx[i].mode };
+					  .mode = b.out.sbx[i].mode,
+					  .cap_deny = p->sandboxes[i].caps.drop & ~p->sandboxes[i].caps.add };
 		struct hx_cgrp_key ck = { .cgid = b.out.sbx[i].cgid, .slot = slot };
 		struct hx_cgrp_val cv = { .sbx = i };
 
@@ -631,6 +709,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		   offsetof(struct hx_cgrp_key, slot), slot ^ 1);
 	clear_slot(bpf_map__fd(s->maps.hx_sbx), sizeof(struct hx_sbx_key),
 		   offsetof(struct hx_sbx_key, slot), slot ^ 1);
+	clear_slot(bpf_map__fd(s->maps.hx_cmds), sizeof(struct hx_cmd_key),
+		   offsetof(struct hx_cmd_key, slot), slot ^ 1);
 	hx_net_clear(l, slot ^ 1);
 
 	compiled_free(&l->prev);

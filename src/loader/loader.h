@@ -18,6 +18,7 @@
 /* Capacity of the policy maps: a policy needing more is refused, not truncated. */
 #define HX_MAX_SANDBOXES 4096
 #define HX_MAX_INODE_RULES (1u << 20)
+#define HX_MAX_COMMANDS 65536
 
 struct hx_rule_info {
 	uint32_t sbx;

@@ -26,6 +26,8 @@
  *   deep-open DIR N               chdir down those N levels before joining, open "f" after
  *   bpf-obj-get PATH              bpf(BPF_OBJ_GET) of a pinned object
  *   cgns-join CGDIR               unshare a new cgroup namespace, then join CGDIR
+ *   memfd-exec PATH               copy PATH into a memfd, fexecve it (in a child)
+ *   deleted-exec PATH TMP         copy PATH to TMP, open it, unlink it, execveat(fd, "")
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,6 +94,50 @@ static int do_exec(int argc, char **argv)
 		printf("exec: ok pid=%d status=%d\n", pid,
 		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return e;
+}
+
+/* Runs fd as a program in a child; reports like do_exec. */
+static int exec_fd(int fd, const char *label)
+{
+	char *const av[] = { (char *)label, NULL };
+	int pfd[2], e = 0, status;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return errno;
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		syscall(SYS_execveat, fd, "", av, environ, AT_EMPTY_PATH);
+		e = errno;
+		(void)!write(pfd[1], &e, sizeof(e));
+		_exit(127);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &e, sizeof(e)) != sizeof(e))
+		e = 0;
+	waitpid(pid, &status, 0);
+	if (e)
+		printf("exec: %s pid=%d\n", errname(e), pid);
+	else
+		printf("exec: ok pid=%d status=%d\n", pid,
+		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return e;
+}
+
+static int copy_to(const char *src, int dst)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open(src, O_RDONLY);
+
+	if (in < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(dst, buf, (size_t)n) != n)
+			return -1;
+	close(in);
+	return n < 0 ? -1 : 0;
 }
 
 static const char *join_dir;
@@ -264,6 +310,26 @@ int main(int argc, char **argv)
 	if (!strcmp(op, "symlink")) {
 		NEED(2);
 		return report(op, symlink(argv[0], argv[1]));
+	}
+	if (!strcmp(op, "memfd-exec")) {
+		NEED(1);
+		join();
+		fd = (int)syscall(SYS_memfd_create, "hx-memfd", 0);
+		if (fd < 0 || copy_to(argv[0], fd))
+			return report("memfd", -1);
+		return exec_fd(fd, "memfd");
+	}
+	if (!strcmp(op, "deleted-exec")) {
+		NEED(2);
+		join();
+		fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0755);
+		if (fd < 0 || copy_to(argv[0], fd))
+			return report("copy", -1);
+		close(fd);
+		fd = open(argv[1], O_RDONLY);
+		if (fd < 0 || unlink(argv[1]))
+			return report("unlink", -1);
+		return exec_fd(fd, "deleted");
 	}
 	if (!strcmp(op, "cgns-join")) {
 		char path[4096], b[32];

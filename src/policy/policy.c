@@ -1861,7 +1861,10 @@ static void parse_security(struct pctx *c, const struct ynode *n)
 		if (!k || is_null(v))
 			continue;
 		if (!strcmp(k, "enabled")) {
-			if (get_bool(c, v, k, &b) && !(p->enabled = b)) {
+			if (!get_bool(c, v, k, &b))
+				continue;
+			p->enabled = b;
+			if (!b) {
 				c->sandboxing_off = true;
 				c->sandboxing_off_at = src_of(v);
 			}
@@ -1916,8 +1919,12 @@ static void parse_plugins(struct pctx *c, const struct ynode *n)
 			unknown_key(c, KEYNODE(n), "plugins");
 		}
 	}
-	if (!sec || is_null(sec) || !map_ok(c, sec, "security"))
+	if (!sec)
 		return;
+	if (is_null(sec) || !map_ok(c, sec, "security")) {
+		declare(c, "plugins", seck, hx_xstrdup("plugins.security.default_context"), true);
+		return;
+	}
 	MAP_FOREACH(sec, k, v) {
 		if (!k)
 			continue;

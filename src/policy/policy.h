@@ -155,14 +155,21 @@ struct hx_process_opts {
 	struct hx_strings tmpfs;
 };
 
-/* capabilities: drop/add as bit masks over CAP_* numbers (ALL = every bit) */
+/*
+ * capabilities: drop/add as bit masks over CAP_* numbers (ALL = every bit),
+ * already layered: see hx_sandbox_inherit() in model.c
+ */
 struct hx_caps {
 	bool present;
 	uint64_t drop;
 	uint64_t add; /* add wins over drop for the same capability */
 };
 
-/* seed tools.security.command_validation */
+/*
+ * seed tools.security.command_validation. enabled is HX_YES once a list is
+ * given (unless the policy says false); blocked_commands are also copied
+ * into exec.blocked_commands so the kernel applies them to every exec.
+ */
 struct hx_cmd_validation {
 	enum hx_tri enabled;
 	struct hx_strings blocked_commands; /* prefix match on the command string */

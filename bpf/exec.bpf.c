@@ -210,8 +210,7 @@ int BPF_PROG(hx_exec_done, struct task_struct *p, pid_t old_pid, struct linux_bi
 	struct hx_event *e;
 	struct hx_ctx c = {};
 	unsigned long start, end;
-	__u64 h = HX_FNV_OFFSET;
-	__u32 len, word = 0, i;
+	__u32 len, i;
 	__u8 decision = 0;
 	char ch;
 
@@ -231,33 +230,48 @@ int BPF_PROG(hx_exec_done, struct task_struct *p, pid_t old_pid, struct linux_bi
 		len = 0;
 	e->args_len = len;
 
+	/*
+	 * The running hash and the word count live in the event (map memory),
+	 * so the verifier sees one imprecise state per byte, not one per path
+	 * (see hx_path_names). e->dev and e->ino are set properly further down.
+	 */
 	key.slot = c.slot;
 	key.sbx = (__u16)c.sbx;
-	for (i = 0; i < HX_ARGS_BUF && (c.cfg.flags & HX_SBX_CMDS); i++) {
-		if (i >= e->args_len)
+	e->dev = HX_FNV_OFFSET;
+	e->ino = 0;
+	for (i = 0; i < HX_ARGS_BUF; i++) {
+		asm volatile("" ::: "memory");
+		if (i >= e->args_len || !(c.cfg.flags & HX_SBX_CMDS))
 			break;
 		ch = e->args[i];
-		if (word == 0 && ch == '/') {
-			h = HX_FNV_OFFSET; /* argv[0] counts by its basename */
+		if (!ch)
+			e->nargs++;
+		if (e->ino >= HX_CMD_WORDS)
+			continue; /* only the leading words can match */
+		if (ch == '/' && e->ino == 0) {
+			e->dev = HX_FNV_OFFSET; /* argv[0] counts by its basename */
 			continue;
 		}
-		h ^= (__u8)ch;
-		h *= HX_FNV_PRIME;
+		e->dev = (e->dev ^ (__u8)ch) * HX_FNV_PRIME;
 		if (ch)
 			continue;
-		word++;
-		key.hash = h;
-		key.nwords = (__u8)word;
+		e->ino++;
+		key.hash = e->dev;
+		key.nwords = (__u8)e->ino;
 		hit = bpf_map_lookup_elem(&hx_cmds, &key);
-		if (hit || word >= HX_CMD_WORDS)
+		if (hit)
 			break;
 	}
-	for (i = 0; i < HX_ARGS_BUF; i++) {
-		if (i >= e->args_len)
-			break;
-		if (!e->args[i])
-			e->nargs++;
+	if (!(c.cfg.flags & HX_SBX_CMDS)) {
+		for (i = 0; i < HX_ARGS_BUF; i++) {
+			if (i >= e->args_len)
+				break;
+			if (!e->args[i])
+				e->nargs++;
+		}
 	}
+	e->dev = 0;
+	e->ino = 0;
 
 	if (hit) {
 		decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;

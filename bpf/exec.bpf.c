@@ -224,8 +224,11 @@ int BPF_PROG(hx_exec_done, struct task_struct *p, pid_t old_pid, struct linux_bi
 	start = BPF_CORE_READ(p, mm, arg_start);
 	end = BPF_CORE_READ(p, mm, arg_end);
 	len = end > start ? end - start : 0;
-	if (len > HX_ARGS_BUF)
-		len = HX_ARGS_BUF;
+	/* Exactly argv, never past it: the environment that follows may hold secrets. */
+	if (len > HX_ARGS_BUF - 1)
+		len = HX_ARGS_BUF - 1;
+	asm volatile("" : "+r"(len));
+	len &= HX_ARGS_BUF - 1;
 	if (len && bpf_probe_read_user(e->args, len, (void *)start))
 		len = 0;
 	e->args_len = len;

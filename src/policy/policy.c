@@ -1395,37 +1395,128 @@ static void parse_container(struct pctx *c, const struct ynode *n, struct hx_san
 /* ---- command validation (the seed's tools.security) ---- */
 
 /*
- * Bounds what regcomp() is asked to build: counted repetitions multiply the
- * automaton, so their product is capped (a command pattern never needs more).
+ * What regcomp() is asked to build, bounded before it is called: glibc
+ * copies the operand of every repetition ("a+" is "aa*", "a{3}" is "aaa"),
+ * so stacked or nested repetitions grow exponentially ("a++++++...",
+ * "((a+)+)+"). re_*() estimate the size of the tree it builds.
  */
+#define RE_MAX_NODES 10000ul
+#define RE_CAP (1ul << 30)
+
+static unsigned long re_add(unsigned long a, unsigned long b)
+{
+	return a + b > RE_CAP ? RE_CAP : a + b;
+}
+
+static unsigned long re_mul(unsigned long a, unsigned long b)
+{
+	return a && b > RE_CAP / a ? RE_CAP : a * b;
+}
+
+static unsigned long re_alt(const char **pp, int depth);
+
+static unsigned long re_atom(const char **pp, int depth)
+{
+	const char *p = *pp;
+	unsigned long n = 1;
+
+	if (*p == '(') {
+		p++;
+		n = depth < 64 ? re_add(re_alt(&p, depth + 1), 1) : RE_CAP;
+		if (*p == ')')
+			p++;
+	} else if (*p == '[') {
+		p++;
+		if (*p == '^')
+			p++;
+		if (*p == ']')
+			p++;
+		while (*p && *p != ']') {
+			if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+				char close = p[1];
+
+				for (p += 2; *p && !(*p == close && p[1] == ']'); p++)
+					;
+				if (*p)
+					p += 2;
+			} else {
+				p++;
+			}
+		}
+		if (*p)
+			p++;
+	} else if (*p == '\\' && p[1]) {
+		p += 2;
+	} else if (*p) {
+		p++;
+	}
+	*pp = p;
+	return n;
+}
+
+static unsigned long re_piece(const char **pp, int depth)
+{
+	unsigned long n = re_atom(pp, depth);
+	const char *p = *pp;
+
+	for (;;) {
+		if (*p == '*' || *p == '?') {
+			n = re_add(n, 1);
+			p++;
+		} else if (*p == '+') {
+			n = re_add(re_mul(n, 2), 1);
+			p++;
+		} else if (*p == '{' && (p[1] == ',' || (p[1] >= '0' && p[1] <= '9'))) {
+			unsigned long lo, hi;
+			char *end;
+
+			lo = strtoul(p + 1, &end, 10);
+			hi = lo;
+			if (*end == ',')
+				hi = end[1] == '}' ? lo + 1 : strtoul(end + 1, &end, 10);
+			while (*end && *end != '}')
+				end++;
+			if (hi > 255 || lo > 255)
+				return RE_CAP;
+			n = re_mul(n, (hi > lo ? hi : lo) + 1);
+			p = *end ? end + 1 : end;
+		} else {
+			break;
+		}
+	}
+	*pp = p;
+	return n;
+}
+
+static unsigned long re_alt(const char **pp, int depth)
+{
+	unsigned long n = 0;
+
+	while (**pp && **pp != ')') {
+		if (**pp == '|') {
+			(*pp)++;
+			n = re_add(n, 1);
+			continue;
+		}
+		n = re_add(n, re_piece(pp, depth));
+	}
+	return n;
+}
+
 static const char *regex_too_costly(const char *s)
 {
-	unsigned long product = 1;
+	unsigned long n = 0;
+	const char *p = s;
 
 	if (strlen(s) > 1024)
 		return "longer than 1024 bytes";
-	for (const char *p = s; *p; p++) {
-		unsigned long n = 0, m = 0;
-		char *end;
-
-		if (*p == '\\' && p[1]) {
-			p++;
-			continue;
-		}
-		if (*p != '{')
-			continue;
-		n = strtoul(p + 1, &end, 10);
-		m = n;
-		if (*end == ',')
-			m = strtoul(end + 1, &end, 10);
-		if (m < n)
-			m = n;
-		if (m > 255)
-			return "a repetition count above 255";
-		product *= m ? m : 1;
-		if (product > 1000)
-			return "counted repetitions whose product exceeds 1000";
+	while (*p) {
+		n = re_add(n, re_alt(&p, 0));
+		if (*p == ')')
+			p++; /* unmatched: regcomp() says so */
 	}
+	if (n > RE_MAX_NODES)
+		return "its repetitions expand to more than 10000 nodes (each counted repetition at most 255)";
 	return NULL;
 }
 

@@ -14,6 +14,13 @@ struct hx_cli {
 	const char *config_shown; /* for messages: the file, or "<embedded default>" */
 	const char *audit_log;
 	bool audit_stdout;
+	/* run: daemon outputs (each overrides what the policy says) */
+	const char *metrics_listen; /* --metrics-listen HOST:PORT, "none" to turn off */
+	const char *syslog; /* --syslog TARGET */
+	const char *syslog_facility; /* --syslog-facility NAME */
+	const char *audit_max_size; /* --audit-max-size SIZE: rotate the audit log */
+	const char *audit_keep; /* --audit-keep N: rotated files kept */
+	const char *log_format; /* --log-format logfmt|json */
 	bool json;
 	bool verbose;
 	bool dump;

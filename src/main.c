@@ -97,6 +97,8 @@ static void usage(FILE *out)
 		"commands:\n"
 		"  check  [-c FILE] [--dump]            validate a policy (no kernel access)\n"
 		"  run    [-c FILE] [--audit-log PATH] [--audit-stdout]\n"
+		"         [--audit-max-size SIZE] [--audit-keep N] [--syslog TARGET]\n"
+		"         [--syslog-facility NAME] [--metrics-listen HOST:PORT] [--log-format logfmt|json]\n"
 		"                                       the enforcement daemon, in the foreground\n"
 		"  status [--json]                      enforcement state; exit 3 when not active\n"
 		"  exec   [-c FILE] --sandbox NAME {[--] CMD [ARG...] | --shell \"COMMAND\"}\n"
@@ -122,6 +124,12 @@ int main(int argc, char **argv)
 		{ "sandbox", required_argument, NULL, 's' },
 		{ "shell", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "metrics-listen", required_argument, NULL, 0x100 },
+		{ "syslog", required_argument, NULL, 0x101 },
+		{ "syslog-facility", required_argument, NULL, 0x102 },
+		{ "audit-max-size", required_argument, NULL, 0x103 },
+		{ "audit-keep", required_argument, NULL, 0x104 },
+		{ "log-format", required_argument, NULL, 0x105 },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -150,6 +158,12 @@ int main(int argc, char **argv)
 		case 's': cli.sandbox = optarg; break;
 		case 'S': cli.shell = optarg; break;
 		case 'v': cli.verbose = verbose = true; break;
+		case 0x100: cli.metrics_listen = optarg; break;
+		case 0x101: cli.syslog = optarg; break;
+		case 0x102: cli.syslog_facility = optarg; break;
+		case 0x103: cli.audit_max_size = optarg; break;
+		case 0x104: cli.audit_keep = optarg; break;
+		case 0x105: cli.log_format = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,15 @@ int hx_state_write(const struct hx_loader *l, const char *policy_file, const str
 			(unsigned long long)l->cur.sbx[i].cgid,
 			l->cur.sbx[i].mode ? "audit" : "enforce", l->cur.sbx[i].name,
 			l->cur.sbx[i].cgroup);
+	/* Rule names by id: a restarted daemon names what was decided before it came. */
+	for (size_t i = 0; i < l->cur.nrules; i++) {
+		const struct hx_rule_info *r = &l->cur.rules[i];
+
+		if (strpbrk(r->name, " \n") || (r->path && strchr(r->path, '\n')))
+			continue;
+		fprintf(f, "rule %zu %u %u %s%s%s\n", i, r->sbx, r->family, r->name,
+			r->path ? " " : "", r->path ? r->path : "");
+	}
 	if (fflush(f) || fsync(fd)) {
 		fclose(f);
 		unlink(tmp);
@@ -100,4 +111,163 @@ void hx_state_free(struct hx_state *s)
 {
 	free(s->sbx);
 	memset(s, 0, sizeof(*s));
+}
+
+void hx_counters_set(struct hx_counters *c, const char *name, const char *fmt, ...)
+{
+	struct hx_counter *e = NULL;
+	va_list ap;
+
+	for (size_t i = 0; i < c->n && !e; i++)
+		if (!strcmp(c->v[i].name, name))
+			e = &c->v[i];
+	if (!e) {
+		if (c->n == HX_COUNTERS_MAX)
+			return;
+		e = &c->v[c->n++];
+		hx_strlcpy(e->name, name, sizeof(e->name));
+	}
+	va_start(ap, fmt);
+	vsnprintf(e->value, sizeof(e->value), fmt, ap);
+	va_end(ap);
+	/* one line per counter */
+	e->value[strcspn(e->value, "\n")] = 0;
+}
+
+const char *hx_counters_get(const struct hx_counters *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i].name, name))
+			return c->v[i].value;
+	return NULL;
+}
+
+int hx_counters_write(const struct hx_counters *c)
+{
+	char tmp[] = HX_COUNTERS_FILE ".XXXXXX";
+	FILE *f;
+	int fd;
+
+	if (mkdir(HX_RUN_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->n; i++)
+		fprintf(f, "%s %s\n", c->v[i].name, c->v[i].value);
+	/* /run is memory: no fsync, a reader sees the old file or the new one */
+	if (fflush(f)) {
+		fclose(f);
+		unlink(tmp);
+		return -EIO;
+	}
+	fchmod(fd, 0644);
+	fclose(f);
+	if (rename(tmp, HX_COUNTERS_FILE)) {
+		unlink(tmp);
+		return -errno;
+	}
+	return 0;
+}
+
+int hx_counters_read(struct hx_counters *c)
+{
+	char line[300];
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	f = fopen(HX_COUNTERS_FILE, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f) && c->n < HX_COUNTERS_MAX) {
+		char *sp;
+
+		line[strcspn(line, "\n")] = 0;
+		sp = strchr(line, ' ');
+		if (!sp)
+			continue;
+		*sp = 0;
+		hx_strlcpy(c->v[c->n].name, line, sizeof(c->v[c->n].name));
+		hx_strlcpy(c->v[c->n].value, sp + 1, sizeof(c->v[c->n].value));
+		c->n++;
+	}
+	fclose(f);
+	return 0;
+}
+
+int hx_state_read_tables(struct hx_compiled *c)
+{
+	struct hx_state st;
+	char line[PATH_MAX + 256];
+	FILE *f;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	err = hx_state_read(&st);
+	if (err)
+		return err;
+	c->generation = st.generation;
+	c->sbx = calloc(st.nsbx ? st.nsbx : 1, sizeof(*c->sbx));
+	if (!c->sbx)
+		goto nomem;
+	c->nsbx = st.nsbx;
+	for (size_t i = 0; i < st.nsbx; i++) {
+		struct hx_sbx_info *x = &c->sbx[i];
+
+		if (st.sbx[i].idx >= st.nsbx)
+			continue;
+		x = &c->sbx[st.sbx[i].idx];
+		x->name = strdup(st.sbx[i].name);
+		x->cgroup = strdup(st.sbx[i].cgroup);
+		x->cgid = st.sbx[i].cgid;
+		x->mode = !strcmp(st.sbx[i].mode, "audit");
+		if (!x->name || !x->cgroup)
+			goto nomem;
+	}
+	hx_state_free(&st);
+	f = fopen(HX_STATE_FILE, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long id;
+		unsigned sbx, fam;
+		int off = 0;
+		char name[256];
+
+		line[strcspn(line, "\n")] = 0;
+		if (strncmp(line, "rule ", 5) ||
+		    sscanf(line + 5, "%lu %u %u %255s%n", &id, &sbx, &fam, name, &off) != 4)
+			continue;
+		if (id >= c->nrules) {
+			struct hx_rule_info *nv = realloc(c->rules, (id + 1) * sizeof(*nv));
+
+			if (!nv)
+				break;
+			memset(nv + c->nrules, 0, (id + 1 - c->nrules) * sizeof(*nv));
+			c->rules = nv;
+			c->nrules = id + 1;
+		}
+		free(c->rules[id].name);
+		free(c->rules[id].path);
+		c->rules[id].sbx = sbx;
+		c->rules[id].family = (uint8_t)fam;
+		c->rules[id].name = strdup(name);
+		c->rules[id].path = line[5 + off] == ' ' ? strdup(line + 5 + off + 1) : NULL;
+	}
+	fclose(f);
+	/* An id the file skipped must still have a name. */
+	for (size_t i = 0; i < c->nrules; i++)
+		if (!c->rules[i].name && !(c->rules[i].name = strdup("unknown")))
+			goto nomem;
+	return 0;
+nomem:
+	hx_state_free(&st);
+	hx_compiled_free(c);
+	return -ENOMEM;
 }

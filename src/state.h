@@ -36,5 +36,32 @@ struct hx_state {
 
 int hx_state_read(struct hx_state *s);
 void hx_state_free(struct hx_state *s);
+/* The names (sandboxes, rules) of the generation the state file describes. */
+int hx_state_read_tables(struct hx_compiled *c);
+
+/*
+ * What the running daemon counts (/run/helixagent/counters): rewritten every
+ * second while it runs, read by `status` next to the kernel's counters.
+ * "name value" lines; a reader keeps what it knows and skips the rest.
+ */
+#define HX_COUNTERS_FILE HX_RUN_DIR "/counters"
+#define HX_COUNTERS_MAX 64
+
+struct hx_counter {
+	char name[48];
+	char value[208];
+};
+
+struct hx_counters {
+	struct hx_counter v[HX_COUNTERS_MAX];
+	size_t n;
+};
+
+void hx_counters_set(struct hx_counters *c, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The value of @name, or NULL. */
+const char *hx_counters_get(const struct hx_counters *c, const char *name);
+int hx_counters_write(const struct hx_counters *c);
+int hx_counters_read(struct hx_counters *c);
 
 #endif

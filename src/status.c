@@ -64,8 +64,81 @@ static int percpu_sum(int fd, const void *key, size_t nvals, uint64_t *out)
 	return 0;
 }
 
+static uint64_t cnum(const struct hx_counters *c, const char *name)
+{
+	const char *v = hx_counters_get(c, name);
+
+	return v ? strtoull(v, NULL, 10) : 0;
+}
+
+static void jw_counter_str(struct jw *w, const struct hx_counters *c, const char *key,
+			   const char *name)
+{
+	const char *v = hx_counters_get(c, name);
+
+	jw_kstr(w, key, v && v[0] ? v : NULL);
+}
+
+static const char *const loss_names[] = { "audit_write", "syslog", "audit_format" };
+
+/* What the running daemon counts: policy loads, audit outputs, metrics. */
+static void daemon_json(struct jw *w, const struct hx_counters *c)
+{
+	const char *v;
+
+	jw_key(w, "policy_load");
+	jw_obj(w);
+	jw_counter_str(w, c, "sha256", "policy_sha256");
+	jw_ku64(w, "loaded_at", cnum(c, "policy_loaded_at"));
+	jw_key(w, "seconds");
+	v = hx_counters_get(c, "policy_load_seconds");
+	jw_raw(w, v && v[0] ? v : "null");
+	jw_ku64(w, "succeeded", cnum(c, "policy_loads_ok"));
+	jw_ku64(w, "failed", cnum(c, "policy_loads_failed"));
+	jw_counter_str(w, c, "last_error", "policy_last_error");
+	jw_counter_str(w, c, "file", "policy_file_state");
+	jw_obj_end(w);
+
+	jw_key(w, "audit");
+	jw_obj(w);
+	jw_counter_str(w, c, "path", "audit_path");
+	jw_ku64(w, "written", cnum(c, "audit_written"));
+	jw_ku64(w, "sequence", cnum(c, "audit_sequence"));
+	jw_ku64(w, "rotations", cnum(c, "audit_rotations"));
+	jw_counter_str(w, c, "last_error", "audit_last_error");
+	jw_ku64(w, "ringbuf_events", cnum(c, "ringbuf_events"));
+	jw_key(w, "lost");
+	jw_obj(w);
+	for (size_t i = 0; i < sizeof(loss_names) / sizeof(loss_names[0]); i++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "lost_%s", loss_names[i]);
+		jw_ku64(w, loss_names[i], cnum(c, name));
+	}
+	jw_obj_end(w);
+	if (hx_counters_get(c, "syslog_target")) {
+		jw_key(w, "syslog");
+		jw_obj(w);
+		jw_counter_str(w, c, "target", "syslog_target");
+		jw_ku64(w, "sent", cnum(c, "syslog_sent"));
+		jw_kbool(w, "connected", cnum(c, "syslog_connected") != 0);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+
+	jw_key(w, "metrics");
+	jw_obj(w);
+	jw_counter_str(w, c, "listen", "metrics_listen");
+	jw_ku64(w, "scrapes", cnum(c, "metrics_scrapes"));
+	jw_obj_end(w);
+	jw_ku64(w, "pins_restored", cnum(c, "pins_restored"));
+	jw_ku64(w, "cgroup_repairs", cnum(c, "cgroup_repairs"));
+}
+
 int hx_cmd_status(const struct hx_cli *cli)
 {
+	struct hx_counters cn;
+	bool have_cn;
 	struct hx_live live = { 0 };
 	struct hx_state st;
 	bool active, links_ok = true, alive, attached[64] = { 0 };
@@ -90,6 +163,7 @@ int hx_cmd_status(const struct hx_cli *cli)
 	}
 	active = live.ready && links_ok && st.nprogs > 0;
 	alive = daemon_alive(st.pid);
+	have_cn = alive && !hx_counters_read(&cn) && (int)cnum(&cn, "pid") == st.pid;
 	stats_fd = pinned_fd("hx_stats");
 	drops_fd = pinned_fd("hx_drops");
 
@@ -104,6 +178,10 @@ int hx_cmd_status(const struct hx_cli *cli)
 	jw_kbool(&w, "running", alive);
 	if (alive)
 		jw_ku64(&w, "pid", (uint64_t)st.pid);
+	if (have_cn) {
+		jw_ku64(&w, "started", cnum(&cn, "started"));
+		daemon_json(&w, &cn);
+	}
 	jw_obj_end(&w);
 	jw_key(&w, "programs");
 	jw_arr(&w);
@@ -165,6 +243,42 @@ int hx_cmd_status(const struct hx_cli *cli)
 		printf("\npolicy:      %s (generation %u, mode %s)\n",
 		       st.policy[0] ? st.policy : "-", live.generation,
 		       st.mode[0] ? st.mode : "-");
+		if (have_cn) {
+			const char *err = hx_counters_get(&cn, "policy_last_error");
+			const char *fs = hx_counters_get(&cn, "policy_file_state");
+			const char *ae = hx_counters_get(&cn, "audit_last_error");
+			const char *ml = hx_counters_get(&cn, "metrics_listen");
+
+			printf("policy sha:  %s (loaded in %ss; %llu load(s) ok, %llu failed)\n",
+			       hx_counters_get(&cn, "policy_sha256") ?: "-",
+			       hx_counters_get(&cn, "policy_load_seconds") ?: "?",
+			       (unsigned long long)cnum(&cn, "policy_loads_ok"),
+			       (unsigned long long)cnum(&cn, "policy_loads_failed"));
+			if (err && err[0])
+				printf("last reload: rejected: %s\n", err);
+			if (fs && strcmp(fs, "ok"))
+				printf("policy file: %s (the policy in force stays)\n", fs);
+			printf("audit:       %s: %llu written, sequence %llu, %llu rotation(s)%s%s\n",
+			       hx_counters_get(&cn, "audit_path") ?: "-",
+			       (unsigned long long)cnum(&cn, "audit_written"),
+			       (unsigned long long)cnum(&cn, "audit_sequence"),
+			       (unsigned long long)cnum(&cn, "audit_rotations"),
+			       ae && ae[0] ? "; last error: " : "", ae && ae[0] ? ae : "");
+			for (size_t i = 0; i < sizeof(loss_names) / sizeof(loss_names[0]); i++) {
+				char name[48];
+
+				snprintf(name, sizeof(name), "lost_%s", loss_names[i]);
+				printf("lost:        %-16s %llu\n", loss_names[i],
+				       (unsigned long long)cnum(&cn, name));
+			}
+			if (hx_counters_get(&cn, "syslog_target"))
+				printf("syslog:      %s, %llu sent, %s\n",
+				       hx_counters_get(&cn, "syslog_target"),
+				       (unsigned long long)cnum(&cn, "syslog_sent"),
+				       cnum(&cn, "syslog_connected") ? "connected" : "not connected");
+			if (ml && ml[0])
+				printf("metrics:     http://%s/metrics\n", ml);
+		}
 		for (size_t i = 0; i < st.nprogs; i++)
 			printf("program:     %s %s\n", st.progs[i].section,
 			       attached[i] ? "attached" : "NOT attached");

@@ -7,7 +7,7 @@ PKGS="
 make gcc pkg-config clang llvm lld bpftool
 libbpf-dev libelf-dev zlib1g-dev libyaml-dev
 libcmocka-dev libseccomp-dev libcap-dev libmicrohttpd-dev
-libclang-rt-14-dev valgrind
+libclang-rt-14-dev valgrind rsyslog
 qemu-system-x86 busybox-static cpio zstd xz-utils
 iproute2 python3 jq
 "

@@ -16,113 +16,12 @@
 
 #define ECS_VERSION "8.11.0"
 
-static void read_id(const char *path, char *out, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	out[0] = 0;
-	if (!f)
-		return;
-	if (fgets(out, (int)len, f))
-		out[strcspn(out, "\n")] = 0;
-	fclose(f);
-}
-
 static int64_t ts_ns(clockid_t clk)
 {
 	struct timespec ts;
 
 	clock_gettime(clk, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int mkdir_parents(const char *path)
-{
-	char buf[PATH_MAX];
-
-	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
-/* The last event.sequence in an existing log, so a restart continues it. */
-static uint64_t last_sequence(int fd)
-{
-	char buf[65536];
-	off_t end = lseek(fd, 0, SEEK_END);
-	off_t start = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, start);
-	uint64_t seq = 0;
-	char *p;
-
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	for (p = buf; (p = strstr(p, "\"sequence\":")); p++)
-		seq = strtoull(p + 11, NULL, 10);
-	return seq;
-}
-
-int hx_audit_open(struct hx_audit *a, const char *path, bool to_stdout)
-{
-	char host[256];
-
-	memset(a, 0, sizeof(*a));
-	a->fd = -1;
-	a->to_stdout = to_stdout;
-	jw_init(&a->w);
-	read_id("/proc/sys/kernel/random/boot_id", a->boot_id, sizeof(a->boot_id));
-	read_id("/etc/machine-id", a->machine_id, sizeof(a->machine_id));
-	if (gethostname(host, sizeof(host)))
-		snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = 0;
-	memcpy(a->hostname, host, sizeof(a->hostname));
-	a->boot_to_real_ns = ts_ns(CLOCK_REALTIME) - ts_ns(CLOCK_BOOTTIME);
-	if (path) {
-		a->path = strdup(path);
-		if (!a->path)
-			return -ENOMEM;
-		return hx_audit_reopen(a);
-	}
-	return 0;
-}
-
-int hx_audit_reopen(struct hx_audit *a)
-{
-	int fd, err;
-
-	if (!a->path)
-		return 0;
-	err = mkdir_parents(a->path);
-	if (err)
-		return err;
-	fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (!a->seq)
-		a->seq = last_sequence(fd);
-	if (a->fd >= 0)
-		close(a->fd);
-	a->fd = fd;
-	return 0;
-}
-
-void hx_audit_close(struct hx_audit *a)
-{
-	if (a->fd >= 0)
-		close(a->fd);
-	free(a->path);
-	jw_free(&a->w);
-	a->fd = -1;
-	a->path = NULL;
 }
 
 size_t hx_components_to_path(const char *comp, size_t len, char *out, size_t outlen,
@@ -174,6 +73,8 @@ static void timestamp(struct jw *w, int64_t real_ns)
 void hx_ecs_head(struct hx_audit *a, int64_t real_ns)
 {
 	jw_reset(&a->w);
+	a->cur_real_ns = real_ns;
+	a->cur_kind = a->cur_code = NULL;
 	jw_obj(&a->w);
 	timestamp(&a->w, real_ns);
 	jw_key(&a->w, "ecs");
@@ -194,27 +95,9 @@ static void host(struct hx_audit *a)
 
 void hx_ecs_emit(struct hx_audit *a)
 {
-	struct iovec iov[2];
-
 	host(a);
 	jw_obj_end(&a->w);
-	if (a->w.oom || !a->w.buf) {
-		a->write_errors++;
-		return;
-	}
-	iov[0].iov_base = a->w.buf;
-	iov[0].iov_len = a->w.len;
-	iov[1].iov_base = "\n";
-	iov[1].iov_len = 1;
-	/* One writev per line keeps lines whole with O_APPEND. */
-	if (a->fd >= 0) {
-		if (writev(a->fd, iov, 2) != (ssize_t)(a->w.len + 1))
-			a->write_errors++;
-		else
-			a->written++;
-	}
-	if (a->to_stdout)
-		(void)!writev(STDOUT_FILENO, iov, 2);
+	hx_audit_write_line(a);
 }
 
 void hx_ecs_event(struct hx_audit *a, const char *kind, const char *const *cat, size_t ncat,
@@ -240,6 +123,8 @@ void hx_ecs_event(struct hx_audit *a, const char *kind, const char *const *cat, 
 	jw_kstr(w, "outcome", "success");
 	jw_kstr(w, "code", code);
 	jw_ku64(w, "sequence", ++a->seq);
+	a->cur_kind = kind;
+	a->cur_code = code;
 	if (provider)
 		jw_kstr(w, "provider", provider);
 	jw_obj_end(w);

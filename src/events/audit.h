@@ -10,24 +10,63 @@
 #include "loader/loader.h"
 #include "util/json.h"
 
+struct hx_sink;
+
+/*
+ * Why a line did not reach an output. Each loss is counted, and reported
+ * by an events_dropped event once that output takes lines again, so every
+ * gap in an output's event.sequence is accounted for.
+ */
+enum hx_audit_loss {
+	HX_LOSS_WRITE = 0, /* "audit_write": the JSON-lines file refused it (ENOSPC, EIO, ...) */
+	HX_LOSS_SYSLOG, /* "syslog": the collector could not take it in time */
+	HX_LOSS_FORMAT, /* "audit_format": no memory to format it */
+	HX_LOSS_MAX,
+};
+
 struct hx_audit {
 	int fd; /* the JSON-lines log, -1 if none */
 	char *path;
 	bool to_stdout;
-	uint64_t seq; /* last sequence written */
-	uint64_t written;
-	uint64_t write_errors; /* lines that could not be written */
+	uint64_t seq; /* last sequence given out */
+	uint64_t written; /* lines written to the file */
+	uint64_t write_errors; /* lines that could not be written, all outputs */
 	int64_t boot_to_real_ns;
 	char boot_id[40];
 	char machine_id[40];
 	char hostname[256];
 	struct jw w;
+	/* rotation by size: path -> path.1 -> ... -> path.keep */
+	uint64_t max_size; /* 0: never rotate */
+	unsigned keep;
+	uint64_t size; /* bytes in the current file, as far as this process knows */
+	uint64_t rotations;
+	int last_errno; /* of the last failed file write or rotation, 0 after a success */
+	uint64_t lost[HX_LOSS_MAX];
+	uint64_t lost_reported[HX_LOSS_MAX]; /* covered by an events_dropped event already */
+	int64_t report_retry_ns; /* while the file fails: when to try a report again */
+	struct hx_sink *syslog; /* owned */
+	/* the event being formatted: for the syslog header */
+	const char *cur_kind, *cur_code;
+	int64_t cur_real_ns;
+	bool in_report;
+	unsigned last_out; /* outputs the last line reached */
 };
 
 int hx_audit_open(struct hx_audit *a, const char *path, bool to_stdout);
 void hx_audit_close(struct hx_audit *a);
-/* Reopens the log file (after rotation). */
+/* Reopens the log file (after an external rotation: logrotate, SIGUSR1). */
 int hx_audit_reopen(struct hx_audit *a);
+/* Rotates when a line would take the file past @max_size bytes (0: never), keeping @keep old files. */
+void hx_audit_set_rotation(struct hx_audit *a, uint64_t max_size, unsigned keep);
+/* Renames path -> path.1 ... and opens a fresh file now. */
+int hx_audit_rotate(struct hx_audit *a);
+/* Also sends every line to @s (RFC 5424); the audit stream owns it from now on. */
+void hx_audit_set_syslog(struct hx_audit *a, struct hx_sink *s);
+/* Periodic work: flush and reconnect syslog, report losses once outputs work again. */
+void hx_audit_tick(struct hx_audit *a);
+/* Lines lost for @reason (enum hx_audit_loss) since open. */
+const char *hx_audit_loss_name(unsigned reason);
 
 /* Formats one kernel decision; @c names sandboxes and rules of its generation. */
 void hx_audit_decision(struct hx_audit *a, const struct hx_event *e, const struct hx_compiled *c);
@@ -47,6 +86,8 @@ void hx_ecs_event(struct hx_audit *a, const char *kind, const char *const *cat, 
 		  const char *const *type, size_t ntype, const char *action, const char *code,
 		  const char *provider);
 void hx_ecs_emit(struct hx_audit *a);
+/* Writes the finished line in a->w to every output (events/audit_out.c). */
+void hx_audit_write_line(struct hx_audit *a);
 const char *hx_ecs_decision_name(uint8_t d);
 
 /*

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/* RFC 5424 syslog output (see sink.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sink.h"
+#include "util/str.h"
+
+enum kind { K_UNIX, K_UDP, K_TCP };
+
+struct hx_sink {
+	enum kind kind;
+	char *target;
+	int facility;
+	int procid;
+	int fd; /* -1: not connected */
+	bool connecting; /* TCP connect in progress */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int64_t next_try_ns; /* reconnect backoff */
+	int64_t backoff_ns;
+	uint64_t sent, lost;
+	/* TCP: whole frames waiting for the collector */
+	char *q;
+	size_t qlen, qoff; /* bytes queued, bytes of them already sent */
+	uint32_t *flen; /* frame lengths, a ring */
+	size_t fhead, fcount;
+	char *msgbuf;
+	size_t msgcap;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int hx_syslog_facility(const char *name)
+{
+	static const struct {
+		const char *n;
+		int f;
+	} names[] = { { "kern", 0 },   { "user", 1 },	  { "mail", 2 },    { "daemon", 3 },
+		      { "auth", 4 },   { "syslog", 5 },	  { "lpr", 6 },	    { "news", 7 },
+		      { "uucp", 8 },   { "cron", 9 },	  { "authpriv", 10 }, { "ftp", 11 },
+		      { "local0", 16 }, { "local1", 17 }, { "local2", 18 }, { "local3", 19 },
+		      { "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 } };
+	char *end;
+	long v;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i].n))
+			return names[i].f;
+	v = strtol(name, &end, 10);
+	if (*name && !*end && v >= 0 && v <= 23)
+		return (int)v;
+	return -1;
+}
+
+static void check_connecting(struct hx_sink *s);
+
+/* RFC 5424 header fields are printable US-ASCII without spaces; "-" when empty. */
+static size_t field(char *out, size_t outlen, const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; s && *s && n < max; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (n + 1 < outlen)
+			out[n] = c >= 33 && c <= 126 ? (char)c : '_';
+		n++;
+	}
+	if (!n) {
+		if (outlen > 1)
+			out[0] = '-';
+		n = 1;
+	}
+	if (outlen)
+		out[n < outlen ? n : outlen - 1] = 0;
+	return n;
+}
+
+size_t hx_syslog_format(char *out, size_t outlen, int pri, int64_t real_ns, const char *host,
+			const char *app, int procid, const char *msgid, uint64_t seq, const char *msg,
+			size_t len)
+{
+	char h[256], a[49], m[33], ts[96], sd[64];
+	time_t sec = (time_t)(real_ns / 1000000000);
+	struct tm tm;
+	int n;
+
+	field(h, sizeof(h), host, 255);
+	field(a, sizeof(a), app, 48);
+	field(m, sizeof(m), msgid, 32);
+	gmtime_r(&sec, &tm);
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (long)((real_ns % 1000000000) / 1000));
+	/* RFC 5424 7.3.1: sequenceId runs 1..2147483647, then wraps to 1. */
+	if (seq)
+		snprintf(sd, sizeof(sd), "[meta sequenceId=\"%llu\"]",
+			 (unsigned long long)((seq - 1) % 2147483647 + 1));
+	else
+		snprintf(sd, sizeof(sd), "-");
+	n = snprintf(out, outlen, "<%d>1 %s %s %s %d %s %s ", pri, ts, h, a, procid, m, sd);
+	if (n < 0)
+		return 0;
+	if ((size_t)n < outlen) {
+		size_t c = len < outlen - (size_t)n - 1 ? len : outlen - (size_t)n - 1;
+
+		memcpy(out + n, msg, c);
+		out[n + c] = 0;
+	}
+	return (size_t)n + len;
+}
+
+static int resolve(struct hx_sink *s, const char *hostport, int socktype, char *err,
+		   size_t errlen)
+{
+	char host[256], *colon;
+	const char *port;
+	struct addrinfo hints = { .ai_socktype = socktype }, *res = NULL;
+	int rc;
+
+	if (hx_strlcpy(host, hostport, sizeof(host)) >= sizeof(host)) {
+		snprintf(err, errlen, "host name too long");
+		return -EINVAL;
+	}
+	colon = strrchr(host, ':');
+	if (!colon || !colon[1]) {
+		snprintf(err, errlen, "'%s' needs a port (HOST:PORT)", hostport);
+		return -EINVAL;
+	}
+	*colon = 0;
+	port = colon + 1;
+	if (host[0] == '[') {
+		size_t l = strlen(host);
+
+		if (l < 3 || host[l - 1] != ']') {
+			snprintf(err, errlen, "bad IPv6 address in '%s'", hostport);
+			return -EINVAL;
+		}
+		host[l - 1] = 0;
+		memmove(host, host + 1, l - 1);
+	}
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc || !res) {
+		snprintf(err, errlen, "cannot resolve '%s': %s", hostport, gai_strerror(rc));
+		return -EHOSTUNREACH;
+	}
+	memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
+	s->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void disconnect(struct hx_sink *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->connecting = false;
+	if (s->kind == K_TCP && s->fcount) {
+		/* A frame cut in the middle cannot be resumed on a new connection. */
+		if (s->qoff) {
+			size_t first = s->flen[s->fhead];
+
+			s->lost++;
+			s->fhead = (s->fhead + 1) % HX_SYSLOG_QUEUE_LINES;
+			s->fcount--;
+			memmove(s->q, s->q + first, s->qlen - first);
+			s->qlen -= first;
+			s->qoff = 0;
+		}
+	}
+}
+
+/* Connects now; 0 when usable (or, for TCP, in progress). */
+static int try_connect(struct hx_sink *s)
+{
+	int type = s->kind == K_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	int fd, one = 1;
+
+	if (s->fd >= 0)
+		return 0;
+	fd = socket(s->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (s->kind == K_TCP)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&s->addr, s->addrlen)) {
+		int e = errno;
+
+		if (s->kind == K_TCP && e == EINPROGRESS) {
+			s->fd = fd;
+			s->connecting = true;
+			return 0;
+		}
+		close(fd);
+		return -e;
+	}
+	s->fd = fd;
+	s->connecting = false;
+	s->backoff_ns = 0;
+	return 0;
+}
+
+static void schedule_retry(struct hx_sink *s)
+{
+	s->backoff_ns = s->backoff_ns ? s->backoff_ns * 2 : 250000000;
+	/* A collector that restarts should not wait long for us; trying costs little. */
+	if (s->backoff_ns > 5000000000LL)
+		s->backoff_ns = 5000000000LL;
+	s->next_try_ns = mono_ns() + s->backoff_ns;
+}
+
+struct hx_sink *hx_syslog_open(const char *target, int facility, char *err, size_t errlen)
+{
+	struct hx_sink *s = calloc(1, sizeof(*s));
+	int rc = 0;
+
+	err[0] = 0;
+	if (!s)
+		return NULL;
+	s->fd = -1;
+	s->facility = facility;
+	s->procid = (int)getpid();
+	s->target = strdup(target);
+	if (!s->target)
+		goto nomem;
+	if (!strncmp(target, "udp://", 6)) {
+		s->kind = K_UDP;
+		rc = resolve(s, target + 6, SOCK_DGRAM, err, errlen);
+	} else if (!strncmp(target, "tcp://", 6)) {
+		s->kind = K_TCP;
+		rc = resolve(s, target + 6, SOCK_STREAM, err, errlen);
+	} else if (target[0] == '/' || !strncmp(target, "unix:", 5)) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&s->addr;
+		const char *path = target[0] == '/' ? target : target + 5;
+
+		s->kind = K_UNIX;
+		un->sun_family = AF_UNIX;
+		if (path[0] != '/' || hx_strlcpy(un->sun_path, path, sizeof(un->sun_path)) >=
+					      sizeof(un->sun_path)) {
+			snprintf(err, errlen, "'%s' is not an absolute socket path that fits", path);
+			rc = -EINVAL;
+		}
+		s->addrlen = sizeof(*un);
+	} else {
+		snprintf(err, errlen,
+			 "'%s' is not a syslog target: /path/to/socket, udp://HOST:PORT or tcp://HOST:PORT",
+			 target);
+		rc = -EINVAL;
+	}
+	if (rc)
+		goto fail;
+	if (s->kind == K_TCP) {
+		s->q = malloc(HX_SYSLOG_QUEUE_BYTES);
+		s->flen = calloc(HX_SYSLOG_QUEUE_LINES, sizeof(*s->flen));
+		if (!s->q || !s->flen)
+			goto nomem;
+	}
+	/* Not reachable yet is fine: lines queue (TCP) or count as lost until it is. */
+	if (try_connect(s))
+		schedule_retry(s);
+	return s;
+nomem:
+	rc = -ENOMEM;
+	snprintf(err, errlen, "out of memory");
+fail:
+	hx_syslog_close(s);
+	errno = -rc;
+	return NULL;
+}
+
+void hx_syslog_close(struct hx_sink *s)
+{
+	if (!s)
+		return;
+	if (s->kind == K_TCP && s->fd >= 0 && !s->connecting) {
+		/* One last chance for what is queued, without waiting. */
+		hx_syslog_tick(s);
+	}
+	s->lost += s->fcount;
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->q);
+	free(s->flen);
+	free(s->msgbuf);
+	free(s->target);
+	free(s);
+}
+
+/*
+ * A collector that closed its end would take one more write and drop it:
+ * notice the close first and reconnect instead.
+ */
+static bool peer_gone(struct hx_sink *s)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
+	char c;
+
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR))
+		return true;
+	/* A collector has nothing to say; read and ignore whatever it sent. */
+	while (recv(s->fd, &c, 1, MSG_DONTWAIT) == 1)
+		;
+	return false;
+}
+
+/* TCP: sends what the socket takes now. */
+static void flush(struct hx_sink *s)
+{
+	if (s->fd >= 0 && !s->connecting && s->fcount && peer_gone(s)) {
+		disconnect(s);
+		s->backoff_ns = 0;
+		schedule_retry(s);
+		if (try_connect(s) == 0)
+			check_connecting(s);
+	}
+	while (s->fd >= 0 && !s->connecting && s->fcount) {
+		ssize_t n = send(s->fd, s->q + s->qoff, s->qlen - s->qoff, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			disconnect(s);
+			schedule_retry(s);
+			return;
+		}
+		s->qoff += (size_t)n;
+		/* Retire every frame now wholly sent. */
+		while (s->fcount && s->qoff >= s->flen[s->fhead]) {
+			size_t l = s->flen[s->fhead];
+
+			s->qoff -= l;
+			memmove(s->q, s->q + l, s->qlen - l);
+			s->qlen -= l;
+			s->fhead = (s->fhead + 1) % HX_SYSLOG_QUEUE_LINES;
+			s->fcount--;
+			s->sent++;
+		}
+	}
+}
+
+static void check_connecting(struct hx_sink *s)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+	int e = 0;
+	socklen_t el = sizeof(e);
+
+	if (!s->connecting || poll(&p, 1, 0) <= 0)
+		return;
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &el) || e) {
+		disconnect(s);
+		schedule_retry(s);
+		return;
+	}
+	s->connecting = false;
+	s->backoff_ns = 0;
+}
+
+void hx_syslog_tick(struct hx_sink *s)
+{
+	if (s->fd < 0 && mono_ns() >= s->next_try_ns) {
+		if (try_connect(s))
+			schedule_retry(s);
+	}
+	if (s->kind == K_TCP) {
+		check_connecting(s);
+		flush(s);
+	}
+}
+
+int hx_syslog_send(struct hx_sink *s, int severity, int64_t real_ns, const char *host,
+		   const char *msgid, uint64_t seq, const char *msg, size_t len)
+{
+	int pri = s->facility * 8 + (severity & 7);
+	size_t need = hx_syslog_format(NULL, 0, pri, real_ns, host, "helixagent", s->procid, msgid,
+				       seq, msg, len);
+	char prefix[24];
+	size_t plen = 0;
+	char *m;
+
+	if (s->kind == K_TCP)
+		plen = (size_t)snprintf(prefix, sizeof(prefix), "%zu ", need);
+	if (need + plen + 1 > s->msgcap) {
+		char *nb = realloc(s->msgbuf, need + plen + 1);
+
+		if (!nb) {
+			s->lost++;
+			return -ENOMEM;
+		}
+		s->msgbuf = nb;
+		s->msgcap = need + plen + 1;
+	}
+	memcpy(s->msgbuf, prefix, plen);
+	m = s->msgbuf + plen;
+	hx_syslog_format(m, need + 1, pri, real_ns, host, "helixagent", s->procid, msgid, seq, msg,
+			 len);
+
+	if (s->kind == K_TCP) {
+		if (s->qlen + plen + need > HX_SYSLOG_QUEUE_BYTES ||
+		    s->fcount == HX_SYSLOG_QUEUE_LINES) {
+			flush(s);
+			if (s->qlen + plen + need > HX_SYSLOG_QUEUE_BYTES ||
+			    s->fcount == HX_SYSLOG_QUEUE_LINES) {
+				s->lost++;
+				return -ENOBUFS;
+			}
+		}
+		memcpy(s->q + s->qlen, s->msgbuf, plen + need);
+		s->qlen += plen + need;
+		s->flen[(s->fhead + s->fcount) % HX_SYSLOG_QUEUE_LINES] = (uint32_t)(plen + need);
+		s->fcount++;
+		if (s->fd < 0 && mono_ns() >= s->next_try_ns && try_connect(s))
+			schedule_retry(s);
+		check_connecting(s);
+		flush(s);
+		return 0;
+	}
+
+	/* Datagrams: one try now, one more after reconnecting (the collector may have restarted). */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (s->fd < 0) {
+			if (attempt == 0 && mono_ns() < s->next_try_ns)
+				break;
+			if (try_connect(s)) {
+				schedule_retry(s);
+				break;
+			}
+		}
+		if (send(s->fd, m, need, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)need) {
+			s->sent++;
+			return 0;
+		}
+		if (errno == EAGAIN || errno == EMSGSIZE || errno == ENOBUFS)
+			break; /* the collector is slow or the line too big: never wait */
+		disconnect(s);
+	}
+	s->lost++;
+	return -EAGAIN;
+}
+
+uint64_t hx_syslog_lost(const struct hx_sink *s)
+{
+	return s->lost;
+}
+
+uint64_t hx_syslog_sent(const struct hx_sink *s)
+{
+	return s->sent;
+}
+
+bool hx_syslog_connected(const struct hx_sink *s)
+{
+	return s->fd >= 0 && !s->connecting;
+}
+
+const char *hx_syslog_target(const struct hx_sink *s)
+{
+	return s->target;
+}

@@ -106,7 +106,8 @@ static __always_inline int hx_exec_map_check(struct file *file, __u16 action)
 	struct vfsmount *mnt;
 	__u8 decision;
 
-	if (!file || !hx_current_sandbox(&c) || !(c.cfg.flags & HX_SBX_EXEC_PRESENT))
+	if (!file || hx_is_own_image(file) || !hx_current_sandbox(&c) ||
+	    !(c.cfg.flags & HX_SBX_EXEC_PRESENT))
 		return 0;
 	d = BPF_CORE_READ(file, f_path.dentry);
 	mnt = BPF_CORE_READ(file, f_path.mnt);

@@ -144,7 +144,7 @@ int BPF_PROG(hx_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 {
 	if (ret)
 		return ret;
-	if (!file || !(prot & PROT_EXEC))
+	if (!file || !(prot & PROT_EXEC) || hx_is_own_image(file))
 		return 0;
 	return hx_fs_check(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
 			   HX_ACC_X, HX_ACT_MMAP_EXEC, NULL);

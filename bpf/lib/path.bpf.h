@@ -25,10 +25,22 @@ static __always_inline struct mount *hx_real_mount(struct vfsmount *mnt)
 	return (struct mount *)((void *)mnt - bpf_core_field_offset(struct mount, mnt));
 }
 
-/* A file no directory names: memfd, O_TMPFILE, unlinked while open. */
+/*
+ * A file no directory names: memfd and other pseudo files (their dentry is
+ * its own parent but not its filesystem's root), O_TMPFILE, unlinked while
+ * open. Filesystem roots are unhashed too, and are not fileless.
+ */
 static __always_inline int hx_fileless(struct dentry *d)
 {
-	return !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d;
+	return !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_sb, s_root) != d;
+}
+
+/* The program's own image, mapped by the kernel during exec: judged at exec already. */
+static __always_inline int hx_is_own_image(struct file *file)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return file && BPF_CORE_READ(task, mm, exe_file) == file;
 }
 
 enum hx_walk_result {

@@ -74,8 +74,11 @@ _audit_atleast() {
 }
 
 audit_wait() {
-	wait_for "${3:-10}" _audit_atleast "$1" "$2" ||
+	if ! wait_for "${3:-10}" _audit_atleast "$1" "$2"; then
+		log "agent log (last lines):"
+		tail -n 15 "$HXT_SUITE_TMP/agent.log" >&2
 		fail "audit log: fewer than $1 event(s) matching $2"
+	fi
 }
 
 # Prints the pid= value of an hx-try result line.

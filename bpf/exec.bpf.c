@@ -97,8 +97,9 @@ int BPF_PROG(hx_bprm_check, struct linux_binprm *bprm, int ret)
  * maps it without an exec. Only explicit blocks apply here, never the
  * default: shared libraries are mapped the same way.
  */
-static __always_inline int hx_exec_map_check(struct file *file, __u16 action)
+__noinline int hx_exec_map_check(__u64 file_, __u32 action)
 {
+	struct file *file = (struct file *)file_;
 	struct hx_inode_rule rule = {};
 	struct hx_event *e;
 	struct hx_ctx c = {};
@@ -119,7 +120,7 @@ static __always_inline int hx_exec_map_check(struct file *file, __u16 action)
 	decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;
 	hx_count(&c, HX_FAM_EXEC, decision);
 	if (c.cfg.flags & HX_SBX_AUDIT_DENIED) {
-		e = hx_event_start(&c, action, HX_FAM_EXEC);
+		e = hx_event_start(&c, (__u16)action, HX_FAM_EXEC);
 		if (e) {
 			e->decision = decision;
 			e->access = HX_ACC_X;
@@ -145,7 +146,7 @@ int BPF_PROG(hx_exec_mmap, struct file *file, unsigned long reqprot, unsigned lo
 		return ret;
 	if (!(prot & PROT_EXEC))
 		return 0;
-	return hx_exec_map_check(file, HX_ACT_MMAP_EXEC);
+	return hx_exec_map_check((__u64)(unsigned long)file, HX_ACT_MMAP_EXEC);
 }
 
 SEC("lsm/file_mprotect")
@@ -156,7 +157,8 @@ int BPF_PROG(hx_exec_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 		return ret;
 	if (!(prot & PROT_EXEC))
 		return 0;
-	return hx_exec_map_check(BPF_CORE_READ(vma, vm_file), HX_ACT_MPROTECT_EXEC);
+	return hx_exec_map_check((__u64)(unsigned long)BPF_CORE_READ(vma, vm_file),
+				 HX_ACT_MPROTECT_EXEC);
 }
 
 /*

@@ -34,10 +34,18 @@ static __always_inline void hx_fill_exe_fs(struct hx_event *e)
  * Judges @need on the object @d reached through @mnt, for the current task.
  * @subject is the dentry reported in the event (a new name for creations).
  * Returns 0 or -EPERM.
+ *
+ * A global function: the verifier checks it once, not once per hook that
+ * calls it (which made loading slow). Global functions take scalars, so the
+ * kernel pointers travel as integers; they are only ever read through
+ * BPF_CORE_READ.
  */
-static __always_inline int hx_fs_check(struct dentry *d, struct vfsmount *mnt, __u8 need,
-				       __u16 action, struct dentry *subject)
+__noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, __u64 subject_)
 {
+	struct dentry *d = (struct dentry *)d_, *subject = (struct dentry *)subject_;
+	struct vfsmount *mnt = (struct vfsmount *)mnt_;
+	__u8 need = (__u8)need_;
+	__u16 action = (__u16)action_;
 	struct hx_inode_rule rule = {};
 	struct hx_ctx c = {};
 	struct hx_event *e;
@@ -111,6 +119,10 @@ static __always_inline int hx_fs_check(struct dentry *d, struct vfsmount *mnt, _
 	}
 	return decision == 1 ? -EPERM : 0;
 }
+
+#define hx_fs_check(d, mnt, need, action, subject)                                          \
+	hx_fs_check_g((__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt), (need), (action), \
+		      (__u64)(unsigned long)(subject))
 
 SEC("lsm/file_open")
 int BPF_PROG(hx_file_open, struct file *file, int ret)

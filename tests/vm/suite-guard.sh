@@ -95,6 +95,11 @@ test_cgroup_escape_refused() {
 }
 
 test_cgroup_namespace_does_not_help() {
+	out=$(in_sandbox g $TRY cgns-join /sys/fs/cgroup)
+	assert_contains "$out" "cgns-join: EPERM"
+	out=$(in_sandbox g $TRY cgns-join /sys/fs/cgroup/helixagent/g2)
+	assert_contains "$out" "cgns-join: EPERM"
+}
 
 test_limits_cannot_be_raised_nor_cgroups_made() {
 	out=$(in_sandbox g $TRY open /sys/fs/cgroup/helixagent/g/cgroup.max.descendants w)

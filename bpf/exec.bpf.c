@@ -142,11 +142,15 @@ SEC("lsm/mmap_file")
 int BPF_PROG(hx_exec_mmap, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long mflags, int ret)
 {
+	__u64 f = 0;
+
 	if (ret)
 		return ret;
 	if (!(prot & PROT_EXEC))
 		return 0;
-	return hx_exec_map_check((__u64)(unsigned long)file, HX_ACT_MMAP_EXEC);
+	/* a trusted pointer cannot be a global function's scalar argument: copy it */
+	bpf_probe_read_kernel(&f, sizeof(f), &file);
+	return hx_exec_map_check(f, HX_ACT_MMAP_EXEC);
 }
 
 SEC("lsm/file_mprotect")

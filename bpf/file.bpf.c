@@ -120,9 +120,23 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, _
 	return decision == 1 ? -EPERM : 0;
 }
 
+/*
+ * Pointers the verifier trusts (a hook's own arguments) may not be passed as
+ * scalars; one read through the stack turns such a pointer into a plain
+ * value. Values from BPF_CORE_READ are plain already.
+ */
+static __always_inline __u64 hx_scalar(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
 #define hx_fs_check(d, mnt, need, action, subject)                                          \
 	hx_fs_check_g((__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt), (need), (action), \
 		      (__u64)(unsigned long)(subject))
+#define P(x) ((void *)hx_scalar(x))
 
 SEC("lsm/file_open")
 int BPF_PROG(hx_file_open, struct file *file, int ret)
@@ -196,7 +210,7 @@ int BPF_PROG(hx_path_mknod, const struct path *dir, struct dentry *dentry, umode
 	if (ret)
 		return ret;
 	return hx_fs_check(BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt), HX_ACC_W,
-			   HX_ACT_CREATE, dentry);
+			   HX_ACT_CREATE, P(dentry));
 }
 
 SEC("lsm/path_mkdir")
@@ -205,7 +219,7 @@ int BPF_PROG(hx_path_mkdir, const struct path *dir, struct dentry *dentry, umode
 	if (ret)
 		return ret;
 	return hx_fs_check(BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt), HX_ACC_W,
-			   HX_ACT_MKDIR, dentry);
+			   HX_ACT_MKDIR, P(dentry));
 }
 
 SEC("lsm/path_rmdir")
@@ -213,7 +227,7 @@ int BPF_PROG(hx_path_rmdir, const struct path *dir, struct dentry *dentry, int r
 {
 	if (ret)
 		return ret;
-	return hx_fs_check(dentry, BPF_CORE_READ(dir, mnt), HX_ACC_W, HX_ACT_RMDIR, NULL);
+	return hx_fs_check(P(dentry), BPF_CORE_READ(dir, mnt), HX_ACC_W, HX_ACT_RMDIR, NULL);
 }
 
 SEC("lsm/path_unlink")
@@ -221,7 +235,7 @@ int BPF_PROG(hx_path_unlink, const struct path *dir, struct dentry *dentry, int 
 {
 	if (ret)
 		return ret;
-	return hx_fs_check(dentry, BPF_CORE_READ(dir, mnt), HX_ACC_W, HX_ACT_UNLINK, NULL);
+	return hx_fs_check(P(dentry), BPF_CORE_READ(dir, mnt), HX_ACC_W, HX_ACT_UNLINK, NULL);
 }
 
 SEC("lsm/path_symlink")
@@ -231,7 +245,7 @@ int BPF_PROG(hx_path_symlink, const struct path *dir, struct dentry *dentry,
 	if (ret)
 		return ret;
 	return hx_fs_check(BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt), HX_ACC_W,
-			   HX_ACT_SYMLINK, dentry);
+			   HX_ACT_SYMLINK, P(dentry));
 }
 
 /* A new name for an existing file: write on the file itself and on the new directory. */
@@ -245,10 +259,11 @@ int BPF_PROG(hx_path_link, struct dentry *old_dentry, const struct path *new_dir
 	if (ret)
 		return ret;
 	/* Hard links cannot cross mounts: the source is on the same mount. */
-	err = hx_fs_check(old_dentry, mnt, HX_ACC_W, HX_ACT_LINK, NULL);
+	err = hx_fs_check(P(old_dentry), mnt, HX_ACC_W, HX_ACT_LINK, NULL);
 	if (err)
 		return err;
-	return hx_fs_check(BPF_CORE_READ(new_dir, dentry), mnt, HX_ACC_W, HX_ACT_LINK, new_dentry);
+	return hx_fs_check(BPF_CORE_READ(new_dir, dentry), mnt, HX_ACC_W, HX_ACT_LINK,
+			   P(new_dentry));
 }
 
 /*
@@ -261,18 +276,18 @@ static __always_inline int hx_rename(const struct path *old_dir, struct dentry *
 	struct vfsmount *mnt = BPF_CORE_READ(old_dir, mnt);
 	int err;
 
-	err = hx_fs_check(old_dentry, mnt, HX_ACC_W, HX_ACT_RENAME, NULL);
+	err = hx_fs_check(P(old_dentry), mnt, HX_ACC_W, HX_ACT_RENAME, NULL);
 	if (err)
 		return err;
 	if (BPF_CORE_READ(new_dentry, d_inode)) {
 		/* Replacing (or exchanging with) an existing object writes it too. */
-		err = hx_fs_check(new_dentry, BPF_CORE_READ(new_dir, mnt), HX_ACC_W, HX_ACT_RENAME,
-				  NULL);
+		err = hx_fs_check(P(new_dentry), BPF_CORE_READ(new_dir, mnt), HX_ACC_W,
+				  HX_ACT_RENAME, NULL);
 		if (err)
 			return err;
 	}
 	return hx_fs_check(BPF_CORE_READ(new_dir, dentry), BPF_CORE_READ(new_dir, mnt), HX_ACC_W,
-			   HX_ACT_RENAME, new_dentry);
+			   HX_ACT_RENAME, P(new_dentry));
 }
 
 SEC("lsm/path_rename")
@@ -327,7 +342,7 @@ int BPF_PROG(hx_setattr_chown, struct dentry *dentry, struct iattr *attr, int re
 		return ret;
 	if (!(BPF_CORE_READ(attr, ia_valid) & (ATTR_UID | ATTR_GID)))
 		return 0;
-	return hx_fs_check(dentry, NULL, HX_ACC_W, HX_ACT_CHOWN, NULL);
+	return hx_fs_check(P(dentry), NULL, HX_ACC_W, HX_ACT_CHOWN, NULL);
 }
 
 char LICENSE[] SEC("license") = "GPL";

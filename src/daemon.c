@@ -368,13 +368,17 @@ static int load_and_install(struct daemon *d, enum trigger why)
 	const struct hx_cli *cli = d->cli;
 	struct hx_diags dg = { 0 };
 	struct hx_policy *p = NULL;
-	int64_t t0 = mono_ns();
+	int64_t t0;
 	char sha[65], kv[256], *buf = NULL;
 	size_t len = 0;
 	struct stat st;
 	int rc = 0, err;
 	double secs;
 
+	/* What is queued was decided by the policies known now: name it while they are. */
+	if (d->rb)
+		ring_buffer__consume(d->rb);
+	t0 = mono_ns();
 	if (why == T_REPAIR) {
 		buf = malloc(d->good_len + 1);
 		if (!buf)
@@ -423,9 +427,6 @@ static int load_and_install(struct daemon *d, enum trigger why)
 	if (why != T_START)
 		hx_notifyf("RELOADING=1\nSTATUS=loading policy %s", sha);
 
-	/* What is queued was decided by the policies known now: name it while they are. */
-	if (d->rb)
-		ring_buffer__consume(d->rb);
 	/* The inactive slot's counters start from zero with the new policy. */
 	hx_dstats_clear_slot(&d->stats, bpf_map__fd(d->l.skel->maps.hx_stats), d->l.slot ^ 1);
 	err = hx_loader_install(&d->l, p, &dg);

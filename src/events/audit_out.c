@@ -200,6 +200,12 @@ int hx_audit_rotate(struct hx_audit *a)
 		if (rename(from, to) && errno != ENOENT)
 			return -errno;
 	}
+	/* Older files past the count (a count lowered since they were made) go too. */
+	for (unsigned i = a->keep + 1; i <= a->keep + 1000; i++) {
+		if ((size_t)snprintf(from, sizeof(from), "%s.%u", a->path, i) >= sizeof(from) ||
+		    unlink(from))
+			break;
+	}
 	a->rotations++;
 	return hx_audit_reopen(a);
 }

@@ -88,6 +88,8 @@ static void rotation_keeps_count_and_sequence(void **state)
 
 	snprintf(log, sizeof(log), "%s", path_in("audit.jsonl"));
 
+	/* a file left by an earlier, larger count */
+	close(open(path_in("audit.jsonl.3"), O_WRONLY | O_CREAT, 0600));
 	assert_int_equal(hx_audit_open(&a, log, false), 0);
 	hx_audit_set_rotation(&a, 2048, 2);
 	emit(&a, 60);

@@ -4,13 +4,13 @@
  * kernel said to each: the daemon suite's load for reloads, restarts and
  * bursts.
  *
- *   hx-hammer [-o OUT] [-s STOPFILE] [-n ROUNDS] [-r READYFILE] OP...
+ *   hx-hammer [-o OUT] [-s STOPFILE] [-n ROUNDS] [-r READYFILE] [-d MS] OP...
  *   OP: exec:PATH   fork, execve PATH in the child (its output to /dev/null)
  *       open:PATH   open PATH read-only in this process
  *
  * Rounds go through every OP in turn, until STOPFILE exists (checked every
- * round) or ROUNDS rounds are done. READYFILE is created after the first
- * round. OUT gets one line per attempt: "OP PATH PID RESULT" (PID: the child
+ * round) or ROUNDS rounds are done, MS milliseconds apart. READYFILE is
+ * created after the first round. OUT gets one line per attempt: "OP PATH PID RESULT" (PID: the child
  * for exec), RESULT ok or an errno name. At the end, stdout gets one line per
  * OP: "OP PATH ok=N EPERM=N other=N".
  */
@@ -79,17 +79,18 @@ static int do_open(const char *path)
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *stop = NULL, *ready = NULL;
-	unsigned long rounds = 0;
+	unsigned long rounds = 0, delay_ms = 0;
 	struct op *ops;
 	FILE *o = NULL;
 	int c, nops;
 
-	while ((c = getopt(argc, argv, "o:s:n:r:")) != -1) {
+	while ((c = getopt(argc, argv, "o:s:n:r:d:")) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 's': stop = optarg; break;
 		case 'n': rounds = strtoul(optarg, NULL, 10); break;
 		case 'r': ready = optarg; break;
+		case 'd': delay_ms = strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
@@ -140,6 +141,8 @@ int main(int argc, char **argv)
 		}
 		if (ready && r == 0)
 			close(open(ready, O_WRONLY | O_CREAT, 0644));
+		if (delay_ms)
+			usleep((useconds_t)delay_ms * 1000);
 	}
 	if (o)
 		fclose(o);

@@ -50,6 +50,10 @@ struct dns_rule {
 
 struct slot_state {
 	bool used;
+	bool known; /* every entry of this slot is listed below (so clearing needs no scan) */
+	struct hx_nents ents; /* the CIDR and port entries written */
+	uint32_t *sbxs; /* the sandboxes with an hx_nsbx entry */
+	size_t nsbxs;
 	struct host_rule *hr;
 	size_t nhr;
 	struct dns_rule *dr;
@@ -175,6 +179,25 @@ static bool match_nsbx(const void *k, uint32_t slot)
 	return ((const struct hx_sbx_key *)k)->slot == slot;
 }
 
+/*
+ * Whether @slot has any hx_nsbx entry. A slot's sandboxes are entered there
+ * before any of its other network entries and removed after them, so a slot
+ * without one holds nothing (even after a daemon died mid-install).
+ */
+static bool slot_has_nsbx(int fd, uint32_t slot)
+{
+	struct hx_sbx_key cur, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (next.slot == slot)
+			return true;
+		cur = next;
+		prev = &cur;
+	}
+	return false;
+}
+
 static void slot_state_free(struct slot_state *s)
 {
 	for (size_t i = 0; i < s->nhr; i++) {
@@ -184,21 +207,61 @@ static void slot_state_free(struct slot_state *s)
 	free(s->hr);
 	free(s->dr);
 	free(s->written);
+	free(s->sbxs);
+	hx_nents_free(&s->ents);
 	memset(s, 0, sizeof(*s));
+}
+
+/* Deletes exactly what this daemon wrote to @slot. */
+static void clear_known(struct hx_bpf *sk, uint32_t slot, const struct slot_state *st)
+{
+	int fd4 = bpf_map__fd(sk->maps.hx_net4), fd6 = bpf_map__fd(sk->maps.hx_net6);
+
+	for (size_t i = 0; i < st->ents.ncidr; i++) {
+		const struct hx_ncidr_ent *c = &st->ents.cidr[i];
+
+		if (c->af == AF_INET) {
+			struct hx_net4_key k4 = { .prefixlen = c->k6.prefixlen, .ss = c->k6.ss };
+
+			memcpy(k4.addr, c->k6.addr, 4);
+			bpf_map_delete_elem(fd4, &k4);
+		} else {
+			bpf_map_delete_elem(fd6, &c->k6);
+		}
+	}
+	for (size_t i = 0; i < st->ents.nport; i++)
+		bpf_map_delete_elem(bpf_map__fd(sk->maps.hx_nport), &st->ents.port[i].k);
+	for (size_t i = 0; i < st->nwritten; i++)
+		bpf_map_delete_elem(bpf_map__fd(sk->maps.hx_nhost), &st->written[i].k);
+	for (size_t i = 0; i < st->nsbxs; i++) {
+		struct hx_sbx_key k = { .slot = slot, .sbx = st->sbxs[i] };
+
+		bpf_map_delete_elem(bpf_map__fd(sk->maps.hx_nsbx), &k);
+	}
 }
 
 void hx_net_clear(struct hx_loader *l, uint32_t slot)
 {
+	struct slot_state *st = &G.slot[slot & 1];
 	struct hx_bpf *s = l->skel;
 
-	delete_matching(bpf_map__fd(s->maps.hx_net4), sizeof(struct hx_net4_key), match_net4, slot);
-	delete_matching(bpf_map__fd(s->maps.hx_net6), sizeof(struct hx_net6_key), match_net6, slot);
-	delete_matching(bpf_map__fd(s->maps.hx_nport), sizeof(struct hx_nport_key), match_nport,
-			slot);
-	delete_matching(bpf_map__fd(s->maps.hx_nhost), sizeof(struct hx_nhost_key), match_nhost,
-			slot);
-	delete_matching(bpf_map__fd(s->maps.hx_nsbx), sizeof(struct hx_sbx_key), match_nsbx, slot);
-	slot_state_free(&G.slot[slot & 1]);
+	if (st->known) {
+		clear_known(s, slot, st);
+	} else if (slot_has_nsbx(bpf_map__fd(s->maps.hx_nsbx), slot)) {
+		/* Written by an earlier daemon (or never): find the slot's entries. */
+		delete_matching(bpf_map__fd(s->maps.hx_net4), sizeof(struct hx_net4_key),
+				match_net4, slot);
+		delete_matching(bpf_map__fd(s->maps.hx_net6), sizeof(struct hx_net6_key),
+				match_net6, slot);
+		delete_matching(bpf_map__fd(s->maps.hx_nport), sizeof(struct hx_nport_key),
+				match_nport, slot);
+		delete_matching(bpf_map__fd(s->maps.hx_nhost), sizeof(struct hx_nhost_key),
+				match_nhost, slot);
+		delete_matching(bpf_map__fd(s->maps.hx_nsbx), sizeof(struct hx_sbx_key), match_nsbx,
+				slot);
+	}
+	slot_state_free(st);
+	st->known = true;
 }
 
 /* ---- names ---- */
@@ -390,8 +453,10 @@ static int host_sync(int fd, struct slot_state *s, struct hx_nents *want)
 	if (want->nhost > HX_NET_MAX_HOSTS)
 		return -ENOSPC;
 	for (size_t i = 0; i < want->nhost; i++) {
-		struct hx_nhost_ent *old = bsearch(&want->host[i], s->written, s->nwritten,
-						   sizeof(*s->written), host_key_cmp);
+		struct hx_nhost_ent *old =
+			s->nwritten ? bsearch(&want->host[i], s->written, s->nwritten,
+					      sizeof(*s->written), host_key_cmp) :
+				      NULL;
 
 		if (old && !memcmp(&old->v, &want->host[i].v, sizeof(old->v)))
 			continue;
@@ -399,8 +464,8 @@ static int host_sync(int fd, struct slot_state *s, struct hx_nents *want)
 			err = err ? err : -errno;
 	}
 	for (size_t i = 0; i < s->nwritten; i++)
-		if (!bsearch(&s->written[i], want->host, want->nhost, sizeof(*want->host),
-			     host_key_cmp))
+		if (!want->nhost || !bsearch(&s->written[i], want->host, want->nhost,
+					     sizeof(*want->host), host_key_cmp))
 			bpf_map_delete_elem(fd, &s->written[i].k);
 	free(s->written);
 	s->written = want->host;
@@ -476,6 +541,7 @@ static int install_sbx(struct hx_loader *l, uint32_t slot, uint32_t i, const str
 	struct hx_nsbx_val nv = { HX_RULE_NONE, HX_RULE_NONE, HX_RULE_NONE, HX_RULE_NONE };
 	struct hx_sbx_key k = { .slot = slot, .sbx = i };
 	struct rule_ctx rc = { out };
+	uint32_t *sbxs;
 	int err;
 
 	for (size_t j = 0; j < np->cidrs.n; j++) {
@@ -500,6 +566,11 @@ static int install_sbx(struct hx_loader *l, uint32_t slot, uint32_t i, const str
 			    &nv.socket_rule)) ||
 	    (err = add_rule(out, i, "capabilities.drop", "NET_BIND_SERVICE", &nv.privbind_rule)))
 		return err;
+	sbxs = realloc(st->sbxs, (st->nsbxs + 1) * sizeof(*sbxs));
+	if (!sbxs)
+		return -ENOMEM;
+	st->sbxs = sbxs;
+	st->sbxs[st->nsbxs++] = i;
 	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.hx_nsbx), &k, &nv, BPF_ANY))
 		return -errno;
 
@@ -553,19 +624,23 @@ int hx_net_install(struct hx_loader *l, uint32_t slot, const struct hx_policy *p
 		   struct hx_compiled *out, struct hx_diags *diags)
 {
 	struct slot_state *st = &G.slot[slot & 1];
-	struct hx_nents e = { 0 }, hosts = { 0 };
+	struct hx_nents *e, hosts = { 0 };
 	const struct hx_src nosrc = { 0 };
 	int64_t now = now_s();
+	bool known = st->known;
 	int err = 0;
 
 	slot_state_free(st);
 	st->used = true;
+	/* hx_net_clear emptied the slot just before; what is written now is listed here */
+	st->known = known;
+	e = &st->ents;
 	for (uint32_t i = 0; i < p->nsandboxes; i++) {
 		const struct hx_sandbox *sb = &p->sandboxes[i];
 
 		if (!hx_net_sbx_flags(p, sb))
 			continue;
-		err = install_sbx(l, slot, i, sb, out, &e, st, diags);
+		err = install_sbx(l, slot, i, sb, out, e, st, diags);
 		if (err)
 			goto out;
 	}
@@ -573,16 +648,16 @@ int hx_net_install(struct hx_loader *l, uint32_t slot, const struct hx_policy *p
 		err = -EINVAL;
 		goto out;
 	}
-	hx_nents_merge(&e);
-	if (e.n4 > HX_NET_MAX_CIDRS || e.n6 > HX_NET_MAX_CIDRS || e.nport > HX_NET_MAX_PORTS) {
+	hx_nents_merge(e);
+	if (e->n4 > HX_NET_MAX_CIDRS || e->n6 > HX_NET_MAX_CIDRS || e->nport > HX_NET_MAX_PORTS) {
 		hx_loader_diag(diags, HX_DIAG_ERROR, nosrc,
 			       "the policy needs %zu IPv4 and %zu IPv6 prefixes and %zu port entries; the kernel maps hold %u, %u and %u",
-			       e.n4, e.n6, e.nport, HX_NET_MAX_CIDRS, HX_NET_MAX_CIDRS,
+			       e->n4, e->n6, e->nport, HX_NET_MAX_CIDRS, HX_NET_MAX_CIDRS,
 			       HX_NET_MAX_PORTS);
 		err = -EINVAL;
 		goto out;
 	}
-	err = write_cidrs(l, &e);
+	err = write_cidrs(l, e);
 	if (err)
 		goto out;
 
@@ -608,7 +683,6 @@ int hx_net_install(struct hx_loader *l, uint32_t slot, const struct hx_policy *p
 			       "the policy needs %zu host entries; the kernel map holds %u",
 			       hosts.nhost, HX_NET_MAX_HOSTS);
 out:
-	hx_nents_free(&e);
 	hx_nents_free(&hosts);
 	return err == -ENOSPC ? -EINVAL : err;
 }

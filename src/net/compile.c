@@ -206,7 +206,8 @@ void hx_nents_merge(struct hx_nents *e)
 {
 	size_t o = 0;
 
-	qsort(e->cidr, e->ncidr, sizeof(*e->cidr), cidr_cmp);
+	if (e->ncidr)
+		qsort(e->cidr, e->ncidr, sizeof(*e->cidr), cidr_cmp);
 	for (size_t i = 0; i < e->ncidr; i++) {
 		struct hx_ncidr_ent *c = &e->cidr[i];
 
@@ -229,7 +230,8 @@ void hx_nents_merge(struct hx_nents *e)
 	}
 
 	o = 0;
-	qsort(e->port, e->nport, sizeof(*e->port), port_cmp);
+	if (e->nport)
+		qsort(e->port, e->nport, sizeof(*e->port), port_cmp);
 	for (size_t i = 0; i < e->nport; i++) {
 		struct hx_nport_ent *p = &e->port[i];
 
@@ -302,7 +304,8 @@ void hx_nhost_merge(struct hx_nents *e)
 {
 	size_t o = 0;
 
-	qsort(e->host, e->nhost, sizeof(*e->host), host_cmp);
+	if (e->nhost)
+		qsort(e->host, e->nhost, sizeof(*e->host), host_cmp);
 	for (size_t i = 0; i < e->nhost; i++) {
 		if (o && !memcmp(&e->host[o - 1].k, &e->host[i].k, sizeof(e->host[i].k)))
 			continue;

@@ -23,6 +23,9 @@
  *   hx-net unshare OP ARGS...            unshare(CLONE_NEWNET), then OP
  *   hx-net serve ADDR PORT tcp|udp FILE  listener: counts connections (tcp) or
  *                                        datagrams (udp) into FILE; runs until killed
+ *   hx-net bench ADDR PORT N [ROUNDS]    ROUNDS (5) times N socket+connect+close
+ *                                        to a port nobody listens on (refused, on
+ *                                        lo): reports the best round's ns_per_connect
  *   hx-net dns ADDR PORT ZONEFILE        a DNS server for A/AAAA queries from
  *                                        ZONEFILE lines "NAME A|AAAA ADDR TTL"
  *                                        (read at each query); NXDOMAIN otherwise
@@ -42,6 +45,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef MSG_FASTOPEN
@@ -409,6 +413,42 @@ static int dns(int argc, char **argv)
 	}
 }
 
+static int bench(int argc, char **argv)
+{
+	long long best = -1;
+	struct target t;
+	long n, rounds;
+	char detail[64];
+
+	if (argc < 3 || parse_target(argv[0], argv[1], &t) || (n = atol(argv[2])) <= 0)
+		return report("bench", EINVAL, NULL);
+	rounds = argc > 3 ? atol(argv[3]) : 5;
+	/* the fastest round: the least disturbed by whatever else the machine does */
+	for (long r = 0; r < rounds; r++) {
+		struct timespec a, b;
+		long long ns;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (long i = 0; i < n; i++) {
+			int fd = socket(t.af, SOCK_STREAM, 0), e = 0;
+
+			if (fd < 0)
+				return report("bench", errno, NULL);
+			if (connect(fd, (struct sockaddr *)&t.ss, t.len))
+				e = errno;
+			close(fd);
+			if (e != ECONNREFUSED)
+				return report("bench", e ? e : EISCONN, "(expected ECONNREFUSED)");
+		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ns = ((long long)(b.tv_sec - a.tv_sec) * 1000000000 + (b.tv_nsec - a.tv_nsec)) / n;
+		if (best < 0 || ns < best)
+			best = ns;
+	}
+	snprintf(detail, sizeof(detail), "ns_per_connect=%lld", best);
+	return report("bench", 0, detail);
+}
+
 static int established(int argc, char **argv)
 {
 	static const char byte = 'x';
@@ -442,6 +482,8 @@ int main(int argc, char **argv)
 		return serve(argc - 2, argv + 2);
 	if (!strcmp(op, "dns"))
 		return dns(argc - 2, argv + 2);
+	if (!strcmp(op, "bench"))
+		return bench(argc - 2, argv + 2);
 	if (!strcmp(op, "established"))
 		return established(argc - 2, argv + 2);
 	if (!strcmp(op, "thread") && argc > 2) {

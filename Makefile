@@ -134,6 +134,7 @@ $(B)/fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c $(filter-out src/main.c,$(LIB_SR
 fuzz: $(B)/fuzz/fuzz_policy
 	$(Q)mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/ 2>/dev/null; \
 	$(B)/fuzz/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 \
+		-dict=tests/fuzz/policy.dict \
 		$(B)/fuzz/corpus tests/fuzz/corpus
 
 install: $(B)/helixagent

@@ -37,6 +37,9 @@ static int cmd_check(const struct hx_cli *cli)
 		fprintf(stderr, "%s: error: cannot read: %s\n", cli->config_shown, strerror(errno));
 		return 1;
 	}
+	/* What the kernel maps can hold is known before any load. */
+	if (!d.errors)
+		hx_policy_check_capacity(p, &hx_kernel_capacity, &d);
 	hx_diags_print(&d, cli->config_shown, stderr);
 	rc = d.errors ? 1 : 0;
 	if (!rc && cli->dump)

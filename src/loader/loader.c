@@ -45,6 +45,13 @@ void hx_compiled_free(struct hx_compiled *c)
 	compiled_free(c);
 }
 
+/* What the kernel maps hold; a policy needing more is refused with the number it needed. */
+const struct hx_capacity hx_kernel_capacity = {
+	.sandboxes = HX_MAX_SANDBOXES,
+	.path_rules = HX_MAX_INODE_RULES,
+	.blocked_commands = HX_MAX_COMMANDS,
+};
+
 /* Number of parameters of a kernel function, from the kernel's BTF; -errno if unknown. */
 int hx_btf_func_nargs(const char *name)
 {
@@ -581,12 +588,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 	__u32 zero = 0;
 	int err = 0;
 
-	if (p->nsandboxes > HX_MAX_SANDBOXES) {
-		diag_error(diags, (struct hx_src){ 0 },
-			   "the policy has %zu sandboxes; at most %u fit in the kernel maps",
-			   p->nsandboxes, HX_MAX_SANDBOXES);
+	if (hx_policy_check_capacity(p, &hx_kernel_capacity, diags))
 		return -EINVAL;
-	}
 
 	/* Leftovers from an interrupted install must not leak into this one. */
 	clear_slot(bpf_map__fd(s->maps.hx_inode), sizeof(struct hx_inode_key),

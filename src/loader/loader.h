@@ -57,6 +57,8 @@ struct hx_loader {
 	bool verbose;
 };
 
+extern const struct hx_capacity hx_kernel_capacity;
+
 /* Loads, attaches and pins (or adopts pinned maps). Returns 0 or -errno; *what names the step. */
 int hx_loader_open(struct hx_loader *l, const char **what);
 /*

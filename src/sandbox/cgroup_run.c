@@ -163,8 +163,7 @@ static int set_limit(struct hx_run_cg *cg, const char *ctrl, const char *file, c
 	return err;
 }
 
-int hx_runcg_apply_limits(struct hx_run_cg *cg, const struct hx_limits *l, unsigned extra_pids,
-			  char *what, size_t wlen)
+int hx_runcg_apply_limits(struct hx_run_cg *cg, const struct hx_limits *l, char *what, size_t wlen)
 {
 	char val[64], path[sizeof(cg->path) + 32];
 	int err;
@@ -189,7 +188,7 @@ int hx_runcg_apply_limits(struct hx_run_cg *cg, const struct hx_limits *l, unsig
 			return err;
 	}
 	if (l->max_processes) {
-		snprintf(val, sizeof(val), "%" PRIu64, (uint64_t)l->max_processes + extra_pids);
+		snprintf(val, sizeof(val), "%" PRIu64, (uint64_t)l->max_processes);
 		err = set_limit(cg, "pids", "pids.max", val, what, wlen);
 		if (err)
 			return err;

@@ -4,9 +4,14 @@
  * launcher creates it in new mount, PID, IPC, UTS (and network) namespaces;
  * it is then PID 1 of the sandbox: it sets up the mounts as root, forks the
  * program, maps the program's user namespace (root inside, nobody outside),
- * drops its own privileges, forwards signals and reaps orphans until the
- * program ends. When it exits, the kernel kills whatever is left in the
- * PID namespace.
+ * moves it into the run's cgroup, drops its own privileges, forwards
+ * signals and reaps orphans until the program ends. When it exits, the
+ * kernel kills whatever is left in the PID namespace.
+ *
+ * Every privileged step happens before the program joins the run's cgroup:
+ * inside it, the kernel refuses the capabilities the sandbox drops, even to
+ * root. The program joins right before exec, so nothing of the command ever
+ * runs outside the cgroup.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,40 +112,55 @@ static int write_proc(pid_t pid, const char *file, const char *val)
 	return err;
 }
 
-struct userns_sync {
-	int up[2]; /* program -> init: unshared, map me */
-	int down[2]; /* init -> program: mapped */
+/* Between the sandbox's init and the program (PID namespace only). */
+struct init_sync {
+	int up[2]; /* program -> init: 'u' unshared, map me; 'j' ready, move me into the cgroup */
+	int down[2]; /* init -> program: 'g' done */
 };
+
+static bool ask_init(struct init_sync *s, char what)
+{
+	return write(s->up[1], &what, 1) == 1 && read_byte(s->down[0]);
+}
 
 /* The program: its own user namespace, environment, no_new_privs, seccomp, capabilities, exec. */
 static void __attribute__((noreturn)) run_program(const struct hx_run_plan *plan, bool chroot_fallback,
-						  struct userns_sync *us)
+						  struct init_sync *is)
 {
 	uint64_t keep = plan->caps_keep;
 	bool caps_set = plan->caps_set;
 	int err;
 
 	reset_signals();
-	if (us) {
-		close(us->up[0]);
-		close(us->down[1]);
+	if (is) {
+		close(is->up[0]);
+		close(is->down[1]);
+	}
+	if (plan->userns) {
 		/* A new mount namespace too: owned by a less privileged user namespace, it locks the mounts. */
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
 			fail(plan, HX_STAGE_SETUP, errno, "create the user namespace");
-		if (write(us->up[1], "u", 1) != 1 || !read_byte(us->down[0]))
+		if (!ask_init(is, 'u'))
 			_exit(HX_EXEC_EXIT_SYSTEM); /* init reported it */
-		close(us->up[1]);
-		close(us->down[0]);
 		if (setgroups(0, NULL) || setresgid(0, 0, 0) || setresuid(0, 0, 0))
 			fail(plan, HX_STAGE_SETUP, errno, "become root of the user namespace");
 	}
 	/* chroot(2) can leave a moved root (not a pivoted one): only pivot_root hides the old root. */
-	if (chroot_fallback && (keep & (1ull << CAP_SYS_CHROOT)) && 
+	if (chroot_fallback && (keep & (1ull << CAP_SYS_CHROOT)) &&
 	    !(plan->caps_added & (1ull << CAP_SYS_CHROOT))) {
 		keep &= ~(1ull << CAP_SYS_CHROOT);
 		caps_set = true;
 	}
 	environ = plan->envp;
+	if (plan->nofile) {
+		struct rlimit rl = { plan->nofile, plan->nofile };
+		char what[64];
+
+		if (setrlimit(RLIMIT_NOFILE, &rl)) {
+			snprintf(what, sizeof(what), "RLIMIT_NOFILE %u", plan->nofile);
+			fail(plan, HX_STAGE_LIMIT, errno, what);
+		}
+	}
 	if (plan->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		fail(plan, HX_STAGE_SETUP, errno, "set no_new_privs");
 	/* seccomp before the capabilities: loading it needs CAP_SYS_ADMIN or no_new_privs */
@@ -154,6 +174,20 @@ static void __attribute__((noreturn)) run_program(const struct hx_run_plan *plan
 		if (err)
 			fail(plan, HX_STAGE_SETUP, err, "set the capabilities");
 	}
+	/*
+	 * Into the run's cgroup, where the kernel rules and limits hold, as the
+	 * last step before exec: the init does it in a PID namespace (the
+	 * program may be nobody by now), the program itself otherwise.
+	 */
+	if (is) {
+		if (!ask_init(is, 'j'))
+			_exit(HX_EXEC_EXIT_SYSTEM);
+		close(is->up[1]);
+		close(is->down[0]);
+	} else if (write(plan->cg_procs_fd, "0", 1) != 1) {
+		fail(plan, HX_STAGE_SETUP, errno, "join the run's cgroup");
+	}
+	close(plan->cg_procs_fd);
 	execvp(plan->argv[0], plan->argv);
 	err = errno;
 	hx_child_report(plan, HX_STAGE_EXEC, err, "%s", plan->argv[0]);
@@ -168,27 +202,14 @@ static void forward(int sig)
 		kill(program_pid, sig);
 }
 
-/* PID 1 of the sandbox. */
-static void __attribute__((noreturn)) init_main(const struct hx_run_plan *plan, bool chroot_fallback)
+/* Answers the program's requests: 'u' map its user namespace, 'j' move it into the cgroup. */
+static int serve_program(const struct hx_run_plan *plan, pid_t pid, struct init_sync *is)
 {
-	static const int fwd[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGCONT };
-	struct userns_sync us;
-	char map[64];
-	pid_t pid;
-	int status = 0, err;
+	char map[64], req;
+	int err = 0;
 
-	if (plan->userns && (pipe2(us.up, O_CLOEXEC) || pipe2(us.down, O_CLOEXEC)))
-		fail(plan, HX_STAGE_SETUP, errno, "pipe");
-	pid = fork();
-	if (pid < 0)
-		fail(plan, HX_STAGE_SETUP, errno, "fork the program");
-	if (pid == 0)
-		run_program(plan, chroot_fallback, plan->userns ? &us : NULL);
-	program_pid = pid;
-	if (plan->userns) {
-		close(us.up[1]);
-		close(us.down[0]);
-		if (read_byte(us.up[0])) {
+	while (read(is->up[0], &req, 1) == 1) {
+		if (req == 'u') {
 			snprintf(map, sizeof(map), "0 %u 1\n", HX_SANDBOX_HOST_UID);
 			err = write_proc(pid, "uid_map", map);
 			if (!err) {
@@ -197,14 +218,51 @@ static void __attribute__((noreturn)) init_main(const struct hx_run_plan *plan, 
 			}
 			if (err) {
 				hx_child_report(plan, HX_STAGE_SETUP, err, "map the user namespace");
-				kill(pid, SIGKILL);
-			} else if (write(us.down[1], "g", 1) != 1) {
-				kill(pid, SIGKILL);
+				return err;
 			}
+		} else if (req == 'j') {
+			int n = snprintf(map, sizeof(map), "%d", pid);
+
+			if (write(plan->cg_procs_fd, map, (size_t)n) != n) {
+				err = -errno;
+				hx_child_report(plan, HX_STAGE_SETUP, err, "move the program into the run's cgroup");
+				return err;
+			}
+		} else {
+			return -EPROTO;
 		}
-		close(us.up[0]);
-		close(us.down[1]);
+		if (write(is->down[1], "g", 1) != 1)
+			return -errno;
+		if (req == 'j')
+			return 0;
 	}
+	return -EPIPE; /* the program failed on its own, and reported it */
+}
+
+/* PID 1 of the sandbox. It stays outside the run's cgroup: only the program and its descendants are in it. */
+static void __attribute__((noreturn)) init_main(const struct hx_run_plan *plan, bool chroot_fallback)
+{
+	static const int fwd[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGCONT };
+	struct init_sync is;
+	sigset_t none;
+	pid_t pid;
+	int status = 0;
+
+	if (pipe2(is.up, O_CLOEXEC) || pipe2(is.down, O_CLOEXEC))
+		fail(plan, HX_STAGE_SETUP, errno, "pipe");
+	pid = fork();
+	if (pid < 0)
+		fail(plan, HX_STAGE_SETUP, errno, "fork the program");
+	if (pid == 0)
+		run_program(plan, chroot_fallback, &is);
+	program_pid = pid;
+	close(is.up[1]);
+	close(is.down[0]);
+	if (serve_program(plan, pid, &is))
+		kill(pid, SIGKILL);
+	close(is.up[0]);
+	close(is.down[1]);
+	close(plan->cg_procs_fd);
 	/* The launcher sees the end of this pipe when the program has exec'd (or failed to). */
 	close(plan->err_fd);
 	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
@@ -212,6 +270,9 @@ static void __attribute__((noreturn)) init_main(const struct hx_run_plan *plan, 
 	/* The terminal sends these to the whole process group, the program included. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
+	/* The launcher's mask, inherited, held back what arrived so far: now it is forwarded. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Nothing but waiting and signalling from here on. */
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	hx_caps_apply(1ull << CAP_KILL);
@@ -238,14 +299,6 @@ void hx_child_main(const struct hx_run_plan *plan)
 	if (!read_byte(plan->go_fd))
 		_exit(HX_EXEC_EXIT_SYSTEM);
 	close(plan->go_fd);
-	if (plan->nofile) {
-		struct rlimit rl = { plan->nofile, plan->nofile };
-
-		if (setrlimit(RLIMIT_NOFILE, &rl)) {
-			snprintf(what, sizeof(what), "RLIMIT_NOFILE %u", plan->nofile);
-			fail(plan, HX_STAGE_LIMIT, errno, what);
-		}
-	}
 	if ((plan->ns_flags & CLONE_NEWUTS) && sethostname(plan->sandbox, strlen(plan->sandbox)))
 		fail(plan, HX_STAGE_SETUP, errno, "set the host name");
 	if (plan->netns) {

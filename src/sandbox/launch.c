@@ -278,8 +278,7 @@ static int make_cgroup(struct run *r)
 static int apply_limits(struct run *r)
 {
 	char what[sizeof(r->cg.path) + 128] = "";
-	int err = hx_runcg_apply_limits(&r->cg, &r->s->limits, r->plan.pidns ? 1 : 0, what,
-					sizeof(what));
+	int err = hx_runcg_apply_limits(&r->cg, &r->s->limits, what, sizeof(what));
 
 	if (!err)
 		return 0;
@@ -425,18 +424,27 @@ static void wait_run(struct run *r, struct wait_state *w, int sfd)
 
 static int start_and_wait(struct run *r)
 {
-	int go[2], errp[2], sfd, rc, err;
+	int go[2], errp[2], sfd, rc, err, procs;
 	struct wait_state w = { .err_fd = -1 };
+	char path[sizeof(r->cg.path) + 16];
 	sigset_t mask, old;
 	struct hx_run_end end = { 0 };
 	pid_t pid;
 
+	snprintf(path, sizeof(path), "%s/cgroup.procs", r->cg.path);
+	procs = open(path, O_WRONLY | O_CLOEXEC);
+	if (procs < 0) {
+		hx_log("exec: cannot open %s: %s", path, strerror(errno));
+		return HX_EXEC_EXIT_SYSTEM;
+	}
 	if (pipe2(go, O_CLOEXEC)) {
 		hx_log("exec: pipe: %s", strerror(errno));
+		close(procs);
 		return HX_EXEC_EXIT_SYSTEM;
 	}
 	if (pipe2(errp, O_CLOEXEC)) {
 		hx_log("exec: pipe: %s", strerror(errno));
+		close(procs);
 		close(go[0]);
 		close(go[1]);
 		return HX_EXEC_EXIT_SYSTEM;
@@ -453,11 +461,12 @@ static int start_and_wait(struct run *r)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	r->plan.go_fd = go[0];
 	r->plan.err_fd = errp[1];
+	r->plan.cg_procs_fd = procs;
 	fflush(NULL);
 	/*
 	 * A raw clone, as fork() but into new namespaces at once: the child
-	 * becomes PID 1 of its PID namespace. It only waits on a pipe until it
-	 * is in the run's cgroup, so nothing of the command runs unconfined.
+	 * becomes PID 1 of its PID namespace. Nothing of the command runs
+	 * before the program has joined the run's cgroup (child.c).
 	 */
 	if (r->plan.ns_flags)
 		pid = (pid_t)syscall(SYS_clone, r->plan.ns_flags | SIGCHLD, NULL, NULL, NULL, 0);
@@ -473,7 +482,8 @@ static int start_and_wait(struct run *r)
 	err = pid < 0 ? -errno : 0;
 	close(go[0]);
 	close(errp[1]);
-	if (err || sfd < 0) {
+	close(procs);
+	if (err || sfd < 0 || write(go[1], "g", 1) != 1) {
 		hx_log("exec: cannot start the sandbox: %s", strerror(err ? -err : errno));
 		if (pid > 0) {
 			kill(pid, SIGKILL);
@@ -481,18 +491,8 @@ static int start_and_wait(struct run *r)
 		}
 		close(go[1]);
 		close(errp[0]);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return HX_EXEC_EXIT_SYSTEM;
-	}
-	err = hx_cgroup_attach(r->cg.root, r->cg.rel, pid);
-	if (err || write(go[1], "g", 1) != 1) {
-		hx_log("exec: cannot move the sandbox into cgroup %s: %s", r->cg.path,
-		       strerror(err ? -err : errno));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		close(go[1]);
-		close(errp[0]);
-		close(sfd);
+		if (sfd >= 0)
+			close(sfd);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return HX_EXEC_EXIT_SYSTEM;
 	}

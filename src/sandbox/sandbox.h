@@ -93,11 +93,10 @@ struct hx_run_cg {
 int hx_runcg_create(struct hx_run_cg *cg, const char *root, const char *parent, const char *name);
 /*
  * Writes memory.max, cpu.max and pids.max (enabling the controllers on the
- * way down from the root when needed). @extra_pids is added to pids.max (the
- * sandbox's init). On failure @what names the file or controller.
+ * way down from the root when needed). On failure @what names the file or
+ * controller.
  */
-int hx_runcg_apply_limits(struct hx_run_cg *cg, const struct hx_limits *l, unsigned extra_pids,
-			  char *what, size_t wlen);
+int hx_runcg_apply_limits(struct hx_run_cg *cg, const struct hx_limits *l, char *what, size_t wlen);
 /* SIGKILLs every process of the cgroup and below (cgroup.kill, or freeze and kill on 5.10). */
 int hx_runcg_kill(struct hx_run_cg *cg);
 /* Kills what is left, waits until the cgroup is empty and removes it and its children. */
@@ -186,6 +185,13 @@ struct hx_run_plan {
 	const char *cgroup_mount; /* made read-only inside a mount namespace */
 	int go_fd; /* launcher -> child: one byte when the child may go on */
 	int err_fd; /* child -> launcher: struct hx_child_err on failure (CLOEXEC) */
+	/*
+	 * The run cgroup's cgroup.procs, opened by the launcher. The program
+	 * joins through it after its own setup and right before exec: the
+	 * setup needs privileges that the kernel refuses inside a sandbox
+	 * whose capabilities.drop names them.
+	 */
+	int cg_procs_fd;
 };
 
 /* The user the program runs as on the host when it has a user namespace. */

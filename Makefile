@@ -3,6 +3,7 @@
 #   make check      unit tests (ASan/UBSan) on the host, then the VM suites on every kernel
 #   make unit       unit tests only
 #   make vmtest     VM suites on every kernel (KERNEL=6.1 for one, SUITE=name for one suite)
+#   make bench      benchmarks in the VM and on the host, table in build/bench/ (docs/benchmarks.md)
 #   make fuzz       libFuzzer over the policy loader (FUZZ_SECONDS=600)
 #   make deps       install the Debian packages everything needs (root)
 #   V=1             show full commands
@@ -136,6 +137,9 @@ fuzz: $(B)/fuzz/fuzz_policy
 	$(B)/fuzz/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 \
 		-dict=tests/fuzz/policy.dict \
 		$(B)/fuzz/corpus tests/fuzz/corpus
+
+# ---- benchmarks: make bench (docs/benchmarks.md) ----
+include bench/bench.mk
 
 install: $(B)/helixagent
 	install -D -m 0755 $(B)/helixagent $(DESTDIR)$(PREFIX)/sbin/helixagent

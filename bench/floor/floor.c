@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench-floor: loads bench/floor/floor.bpf.c, attaches every program (the cgroup ones at
+ * the root of the cgroup tree, as the agent does), prints "floor: N programs attached"
+ * and holds them until SIGTERM or SIGINT.
+ *
+ *   bench-floor [CGROUP_ROOT]     default /sys/fs/cgroup
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "floor.skel.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cg = argc > 1 ? argv[1] : "/sys/fs/cgroup";
+	struct floor_bpf *skel;
+	struct bpf_program *prog;
+	int cgfd, n = 0, err = 0;
+
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	skel = floor_bpf__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "bench-floor: cannot load the floor programs: %s\n", strerror(errno));
+		return 1;
+	}
+	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		fprintf(stderr, "bench-floor: %s: %s\n", cg, strerror(errno));
+		floor_bpf__destroy(skel);
+		return 1;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		struct bpf_link *link;
+
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+			link = bpf_program__attach_cgroup(prog, cgfd);
+		else
+			link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			fprintf(stderr, "bench-floor: cannot attach %s: %s\n", bpf_program__name(prog),
+				strerror(-err));
+			break;
+		}
+		n++; /* the links live until the skeleton's object is closed */
+	}
+	close(cgfd);
+	if (!err) {
+		printf("floor: %d programs attached\n", n);
+		fflush(stdout);
+		while (!stop)
+			pause();
+	}
+	floor_bpf__destroy(skel);
+	return err ? 1 : 0;
+}

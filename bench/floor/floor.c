@@ -26,6 +26,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	const char *cg = argc > 1 ? argv[1] : "/sys/fs/cgroup";
+	struct bpf_link *links[64];
 	struct floor_bpf *skel;
 	struct bpf_program *prog;
 	int cgfd, n = 0, err = 0;
@@ -51,13 +52,14 @@ int main(int argc, char **argv)
 			link = bpf_program__attach_cgroup(prog, cgfd);
 		else
 			link = bpf_program__attach(prog);
-		if (!link) {
-			err = -errno;
+		if (!link || n == (int)(sizeof(links) / sizeof(links[0]))) {
+			err = link ? -E2BIG : -errno;
+			bpf_link__destroy(link);
 			fprintf(stderr, "bench-floor: cannot attach %s: %s\n", bpf_program__name(prog),
 				strerror(-err));
 			break;
 		}
-		n++; /* the links live until the skeleton's object is closed */
+		links[n++] = link;
 	}
 	close(cgfd);
 	if (!err) {
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
 		while (!stop)
 			pause();
 	}
+	while (n > 0)
+		bpf_link__destroy(links[--n]);
 	floor_bpf__destroy(skel);
 	return err ? 1 : 0;
 }

@@ -328,6 +328,46 @@ int BPF_PROG(hx_path_chown, const struct path *path, __u64 uid, __u64 gid, int r
 }
 
 /*
+ * Extended attributes: inode_setxattr and inode_removexattr gained a first
+ * argument (the mount's user namespace, then its idmap) in 5.12. The loader
+ * keeps the pair matching the running kernel. There is no path here, only
+ * the dentry: the walk stops at the root of the file's filesystem.
+ */
+SEC("lsm/inode_setxattr")
+int BPF_PROG(hx_setxattr, struct dentry *dentry, const char *name, const void *value, size_t size,
+	     int xflags, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(P(dentry), NULL, HX_ACC_W, HX_ACT_SETXATTR, NULL);
+}
+
+SEC("lsm/inode_setxattr")
+int BPF_PROG(hx_setxattr_ns, void *ns, struct dentry *dentry, const char *name, const void *value,
+	     size_t size, int xflags, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(P(dentry), NULL, HX_ACC_W, HX_ACT_SETXATTR, NULL);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(hx_rmxattr, struct dentry *dentry, const char *name, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(P(dentry), NULL, HX_ACC_W, HX_ACT_SETXATTR, NULL);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(hx_rmxattr_ns, void *ns, struct dentry *dentry, const char *name, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_fs_check(P(dentry), NULL, HX_ACC_W, HX_ACT_SETXATTR, NULL);
+}
+
+/*
  * Before 6.0 a trampoline cannot take path_chown's kuid_t/kgid_t (struct)
  * arguments. There the loader keeps this instead: chown seen at setattr,
  * on a dentry without its mount, so the walk stops at the superblock root

@@ -167,6 +167,7 @@ enum hx_action {
 	HX_ACT_RENAME = 13,
 	HX_ACT_CHMOD = 14,
 	HX_ACT_CHOWN = 15,
+	HX_ACT_SETXATTR = 16,
 	HX_ACT_FS_MAX,
 	/* 32 and up: network (abi_net.h) */
 	/* self-protection */

@@ -154,6 +154,7 @@ static const struct hx_action_desc actions[] = {
 	[HX_ACT_RENAME] = { "rename", "file", "change", "lsm/path_rename" },
 	[HX_ACT_CHMOD] = { "chmod", "file", "change", "lsm/path_chmod" },
 	[HX_ACT_CHOWN] = { "chown", "file", "change", "lsm/path_chown" },
+	[HX_ACT_SETXATTR] = { "setxattr", "file", "change", "lsm/inode_setxattr" },
 	[HX_ACT_BPF] = { "bpf", "host", "access", "lsm/bpf" },
 	[HX_ACT_KILL] = { "kill", "process", "access", "lsm/task_kill" },
 	[HX_ACT_PTRACE] = { "ptrace", "process", "access", "lsm/ptrace_access_check" },

@@ -137,6 +137,16 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		bpf_program__set_autoload(s->progs.hx_path_rename, !five);
 		bpf_program__set_autoload(s->progs.hx_path_rename5, five);
 	}
+	/* inode_setxattr/removexattr gained a namespace argument in 5.12. */
+	{
+		bool ns = hx_btf_func_nargs("bpf_lsm_inode_setxattr") == 6;
+		bool rns = hx_btf_func_nargs("bpf_lsm_inode_removexattr") == 3;
+
+		bpf_program__set_autoload(s->progs.hx_setxattr, !ns);
+		bpf_program__set_autoload(s->progs.hx_setxattr_ns, ns);
+		bpf_program__set_autoload(s->progs.hx_rmxattr, !rns);
+		bpf_program__set_autoload(s->progs.hx_rmxattr_ns, rns);
+	}
 	/* security_bpf gained a "kernel" argument in 6.14. */
 	{
 		bool four = hx_btf_func_nargs("bpf_lsm_bpf") == 4;

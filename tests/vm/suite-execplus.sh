@@ -123,6 +123,8 @@ test_root_without_capabilities() {
 	chown 1234 /tmp/owned
 	out=$(in_sandbox caps chown 0 /tmp/owned 2>&1)
 	assert_eq 1234 "$(stat -c %u /tmp/owned)" "chown without CAP_CHOWN"
+	out=$(in_sandbox caps $TRY init-module)
+	assert_contains "$out" "init-module: EPERM" "module loading without CAP_SYS_MODULE"
 	audit_wait 1 '.rule.name=="capabilities.drop"'
 	# outside the sandbox root keeps its power
 	mount -t tmpfs tmpfs /mnt/capt || fail "root outside cannot mount"

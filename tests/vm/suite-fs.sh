@@ -108,6 +108,8 @@ test_write_operations_on_blocked_objects() {
 	[ -e /secret/file ] && [ ! -e /data/stolen ] || fail "rename happened"
 	out=$(fs_try fs rmdir /data/blocked)
 	expect_denied "$out" /data/blocked w
+	out=$(fs_try fs setxattr /secret/file)
+	expect_denied "$out" /secret/file w
 }
 
 test_readdir_of_blocked_directory() {

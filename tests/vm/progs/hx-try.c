@@ -26,6 +26,8 @@
  *   deep-open DIR N               chdir down those N levels before joining, open "f" after
  *   bpf-obj-get PATH              bpf(BPF_OBJ_GET) of a pinned object
  *   cgns-join CGDIR               unshare a new cgroup namespace, then join CGDIR
+ *   setxattr PATH                 set user.hx on PATH
+ *   init-module                   init_module(2) with a bogus image
  *   memfd-exec PATH               copy PATH into a memfd, fexecve it (in a child)
  *   deleted-exec PATH TMP         copy PATH to TMP, open it, unlink it, execveat(fd, "")
  */
@@ -41,6 +43,7 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -352,6 +355,15 @@ int main(int argc, char **argv)
 		memset(&attr, 0, sizeof(attr));
 		attr.pathname = (__u64)(unsigned long)argv[0];
 		return report(op, (int)syscall(SYS_bpf, BPF_OBJ_GET, &attr, sizeof(attr)));
+	}
+	if (!strcmp(op, "setxattr")) {
+		NEED(1);
+		return report(op, setxattr(argv[0], "user.hx", "1", 1, 0));
+	}
+	if (!strcmp(op, "init-module")) {
+		static char image[64];
+
+		return report(op, (int)syscall(SYS_init_module, image, sizeof(image), ""));
 	}
 	if (!strcmp(op, "mmapx")) {
 		void *p;

@@ -108,7 +108,7 @@ realistic_policy() {
 	# dynamic loader directory (/lib64), and the loopback address it connects to.
 	sed -e 's|^      allowed: \[/usr/bin/, /bin/\]$|      allowed: [/usr/bin/, /bin/, /usr/libexec/hx/]|' \
 		-e 's|^      - {path: /lib, permissions: rx}$|&\n      - {path: /lib64, permissions: rx}|' \
-		-e 's|^  blocked_cidrs: \(.*\)$|  allowed_cidrs: ["127.0.0.1"]\n  blocked_cidrs: \1|' \
+		-e 's|^    blocked_cidrs: \(.*\)$|    allowed_cidrs: ["127.0.0.1"]\n    blocked_cidrs: \1|' \
 		"$HXT_DIR/llm-tool-runner.yaml"
 }
 

@@ -231,8 +231,8 @@ def markdown(res):
         out.append("|---|---|---|---|---|---|")
         for s in ev["steps"]:
             t = "unthrottled" if s["target_per_s"] == 0 else "{:,.0f}/s".format(s["target_per_s"])
-            out.append("| %s | {:,} | {:,} | {:,} | {:,.0f} | {:.0%} |".format(
-                s["produced"], s["lost"], s["written"], s["events_per_s"], s["consumer_cpu"]) % t)
+            out.append("| {} | {:,} | {:,} | {:,} | {:,.0f} | {:.0%} |".format(
+                t, s["produced"], s["lost"], s["written"], s["events_per_s"], s["consumer_cpu"]))
         if "per_consumer_cpu_s" in ev:
             out.append("")
             out.append("Unthrottled, the consumer writes {:,.0f} events per second of its own CPU time.".format(

@@ -55,8 +55,10 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, _
 
 	if (!hx_current_sandbox(&c))
 		return 0;
-	/* Without filesystem rules the walk still runs for the agent's own files. */
-	if (!(c.cfg.flags & (HX_SBX_FS_PRESENT | HX_SBX_GUARD)))
+	/* Without filesystem rules the walk still runs for the agent's own files,
+	 * which the guard protects from writes only: a read has nothing to check. */
+	if (!(c.cfg.flags & HX_SBX_FS_PRESENT) &&
+	    (!(c.cfg.flags & HX_SBX_GUARD) || !(need & HX_ACC_W)))
 		return 0;
 
 	if (c.cfg.flags & HX_SBX_FS_FORBIDDEN) {

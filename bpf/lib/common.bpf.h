@@ -235,7 +235,7 @@ static __always_inline struct hx_event *hx_event_start(struct hx_ctx *c, __u16 a
 /* Copies the event to the ring; a full ring loses the event, never the decision. */
 static __always_inline void hx_event_submit(struct hx_event *e)
 {
-	__u64 size = e->args_len ? sizeof(*e) : offsetof(struct hx_event, exe) + e->exe_len;
+	__u64 size = offsetof(struct hx_event, path) + e->path_len;
 
 	if (size > sizeof(*e))
 		size = sizeof(*e);

@@ -231,9 +231,10 @@ struct hx_event {
 	__u16 path_len; /* bytes used in path[] */
 	__u16 exe_len; /* bytes used in exe[] */
 	__u32 target_pid; /* kill, ptrace: the process acted upon */
-	char path[HX_PATH_BUF];
 	char exe[HX_EXE_BUF];
 	char args[HX_ARGS_BUF]; /* argv, NUL-separated, the first HX_ARGS_BUF bytes */
+	/* last, so a record is sent only as long as its path (hx_event_submit) */
+	char path[HX_PATH_BUF];
 };
 
 /* hx_cmds: blocked commands as hashes of their leading words */

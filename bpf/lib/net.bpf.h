@@ -306,7 +306,8 @@ static __always_inline void hx_net_event(struct hx_ctx *c, __u16 action, __u8 de
 		hx_count_drop(HX_DROP_RINGBUF);
 		return;
 	}
-	__builtin_memset(e, 0, offsetof(struct hx_event, path));
+	/* the header only: exe and args are read by their lengths, which are 0 */
+	__builtin_memset(e, 0, offsetof(struct hx_event, exe));
 	e->type = HX_EV_DECISION;
 	e->action = action;
 	e->family = HX_FAM_NET;

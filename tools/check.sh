@@ -3,17 +3,53 @@
 # the matrix. Ends with one line "N passed, N failed" over everything; a VM
 # that booted nothing or ran no test counts as a failure.
 #   tools/check.sh "5.10 6.1 6.12 newest"
+# Kernels run in HX_VM_JOBS parallel lanes (default: the number of CPUs, at
+# most 2); each VM is single-threaded under TCG, so a lane per core halves
+# the wall time on an idle machine.
 set -u
 cd "$(dirname "$0")/.."
 kernels=${1:-5.10 6.1 6.12 newest}
 suite=${SUITE:-all}
+jobs=${HX_VM_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+[ "$jobs" -le 2 ] || jobs=2
 
-rm -f build/unit.result build/vmtest/*.result
+rm -f build/unit.result
+rm -rf build/vmtest/lane-*
 make --no-print-directory unit
 unit_rc=$?
 
-vmtest/run.sh --kernel "${kernels// /,}" --suite "$suite"
-vm_rc=$?
+# Fetch every kernel first: the lanes share the cache.
+vmtest/fetch-kernels.sh $kernels || echo "check: some kernels could not be fetched" >&2
+
+# Deal the kernels round-robin into lanes; each lane has its own output
+# directory (logs, initramfs, lock) and runs its kernels one after another.
+set -- $kernels
+declare -a lanes
+i=0
+for k in "$@"; do
+	lanes[$((i % jobs))]="${lanes[$((i % jobs))]:-} $k"
+	i=$((i + 1))
+done
+pids=
+for l in "${!lanes[@]}"; do
+	ks=$(echo ${lanes[$l]})
+	out=build/vmtest/lane-$l
+	mkdir -p "$out"
+	HX_VM_OUTDIR=$PWD/$out vmtest/run.sh --kernel "${ks// /,}" --suite "$suite" \
+		>"$out/console.txt" 2>&1 &
+	pids="$pids $!"
+	# Lanes print their HXT lines as they come, prefixed by the kernel.
+	tail -n +1 -F "$out/console.txt" 2>/dev/null &
+	tails="${tails:-} $!"
+done
+vm_rc=0
+for p in $pids; do
+	wait "$p" || vm_rc=1
+done
+sleep 1
+kill ${tails:-} 2>/dev/null
+wait 2>/dev/null
 
 passed=0 failed=0
 echo "== summary"
@@ -34,7 +70,7 @@ add() { # FILE LABEL
 add build/unit.result "unit (host)"
 tag=${suite//,/+}
 for k in $kernels; do
-	add "build/vmtest/$k-$tag.result" "vm $k"
+	add "$(ls build/vmtest/lane-*/"$k-$tag.result" 2>/dev/null | head -n 1)" "vm $k"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$unit_rc" -eq 0 ] && [ "$vm_rc" -eq 0 ]

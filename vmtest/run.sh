@@ -23,7 +23,9 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 CACHE=${HX_VMTEST_CACHE:-$HERE/.cache}
-OUTDIR=$ROOT/build/vmtest
+# HX_VM_OUTDIR: where logs, results, the initramfs and the lock go; two runs
+# with different directories may run side by side (tools/check.sh does).
+OUTDIR=${HX_VM_OUTDIR:-$ROOT/build/vmtest}
 QEMU=${QEMU:-qemu-system-x86_64}
 ALL_SERIES="5.10 6.1 6.12 newest"
 

@@ -36,7 +36,9 @@ for l in "${!lanes[@]}"; do
 	ks=$(echo ${lanes[$l]})
 	out=build/vmtest/lane-$l
 	mkdir -p "$out"
+	# A whole VM with every suite takes many minutes under TCG.
 	HX_VM_OUTDIR=$PWD/$out vmtest/run.sh --kernel "${ks// /,}" --suite "$suite" \
+		--timeout "${HX_VM_TIMEOUT:-2400}" \
 		>"$out/console.txt" 2>&1 &
 	pids="$pids $!"
 	# Lanes print their HXT lines as they come, prefixed by the kernel.

@@ -19,9 +19,11 @@
  * every family but unix, netlink, alg, inet and inet6); socket_sendmsg and
  * socket_recvmsg refuse I/O on such a socket made before the process joined
  * the sandbox; socket_listen applies allow_inbound to listen() (bind with
- * port 0 stays allowed: clients do it); socket_connect and socket_create
- * record the caller's parent and start time for the events of the sock_addr
- * programs, which cannot read the task.
+ * port 0 stays allowed: clients do it); socket_create also records the
+ * caller's parent and start time for the events of the sock_addr programs,
+ * which cannot read the task (a process that only uses sockets it inherited
+ * is reported with parent pid 0: recording it at connect would cost every
+ * process on the host a cgroup walk per connect).
  *
  * Maps (include/helixagent/abi_net.h), all keyed by (slot, sandbox):
  *   hx_net4/hx_net6  LPM tries of CIDR rules; allowed and blocked at one prefix
@@ -34,10 +36,10 @@
  *
  * Egress decision, first match:
  *   1. permissions.allow_network: false          deny
- *   2. allow_outbound: false                     deny
- *   3. a DNS entry (resolver, 53, transport)     allow: allow_dns names the
+ *   2. a DNS entry (resolver, 53, transport)     allow: allow_dns names the
  *                                                resolvers, so it wins over a
  *                                                blocked range that holds one
+ *   3. allow_outbound: false                     deny
  *   4. a BLOCK entry                             deny
  *   5. the longest CIDR prefix is a block        deny: a blocked range fences
  *                                                even resolved host names (a
@@ -207,6 +209,7 @@ static __always_inline int hx_sock_io(struct socket *sock, __u16 action)
 	struct hx_ctx c = {};
 	int family, protocol;
 
+	/* No sock behind the socket: no I/O can happen on it either. */
 	if (!sk)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -235,19 +238,6 @@ int BPF_PROG(hx_sock_recv, struct socket *sock, struct msghdr *msg, int size, in
 	return hx_sock_io(sock, HX_ACT_RAW_RECV);
 }
 
-SEC("lsm/socket_connect")
-int BPF_PROG(hx_sock_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
-{
-	struct hx_ctx c = {};
-
-	if (ret)
-		return ret;
-	/* Only records: the cgroup connect programs decide. */
-	if (hx_current_sandbox(&c) && (c.cfg.flags & HX_SBX_NET_PRESENT))
-		hx_nproc_record();
-	return 0;
-}
-
 SEC("lsm/socket_listen")
 int BPF_PROG(hx_sock_listen, struct socket *sock, int backlog, int ret)
 {
@@ -259,9 +249,11 @@ int BPF_PROG(hx_sock_listen, struct socket *sock, int backlog, int ret)
 
 	if (ret)
 		return ret;
+	/* listen() on a socket without a sock fails in the kernel anyway. */
 	if (!sk)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* unix: local; the kinds socket_create refuses are refused again at send and receive */
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
 	if (!hx_current_sandbox(&c) || !(c.cfg.flags & HX_SBX_NET_PRESENT))

@@ -243,14 +243,14 @@ static __always_inline int hx_net_judge(struct hx_ctx *c, struct hx_nq *q, __u32
 			*flags |= HX_EVF_NO_RULE;
 		return 1;
 	}
-	if (f & HX_SBX_NET_NO_OUTBOUND) {
-		*rule_id = hx_nsbx_rule(c, 0);
-		return 1;
-	}
 	h = hx_nhost_find(c, q);
 	if (h && h->kind == HX_NHOST_DNS) {
 		*rule_id = h->rule_id;
 		return 0;
+	}
+	if (f & HX_SBX_NET_NO_OUTBOUND) {
+		*rule_id = hx_nsbx_rule(c, 0);
+		return 1;
 	}
 	if (h && h->deny) {
 		*rule_id = h->rule_id;

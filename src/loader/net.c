@@ -388,6 +388,16 @@ static bool resolvers_refresh(bool force)
 		if (n < 0)
 			return false;
 	}
+	if (n == 0) {
+		/* What the C library does without a nameserver line: the local machine. */
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return false;
+		v->af = AF_INET;
+		v->a[0] = 127;
+		v->a[3] = 1;
+		n = 1;
+	}
 	changed = n != G.nresolvers ||
 		  (n && memcmp(v, G.resolvers, (size_t)n * sizeof(*v)) != 0);
 	free(G.resolvers);
@@ -400,7 +410,7 @@ static bool resolvers_refresh(bool force)
 		for (int i = 0; i < n && o < sizeof(list); i++)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
 					      hx_naddr_str(&v[i], buf, sizeof(buf)));
-		hx_log("network: allow_dns resolvers (%s): %s", RESOLV_CONF, n ? list : "none");
+		hx_log("network: allow_dns resolvers (%s): %s", RESOLV_CONF, list);
 	}
 	return changed;
 }

@@ -35,28 +35,38 @@ expect_count() {
 	assert_eq "$2" "$(count "$1")" "connections seen by listener $1"
 }
 
+# The audit lines of process PID (grep: jq over the whole log at every poll is slow under TCG).
+pid_lines() { grep -F "\"process\":{\"pid\":$1," "$AUDIT_LOG" 2>/dev/null; }
+_has_event() { pid_lines "$1" >/dev/null; }
+
 # ev PID: the one audit event of PID
 ev() {
-	audit_wait 1 ".process.pid==$1"
-	assert_eq 1 "$(audit_count ".process.pid==$1")" "events for pid $1"
-	audit_select ".process.pid==$1"
+	wait_for 10 _has_event "$1" || fail "no audit event for pid $1"
+	assert_eq 1 "$(pid_lines "$1" | wc -l)" "events for pid $1"
+	pid_lines "$1"
 }
 
 field() { printf '%s' "$1" | jq -r "$2"; }
 
-# expect_denied OUT OP RULE ACTION DEST PORT TRANSPORT TYPE: the line and its event
+# expect_denied OUT OP RULE ACTION [DEST PORT TRANSPORT TYPE]: the line and its event
 expect_denied() {
 	assert_contains "$1" "$2: EPERM"
 	_e=$(ev "$(result_pid "$1")")
 	log "$_e"
-	assert_eq "$3" "$(field "$_e" .rule.name)" "rule.name"
-	assert_eq "$4" "$(field "$_e" .event.action)" "event.action"
-	[ -z "${5:-}" ] || assert_eq "$5" "$(field "$_e" .destination.ip)" "destination.ip"
-	[ -z "${6:-}" ] || assert_eq "$6" "$(field "$_e" .destination.port)" "destination.port"
-	[ -z "${7:-}" ] || assert_eq "$7" "$(field "$_e" .network.transport)" "network.transport"
-	[ -z "${8:-}" ] || assert_eq "$8" "$(field "$_e" .network.type)" "network.type"
-	assert_eq deny "$(field "$_e" .helixagent.decision)" "decision"
-	assert_eq permission_denied "$(field "$_e" .event.code)" "event.code"
+	_f=$(printf '%s' "$_e" | jq -r '[.rule.name, .event.action, (.destination.ip // ""),
+		(.destination.port // "" | tostring), (.network.transport // ""), (.network.type // ""),
+		.helixagent.decision, .event.code] | join("|")')
+	IFS='|' read -r _rule _act _ip _port _tr _ty _dec _code <<-EOF
+		$_f
+	EOF
+	assert_eq "$3" "$_rule" "rule.name"
+	assert_eq "$4" "$_act" "event.action"
+	[ -z "${5:-}" ] || assert_eq "$5" "$_ip" "destination.ip"
+	[ -z "${6:-}" ] || assert_eq "$6" "$_port" "destination.port"
+	[ -z "${7:-}" ] || assert_eq "$7" "$_tr" "network.transport"
+	[ -z "${8:-}" ] || assert_eq "$8" "$_ty" "network.type"
+	assert_eq deny "$_dec" "decision"
+	assert_eq permission_denied "$_code" "event.code"
 	EVENT=$_e
 }
 
@@ -65,12 +75,12 @@ audit_barrier_net() {
 	_r=$(in_sandbox net $NET connect 10.0.0.1 9)
 	_p=$(result_pid "$_r")
 	[ -n "$_p" ] || fail "barrier: no pid in '$_r'"
-	audit_wait 1 ".process.pid==$_p"
+	wait_for 10 _has_event "$_p" || fail "barrier event not logged"
 }
 
 expect_no_event() {
 	audit_barrier_net
-	assert_eq 0 "$(audit_count ".process.pid==$1")" "events for pid $1"
+	assert_eq 0 "$(pid_lines "$1" | wc -l)" "events for pid $1"
 }
 
 suite_setup() {
@@ -401,6 +411,8 @@ test_allow_outbound_false() {
 	expect_denied "$out" sendto network.allow_outbound sendmsg 2001:db8::1 5353 udp ipv6
 	out=$(in_sandbox net_noout $NET listen 192.0.2.1 8093)
 	assert_contains "$out" "listen: ok"
+	out=$(in_sandbox net_noout nslookup api.hx.test 2>&1)
+	assert_contains "$out" "198.51.100.12"
 }
 
 # ---- permissions, audit mode ----
@@ -545,7 +557,7 @@ test_enforcement_outlives_a_killed_daemon() {
 	pid=$(result_pid "$out")
 	$HX run -c "$(pol)" --audit-log "$AUDIT_LOG" >>"$HXT_SUITE_TMP/agent.log" 2>&1 &
 	echo $! >"$(agent_pidfile)"
-	wait_for 60 _audit_atleast 1 ".process.pid==$pid" ||
+	wait_for 60 _has_event "$pid" ||
 		fail "the restarted daemon did not log the denial: $(tail -n 20 "$HXT_SUITE_TMP/agent.log")"
 }
 
@@ -596,6 +608,9 @@ scale_run() {
 	ns=$(bench)
 	[ -n "$ns" ] || fail "bench with $1 prefixes failed"
 	agent_unload
+	# and without it again: the better of the two baselines
+	base2=$(bench)
+	[ -z "$base2" ] || [ "$base2" -ge "$base" ] || base=$base2
 	# a benchmark, not a test: reported on the console, never judged
 	echo "HXT BENCH net/connect: $1 prefixes: ${ns} ns per connect, $(awk -v a="$ns" -v b="$base" \
 		'BEGIN { printf "%.2f", a / b }')x the same run without the agent (${base} ns); agent CPU at load ${cpu} ms ($((cpu - cpu0)) ms more than with 0 prefixes; TCG)" \

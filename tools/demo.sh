@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 tools/deps.sh
 make -j2
 kernel=${KERNEL:-6.1}
+out=build/vmtest
 rc=0
-vmtest/run.sh --kernel "$kernel" --suite demo || rc=$?
+vmtest/run.sh --kernel "$kernel" --suite demo --keep-log >"$out/demo-run.txt" 2>&1 || rc=$?
+grep -a -v ' | ' "$out/demo-run.txt" || true
 echo
-grep -a '^DEMO' "build/vmtest/$kernel-demo.log" | sed 's/^DEMO //' || true
+grep -a '^DEMO' "$out/$kernel-demo.log" | sed 's/^DEMO //' || true
 exit $rc

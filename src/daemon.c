@@ -21,7 +21,9 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +70,9 @@ struct daemon {
 	char *metrics_listen; /* what it should listen on; NULL: off */
 	int64_t metrics_retry_ns;
 	int efd;
+	int relay_fd; /* HX_AUDIT_SOCKET: lines of `helixagent exec` */
+	int relay_conns[64];
+	uint64_t relayed, relay_refused;
 	uint64_t ring_events;
 	uint64_t drops_reported[HX_DROP_MAX];
 	uint64_t drops_now[HX_DROP_MAX];
@@ -368,7 +373,7 @@ static int load_and_install(struct daemon *d, enum trigger why)
 	const struct hx_cli *cli = d->cli;
 	struct hx_diags dg = { 0 };
 	struct hx_policy *p = NULL;
-	int64_t t0;
+	int64_t t0, t1 = 0, t2 = 0;
 	char sha[65], kv[256], *buf = NULL;
 	size_t len = 0;
 	struct stat st;
@@ -429,7 +434,9 @@ static int load_and_install(struct daemon *d, enum trigger why)
 
 	/* The inactive slot's counters start from zero with the new policy. */
 	hx_dstats_clear_slot(&d->stats, bpf_map__fd(d->l.skel->maps.hx_stats), d->l.slot ^ 1);
+	t1 = mono_ns();
 	err = hx_loader_install(&d->l, p, &dg);
+	t2 = mono_ns();
 	log_diags(&dg, cli->config_shown);
 	secs = (double)(mono_ns() - t0) / 1e9;
 	if (err) {
@@ -473,9 +480,9 @@ static int load_and_install(struct daemon *d, enum trigger why)
 					 });
 	write_state(d, p);
 	snprintf(kv, sizeof(kv),
-		 "generation=%u sandboxes=%zu object_rules=%zu sha256=%s load_seconds=%.3f trigger=%s",
+		 "generation=%u sandboxes=%zu object_rules=%zu sha256=%s load_seconds=%.3f install_seconds=%.3f trigger=%s",
 		 d->l.generation, d->l.cur.nsbx, d->l.cur.inode_entries, sha, secs,
-		 trigger_names[why]);
+		 (double)(t2 - t1) / 1e9, trigger_names[why]);
 	hx_dlog(LOG_INFO, "policy_load", kv, "policy generation %u in force", d->l.generation);
 
 	/* The audit log moves with the policy, unless the command line fixed it. */
@@ -859,6 +866,12 @@ static void render(void *ctx, struct hx_buf *b)
 		hx_prom_u64(b, "helixagent_audit_lines_total",
 			    (const char *[]){ "output", "syslog", NULL },
 			    hx_syslog_sent(d->audit.syslog));
+	hx_prom_family(b, "helixagent_audit_relayed_total", "counter",
+		       "Audit lines other processes (helixagent exec) handed to the daemon, by result.");
+	hx_prom_u64(b, "helixagent_audit_relayed_total",
+		    (const char *[]){ "result", "written", NULL }, d->relayed);
+	hx_prom_u64(b, "helixagent_audit_relayed_total",
+		    (const char *[]){ "result", "refused", NULL }, d->relay_refused);
 	hx_prom_family(b, "helixagent_audit_sequence", "gauge",
 		       "event.sequence of the last audit event.");
 	hx_prom_u64(b, "helixagent_audit_sequence", NULL, d->audit.seq);
@@ -961,6 +974,8 @@ static void write_counters(struct daemon *d)
 	hx_counters_set(&c, "metrics_listen", "%s", d->metrics ? d->metrics_listen : "");
 	hx_counters_set(&c, "metrics_scrapes", "%llu",
 			(unsigned long long)hx_metrics_scrapes(d->metrics));
+	hx_counters_set(&c, "audit_relayed", "%llu", (unsigned long long)d->relayed);
+	hx_counters_set(&c, "audit_relay_refused", "%llu", (unsigned long long)d->relay_refused);
 	hx_counters_set(&c, "pins_restored", "%llu", (unsigned long long)d->repins);
 	hx_counters_set(&c, "cgroup_repairs", "%llu", (unsigned long long)d->repairs);
 	err = hx_counters_write(&c);
@@ -1022,6 +1037,140 @@ static void adopt_counters(struct daemon *d)
 	}
 }
 
+/* ---- lines of other processes -------------------------------------------------------------- */
+
+/*
+ * `helixagent exec` hands its lines (sandbox_create, ...) to the daemon, so
+ * the stream keeps one writer and one sequence. Only root outside every
+ * sandbox may add to the stream: the peer is checked when it connects, while
+ * it waits for our word, so it cannot be gone before we look.
+ */
+#define RELAY_CONNS 64
+#define TAG_RELAY_LISTEN 4
+#define TAG_RELAY_CONN 100
+
+static int relay_open(struct daemon *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = HX_AUDIT_SOCKET };
+	mode_t old;
+	int fd;
+
+	if (mkdir(HX_RUN_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(HX_AUDIT_SOCKET);
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+		int e = -errno;
+
+		umask(old);
+		close(fd);
+		return e;
+	}
+	umask(old);
+	d->relay_fd = fd;
+	return 0;
+}
+
+static bool in_a_sandbox(const struct daemon *d, int pid)
+{
+	char cg[PATH_MAX];
+
+	/* Unknown means refused. */
+	if (pid <= 0 || hx_cgroup_of_pid(pid, cg, sizeof(cg)))
+		return true;
+	for (size_t i = 0; i < d->l.cur.nsbx; i++) {
+		const char *s = d->l.cur.sbx[i].cgroup;
+		size_t n = strlen(s);
+
+		if (!strcmp(s, "/") || (!strncmp(cg, s, n) && (cg[n] == 0 || cg[n] == '/')))
+			return true;
+	}
+	return false;
+}
+
+static void relay_accept(struct daemon *d)
+{
+	for (;;) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		struct ucred cred = { 0 };
+		socklen_t cl = sizeof(cred);
+		int fd = accept4(d->relay_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), slot = -1;
+		char kv[64];
+
+		if (fd < 0)
+			return;
+		for (int i = 0; i < RELAY_CONNS && slot < 0; i++)
+			if (d->relay_conns[i] < 0)
+				slot = i;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0 ||
+		    in_a_sandbox(d, cred.pid)) {
+			snprintf(kv, sizeof(kv), "pid=%d uid=%d", (int)cred.pid, (int)cred.uid);
+			if (d->relay_refused++ < 10)
+				hx_dlog(LOG_WARNING, "audit_relay", kv,
+					"refused audit lines from pid %d: only root outside the sandboxes may add to the stream",
+					(int)cred.pid);
+			close(fd);
+			continue;
+		}
+		/* Too many at once: that one writes the log itself. */
+		if (slot < 0 || send(fd, "k", 1, MSG_NOSIGNAL) != 1) {
+			close(fd);
+			continue;
+		}
+		ev.data.u32 = TAG_RELAY_CONN + (uint32_t)slot;
+		if (epoll_ctl(d->efd, EPOLL_CTL_ADD, fd, &ev)) {
+			close(fd);
+			continue;
+		}
+		d->relay_conns[slot] = fd;
+	}
+}
+
+static void relay_read(struct daemon *d, int slot)
+{
+	static char buf[1 << 17];
+	int fd = d->relay_conns[slot];
+
+	for (int i = 0; i < 256; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			epoll_ctl(d->efd, EPOLL_CTL_DEL, fd, NULL);
+			close(fd);
+			d->relay_conns[slot] = -1;
+			return;
+		}
+		if ((size_t)n > sizeof(buf)) {
+			d->audit.lost[HX_LOSS_FORMAT]++;
+			continue;
+		}
+		d->relayed++;
+		hx_audit_relay(&d->audit, buf, (size_t)n);
+	}
+}
+
+static void relay_close(struct daemon *d)
+{
+	for (int i = 0; i < RELAY_CONNS; i++) {
+		if (d->relay_conns[i] < 0)
+			continue;
+		relay_read(d, i);
+		if (d->relay_conns[i] >= 0)
+			close(d->relay_conns[i]);
+		d->relay_conns[i] = -1;
+	}
+	if (d->relay_fd >= 0) {
+		close(d->relay_fd);
+		unlink(HX_AUDIT_SOCKET);
+	}
+	d->relay_fd = -1;
+}
+
 /* ---- setup ------------------------------------------------------------------------------------ */
 
 static int open_outputs(struct daemon *d, const struct hx_policy *p)
@@ -1048,8 +1197,8 @@ static int open_outputs(struct daemon *d, const struct hx_policy *p)
 			return 1;
 		}
 	}
-	rc = hx_audit_open(&d->audit, p->audit_enabled || cli->audit_log ? path : NULL,
-			   cli->audit_stdout);
+	rc = hx_audit_open_direct(&d->audit, p->audit_enabled || cli->audit_log ? path : NULL,
+				  cli->audit_stdout);
 	if (rc) {
 		hx_dlog(LOG_ERR, "audit", NULL, "cannot open audit log %s: %s", path, strerror(-rc));
 		return 2;
@@ -1109,6 +1258,10 @@ static int setup_loop(struct daemon *d, int *sfd, int *tfd)
 		ev.data.u32 = 3;
 		epoll_ctl(d->efd, EPOLL_CTL_ADD, hx_metrics_fd(d->metrics), &ev);
 	}
+	if (d->relay_fd >= 0) {
+		ev.data.u32 = TAG_RELAY_LISTEN;
+		epoll_ctl(d->efd, EPOLL_CTL_ADD, d->relay_fd, &ev);
+	}
 	return 0;
 }
 
@@ -1158,7 +1311,7 @@ static void setup_logging(const struct hx_cli *cli, const struct hx_policy *p)
 
 int hx_cmd_run(const struct hx_cli *cli)
 {
-	struct daemon d = { .cli = cli, .efd = -1, .pf = PF_OK };
+	struct daemon d = { .cli = cli, .efd = -1, .relay_fd = -1, .pf = PF_OK };
 	struct hx_probe pr;
 	struct epoll_event evs[8];
 	struct hx_diags dg = { 0 };
@@ -1174,6 +1327,8 @@ int hx_cmd_run(const struct hx_cli *cli)
 		return 1;
 	}
 	d.started_at = real_s();
+	for (int i = 0; i < RELAY_CONNS; i++)
+		d.relay_conns[i] = -1;
 	/* Validate before touching the kernel: a bad policy is exit 1. */
 	p = hx_cli_load_policy(cli, &dg);
 	setup_logging(cli, p);
@@ -1239,6 +1394,11 @@ int hx_cmd_run(const struct hx_cli *cli)
 	if (cli->metrics_listen)
 		metrics_configure(&d, cli->metrics_listen);
 
+	/* Not fatal: without it `helixagent exec` writes the log itself. */
+	err = d.audit.path ? relay_open(&d) : 0;
+	if (err)
+		hx_dlog(LOG_WARNING, "audit_relay", NULL, "cannot listen on %s: %s", HX_AUDIT_SOCKET,
+			strerror(-err));
 	err = setup_loop(&d, &sfd, &tfd);
 	if (err) {
 		hx_dlog(LOG_ERR, "startup", NULL, "failed to set up the event loop: %s",
@@ -1295,11 +1455,17 @@ int hx_cmd_run(const struct hx_cli *cli)
 				tick(&d);
 			} else if (evs[i].data.u32 == 3 && d.metrics) {
 				hx_metrics_run(d.metrics);
+			} else if (evs[i].data.u32 == TAG_RELAY_LISTEN) {
+				relay_accept(&d);
+			} else if (evs[i].data.u32 >= TAG_RELAY_CONN &&
+				   evs[i].data.u32 < TAG_RELAY_CONN + RELAY_CONNS) {
+				relay_read(&d, (int)(evs[i].data.u32 - TAG_RELAY_CONN));
 			}
 		}
 	}
 	hx_notify("STOPPING=1");
 	/* Enforcement stays pinned; only the daemon goes. */
+	relay_close(&d);
 	ring_buffer__consume(d.rb);
 	check_drops(&d);
 	hx_dstats_poll(&d.stats, bpf_map__fd(d.l.skel->maps.hx_stats));
@@ -1311,6 +1477,7 @@ out:
 	hx_metrics_stop(d.metrics);
 	free(d.metrics_listen);
 	ring_buffer__free(d.rb);
+	relay_close(&d);
 	if (d.efd >= 0)
 		close(d.efd);
 	if (sfd >= 0)

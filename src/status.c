@@ -107,6 +107,8 @@ static void daemon_json(struct jw *w, const struct hx_counters *c)
 	jw_ku64(w, "rotations", cnum(c, "audit_rotations"));
 	jw_counter_str(w, c, "last_error", "audit_last_error");
 	jw_ku64(w, "ringbuf_events", cnum(c, "ringbuf_events"));
+	jw_ku64(w, "relayed", cnum(c, "audit_relayed"));
+	jw_ku64(w, "relay_refused", cnum(c, "audit_relay_refused"));
 	jw_key(w, "lost");
 	jw_obj(w);
 	for (size_t i = 0; i < sizeof(loss_names) / sizeof(loss_names[0]); i++) {

@@ -51,9 +51,30 @@ struct hx_audit {
 	int64_t cur_real_ns;
 	bool in_report;
 	unsigned last_out; /* outputs the last line reached */
+	/*
+	 * Lines of other processes (`helixagent exec`) go through the daemon, so the
+	 * stream has one writer and one sequence: -1 when this process writes itself.
+	 */
+	int relay_fd;
+	uint64_t relayed; /* lines handed to the daemon */
 };
 
+/* Where the daemon takes the lines of other processes (a datagram socket). */
+#define HX_AUDIT_SOCKET HX_RUN_DIR "/audit.sock"
+
+/*
+ * Opens the stream for a process other than the daemon: its lines go to the
+ * running daemon (which numbers them in its sequence and writes them to its
+ * outputs), or to @path directly when no daemon runs.
+ */
 int hx_audit_open(struct hx_audit *a, const char *path, bool to_stdout);
+/* Opens the stream for the daemon: it writes @path itself. */
+int hx_audit_open_direct(struct hx_audit *a, const char *path, bool to_stdout);
+/*
+ * The daemon's side of the relay: @line (one JSON object, no newline) from
+ * another process gets the next event.sequence and goes to every output.
+ */
+void hx_audit_relay(struct hx_audit *a, const char *line, size_t len);
 void hx_audit_close(struct hx_audit *a);
 /* Reopens the log file (after an external rotation: logrotate, SIGUSR1). */
 int hx_audit_reopen(struct hx_audit *a);

@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,12 +110,35 @@ static uint64_t last_sequence_rotated(const char *path)
 	return seq;
 }
 
-int hx_audit_open(struct hx_audit *a, const char *path, bool to_stdout)
+/*
+ * Connects to the daemon and waits for its word (it checks who we are while
+ * we wait); -1 when no daemon takes our lines.
+ */
+static int relay_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = HX_AUDIT_SOCKET };
+	struct timeval tv = { .tv_sec = 2 };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	char ack = 0;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) || recv(fd, &ack, 1, 0) != 1 ||
+	    ack != 'k') {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int open_stream(struct hx_audit *a, const char *path, bool to_stdout, bool direct)
 {
 	char host[256];
 
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
+	a->relay_fd = -1;
 	a->to_stdout = to_stdout;
 	jw_init(&a->w);
 	read_id("/proc/sys/kernel/random/boot_id", a->boot_id, sizeof(a->boot_id));
@@ -126,9 +152,22 @@ int hx_audit_open(struct hx_audit *a, const char *path, bool to_stdout)
 		a->path = strdup(path);
 		if (!a->path)
 			return -ENOMEM;
+		/* A running daemon writes for us: one writer, one sequence, its outputs. */
+		if (!direct && (a->relay_fd = relay_connect()) >= 0)
+			return 0;
 		return hx_audit_reopen(a);
 	}
 	return 0;
+}
+
+int hx_audit_open(struct hx_audit *a, const char *path, bool to_stdout)
+{
+	return open_stream(a, path, to_stdout, false);
+}
+
+int hx_audit_open_direct(struct hx_audit *a, const char *path, bool to_stdout)
+{
+	return open_stream(a, path, to_stdout, true);
 }
 
 int hx_audit_reopen(struct hx_audit *a)
@@ -157,6 +196,9 @@ int hx_audit_reopen(struct hx_audit *a)
 
 void hx_audit_close(struct hx_audit *a)
 {
+	if (a->relay_fd >= 0)
+		close(a->relay_fd);
+	a->relay_fd = -1;
 	if (a->fd >= 0)
 		close(a->fd);
 	hx_syslog_close(a->syslog);
@@ -312,6 +354,30 @@ void hx_audit_write_line(struct hx_audit *a)
 		a->last_out = 0;
 		return;
 	}
+	if (a->relay_fd >= 0) {
+		if (send(a->relay_fd, a->w.buf, a->w.len, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+		    (ssize_t)a->w.len) {
+			a->relayed++;
+			return;
+		}
+		/* A restarted daemon listens on a new socket: try it once. */
+		close(a->relay_fd);
+		a->relay_fd = relay_connect();
+		if (a->relay_fd >= 0 && send(a->relay_fd, a->w.buf, a->w.len,
+					     MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)a->w.len) {
+			a->relayed++;
+			return;
+		}
+		/* No daemon (or one that cannot keep up): write the file ourselves. */
+		if (a->relay_fd >= 0)
+			close(a->relay_fd);
+		a->relay_fd = -1;
+		if (hx_audit_reopen(a)) {
+			a->lost[HX_LOSS_WRITE]++;
+			a->write_errors++;
+			return;
+		}
+	}
 	ok = write_outputs(a);
 	a->last_out = ok;
 	if (!a->in_report) {
@@ -342,4 +408,65 @@ void hx_audit_tick(struct hx_audit *a)
 	report_losses(a, working);
 	if (a->lost[HX_LOSS_WRITE] > a->lost_reported[HX_LOSS_WRITE])
 		a->report_retry_ns = now + REPORT_RETRY_NS;
+}
+
+/* The value of "key":"..." in @line, into @out; "" if absent. */
+static void str_field(const char *line, size_t len, const char *key, char *out, size_t outlen)
+{
+	const char *p = memmem(line, len, key, strlen(key)), *end;
+	size_t n;
+
+	out[0] = 0;
+	if (!p)
+		return;
+	p += strlen(key);
+	end = memchr(p, '"', len - (size_t)(p - line));
+	if (!end)
+		return;
+	n = (size_t)(end - p) < outlen - 1 ? (size_t)(end - p) : outlen - 1;
+	memcpy(out, p, n);
+	out[n] = 0;
+}
+
+void hx_audit_relay(struct hx_audit *a, const char *line, size_t len)
+{
+	static char kind[32], code[48];
+	const char *seq = memmem(line, len, "\"sequence\":", 11), *after;
+	char num[24];
+	int n;
+
+	/* The first "sequence" is event.sequence: it comes before any free text. */
+	if (!seq || line[0] != '{' || line[len - 1] != '}' || memchr(line, '\n', len)) {
+		a->lost[HX_LOSS_FORMAT]++;
+		return;
+	}
+	after = seq + 11;
+	while (after < line + len && *after >= '0' && *after <= '9')
+		after++;
+	n = snprintf(num, sizeof(num), "%llu", (unsigned long long)++a->seq);
+	jw_reset(&a->w);
+	if (a->w.cap < len + (size_t)n + 1) {
+		char *nb = realloc(a->w.buf, len + (size_t)n + 64);
+
+		if (!nb) {
+			a->lost[HX_LOSS_FORMAT]++;
+			return;
+		}
+		a->w.buf = nb;
+		a->w.cap = len + (size_t)n + 64;
+	}
+	a->w.len = 0;
+	memcpy(a->w.buf, line, (size_t)(seq + 11 - line));
+	a->w.len = (size_t)(seq + 11 - line);
+	memcpy(a->w.buf + a->w.len, num, (size_t)n);
+	a->w.len += (size_t)n;
+	memcpy(a->w.buf + a->w.len, after, (size_t)(line + len - after));
+	a->w.len += (size_t)(line + len - after);
+	a->w.buf[a->w.len] = 0;
+	str_field(line, len, "\"kind\":\"", kind, sizeof(kind));
+	str_field(line, len, "\"code\":\"", code, sizeof(code));
+	a->cur_kind = kind;
+	a->cur_code = code;
+	a->cur_real_ns = ts_ns(CLOCK_REALTIME);
+	hx_audit_write_line(a);
 }

@@ -184,6 +184,38 @@ static void full_disk_losses_counted_and_reported(void **state)
 	hx_audit_close(&a);
 }
 
+/* Lines of `helixagent exec` take the daemon's next sequence number, whatever they carried. */
+static void relayed_lines_join_the_sequence(void **state)
+{
+	static const char line[] =
+		"{\"@timestamp\":\"x\",\"event\":{\"kind\":\"event\",\"code\":\"sandbox_create\","
+		"\"sequence\":4711,\"provider\":\"helixagent/exec\"},\"helixagent\":{\"note\":\"\\\"sequence\\\":1\"}}";
+	struct hx_audit a;
+	uint64_t seq[10];
+	char buf[4096];
+	char *log = path_in("relay.jsonl");
+	FILE *f;
+
+	assert_int_equal(hx_audit_open_direct(&a, log, false), 0);
+	emit(&a, 2);
+	hx_audit_relay(&a, line, strlen(line));
+	emit(&a, 1);
+	hx_audit_relay(&a, "not json", 8);
+	assert_int_equal(a.lost[HX_LOSS_FORMAT], 1);
+	hx_audit_close(&a);
+	assert_int_equal(sequences(log, seq, 10), 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(seq[i], (uint64_t)i + 1);
+	f = fopen(log, "r");
+	assert_non_null(f);
+	for (int i = 0; i < 3; i++)
+		assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	/* the third line: the relayed one, renumbered, otherwise as sent */
+	assert_non_null(strstr(buf, "\"code\":\"sandbox_create\",\"sequence\":3,\"provider\""));
+	assert_non_null(strstr(buf, "\\\"sequence\\\":1"));
+}
+
 static void policy_event_fields(void **state)
 {
 	struct hx_audit a;
@@ -382,6 +414,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reopen_after_logrotate, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_disk_losses_counted_and_reported, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(relayed_lines_join_the_sequence, setup, teardown),
 		cmocka_unit_test(policy_event_fields),
 		cmocka_unit_test(rfc5424_format),
 		cmocka_unit_test(facilities),

@@ -48,6 +48,11 @@
 #define TICKS_PER_SEC 4
 #define METRICS_RETRY_NS 10000000000LL
 /*
+ * Ring buffer records handled per turn of the event loop: a sandbox that
+ * floods denials cannot keep the daemon from signals, ticks and scrapes.
+ */
+#define RING_BATCH 2048
+/*
  * Generations whose sandbox and rule names the daemon keeps, beyond the two
  * the loader keeps: an event still in the ring after several quick reloads
  * is named by the policy that decided it.
@@ -74,6 +79,8 @@ struct daemon {
 	int relay_conns[64];
 	uint64_t relayed, relay_refused;
 	uint64_t ring_events;
+	unsigned ring_batch;
+	bool ring_more; /* the last turn stopped with records left */
 	uint64_t drops_reported[HX_DROP_MAX];
 	uint64_t drops_now[HX_DROP_MAX];
 
@@ -193,8 +200,9 @@ static int on_event(void *ctx, void *data, size_t len)
 	static struct hx_event copy;
 
 	d->ring_events++;
+	d->ring_batch++;
 	if (len < offsetof(struct hx_event, path) || e->type != HX_EV_DECISION)
-		return 0;
+		return d->ring_batch >= RING_BATCH ? -EAGAIN : 0;
 	/* Records are sent without their unused tail: pad into a whole event. */
 	if (len < sizeof(copy)) {
 		memcpy(&copy, data, len);
@@ -202,7 +210,20 @@ static int on_event(void *ctx, void *data, size_t len)
 		e = &copy;
 	}
 	hx_audit_decision(&d->audit, e, tables(d, e->generation));
-	return 0;
+	/* Consumed; stop this turn here (libbpf commits the record before stopping). */
+	return d->ring_batch >= RING_BATCH ? -EAGAIN : 0;
+}
+
+/* One turn's worth of ring buffer records. */
+static void drain(struct daemon *d)
+{
+	int rc;
+
+	if (!d->rb)
+		return;
+	d->ring_batch = 0;
+	rc = ring_buffer__consume(d->rb);
+	d->ring_more = rc == -EAGAIN;
 }
 
 static void read_drops(struct daemon *d)
@@ -381,8 +402,7 @@ static int load_and_install(struct daemon *d, enum trigger why)
 	double secs;
 
 	/* What is queued was decided by the policies known now: name it while they are. */
-	if (d->rb)
-		ring_buffer__consume(d->rb);
+	drain(d);
 	t0 = mono_ns();
 	if (why == T_REPAIR) {
 		buf = malloc(d->good_len + 1);
@@ -1270,7 +1290,7 @@ static void tick(struct daemon *d)
 	int64_t now = mono_ns();
 
 	d->ticks++;
-	ring_buffer__consume(d->rb);
+	drain(d);
 	check_drops(d);
 	hx_audit_tick(&d->audit);
 	hx_net_tick(&d->l);
@@ -1385,7 +1405,7 @@ int hx_cmd_run(const struct hx_cli *cli)
 		rc = 2;
 		goto out;
 	}
-	ring_buffer__consume(d.rb);
+	drain(&d);
 	check_drops(&d);
 
 	rc = load_and_install(&d, T_START);
@@ -1414,7 +1434,11 @@ int hx_cmd_run(const struct hx_cli *cli)
 		   d.l.generation);
 
 	while (!stop) {
-		int n = epoll_wait(d.efd, evs, 8, -1);
+		/* Records left from the last turn: look at the rest, then go on with them. */
+		int n = epoll_wait(d.efd, evs, 8, d.ring_more ? 0 : -1);
+
+		if (d.ring_more)
+			drain(&d);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -1425,7 +1449,7 @@ int hx_cmd_run(const struct hx_cli *cli)
 		}
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == 0) {
-				ring_buffer__consume(d.rb);
+				drain(&d);
 			} else if (evs[i].data.u32 == 1) {
 				struct signalfd_siginfo si;
 
@@ -1466,7 +1490,11 @@ int hx_cmd_run(const struct hx_cli *cli)
 	hx_notify("STOPPING=1");
 	/* Enforcement stays pinned; only the daemon goes. */
 	relay_close(&d);
-	ring_buffer__consume(d.rb);
+	for (int i = 0; i < 64; i++) {
+		drain(&d);
+		if (!d.ring_more)
+			break;
+	}
 	check_drops(&d);
 	hx_dstats_poll(&d.stats, bpf_map__fd(d.l.skel->maps.hx_stats));
 	write_counters(&d);

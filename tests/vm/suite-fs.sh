@@ -108,8 +108,14 @@ test_write_operations_on_blocked_objects() {
 	[ -e /secret/file ] && [ ! -e /data/stolen ] || fail "rename happened"
 	out=$(fs_try fs rmdir /data/blocked)
 	expect_denied "$out" /data/blocked w
+	# xattrs are judged on the dentry alone: the name is marked incomplete
 	out=$(fs_try fs setxattr /secret/file)
-	expect_denied "$out" /secret/file w
+	assert_contains "$out" "setxattr: EPERM"
+	pid=$(result_pid "$out")
+	audit_wait 1 ".process.pid==$pid and .event.action==\"setxattr\""
+	assert_eq "filesystem.blocked_paths[0]" "$(audit_select ".process.pid==$pid" | jq -r .rule.name)"
+	case $(audit_select ".process.pid==$pid" | jq -r .file.path) in ...*/secret/file) ;;
+	*) fail "file.path of a dentry-only event" ;; esac
 }
 
 test_readdir_of_blocked_directory() {

@@ -150,7 +150,8 @@ int BPF_PROG(hx_exec_mmap, struct file *file, unsigned long reqprot, unsigned lo
 		return 0;
 	/* a trusted pointer cannot be a global function's scalar argument: copy it */
 	bpf_probe_read_kernel(&f, sizeof(f), &file);
-	return hx_exec_map_check(f, HX_ACT_MMAP_EXEC);
+	/* a global function's result is unbounded to the verifier: map it */
+	return hx_exec_map_check(f, HX_ACT_MMAP_EXEC) ? -EPERM : 0;
 }
 
 SEC("lsm/file_mprotect")
@@ -162,7 +163,7 @@ int BPF_PROG(hx_exec_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 	if (!(prot & PROT_EXEC))
 		return 0;
 	return hx_exec_map_check((__u64)(unsigned long)BPF_CORE_READ(vma, vm_file),
-				 HX_ACT_MPROTECT_EXEC);
+				 HX_ACT_MPROTECT_EXEC) ? -EPERM : 0;
 }
 
 /*

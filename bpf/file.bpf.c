@@ -135,9 +135,11 @@ static __always_inline __u64 hx_scalar(const void *p)
 	return v;
 }
 
-#define hx_fs_check(d, mnt, need, action, subject)                                          \
-	hx_fs_check_g((__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt), (need), (action), \
-		      (__u64)(unsigned long)(subject))
+/* A global function's result is an unknown scalar to the verifier, and newer
+ * kernels check an LSM program's return is within [-4095, 0]: map it back. */
+#define hx_fs_check(d, mnt, need, action, subject)                                           \
+	(hx_fs_check_g((__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt), (need), (action), \
+		       (__u64)(unsigned long)(subject)) ? -EPERM : 0)
 #define P(x) ((void *)hx_scalar(x))
 
 SEC("lsm/file_open")

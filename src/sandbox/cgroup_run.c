@@ -36,6 +36,22 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* The whole of a /proc file, which may come in several reads. */
+static int read_all(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t o = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (o + 1 < len && (n = read(fd, buf + o, len - 1 - o)) > 0)
+		o += (size_t)n;
+	close(fd);
+	buf[o] = 0;
+	return 0;
+}
+
 static int write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -99,14 +115,24 @@ int hx_runcg_create(struct hx_run_cg *cg, const char *root, const char *parent, 
 	return 0;
 }
 
-static bool has_token(char *buf, const char *tok)
+static bool has_token_sep(const char *s, const char *tok, const char *sep)
 {
-	char *save = NULL;
+	size_t n = strlen(tok);
 
-	for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
-		if (!strcmp(t, tok))
+	for (const char *p = s; *p;) {
+		size_t l = strcspn(p, sep);
+
+		if (l == n && !strncmp(p, tok, n))
 			return true;
+		p += l;
+		p += strspn(p, sep);
+	}
 	return false;
+}
+
+static bool has_token(const char *buf, const char *tok)
+{
+	return has_token_sep(buf, tok, " \n");
 }
 
 /* Enables @ctrl in cgroup.subtree_control of every cgroup from the root down to the run's parent. */
@@ -148,18 +174,128 @@ static int enable_controller(struct hx_run_cg *cg, const char *ctrl, char *what,
 	return 0;
 }
 
+int hx_mountinfo_v1(const char *mountinfo, const char *ctrl, char *out, size_t len)
+{
+	const char *l = mountinfo;
+
+	while (l && *l) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		char line[2048], *save = NULL, *mp = NULL, *t, *dash;
+
+		if (n < sizeof(line)) {
+			memcpy(line, l, n);
+			line[n] = 0;
+			dash = strstr(line, " - ");
+			if (dash) {
+				*dash = 0;
+				t = strtok_r(line, " ", &save);
+				for (int i = 1; t && i < 5; i++)
+					mp = t = strtok_r(NULL, " ", &save);
+				/* after " - ": fstype, source, super options */
+				save = NULL;
+				t = strtok_r(dash + 3, " ", &save);
+				if (mp && t && !strcmp(t, "cgroup") && strtok_r(NULL, " ", &save) &&
+				    (t = strtok_r(NULL, " ", &save)) && has_token_sep(t, ctrl, ",")) {
+					if ((size_t)snprintf(out, len, "%s", mp) >= len)
+						return -ENAMETOOLONG;
+					return 0;
+				}
+			}
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+static bool on_v2(const struct hx_run_cg *cg, const char *ctrl)
+{
+	char file[sizeof(cg->root) + 32], buf[512];
+
+	snprintf(file, sizeof(file), "%s/cgroup.controllers", cg->root);
+	return !read_file(file, buf, sizeof(buf)) && has_token(buf, ctrl);
+}
+
+/* The run's cgroup in the v1 hierarchy of @ctrl, created with its parents. */
+static struct hx_v1_cg *v1_run(struct hx_run_cg *cg, const char *ctrl, char *what, size_t wlen,
+			       int *err)
+{
+	static char info[65536];
+	char mnt[256];
+	struct hx_v1_cg *v;
+
+	for (size_t i = 0; i < cg->nv1; i++)
+		if (!strcmp(cg->v1[i].ctrl, ctrl))
+			return &cg->v1[i];
+	*err = read_all("/proc/self/mountinfo", info, sizeof(info));
+	if (!*err)
+		*err = hx_mountinfo_v1(info, ctrl, mnt, sizeof(mnt));
+	if (*err) {
+		snprintf(what, wlen,
+			 "the %s controller is neither in the cgroup2 hierarchy at %s nor in a cgroup v1 hierarchy",
+			 ctrl, cg->root);
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	if (cg->nv1 == HX_V1_MAX) {
+		*err = -E2BIG;
+		return NULL;
+	}
+	v = &cg->v1[cg->nv1];
+	v->ctrl = ctrl;
+	if ((size_t)snprintf(v->path, sizeof(v->path), "%s%s", mnt, cg->rel) >= sizeof(v->path)) {
+		*err = -ENAMETOOLONG;
+		return NULL;
+	}
+	/* the parents, as the daemon creates them in cgroup2 */
+	for (char *p = v->path + strlen(mnt) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(v->path, 0755) && errno != EEXIST) {
+			*err = -errno;
+			snprintf(what, wlen, "cannot create %s", v->path);
+			*p = '/';
+			return NULL;
+		}
+		*p = '/';
+	}
+	if (mkdir(v->path, 0755) && errno != EEXIST) {
+		*err = -errno;
+		snprintf(what, wlen, "cannot create %s", v->path);
+		return NULL;
+	}
+	v->created = true;
+	cg->nv1++;
+	return v;
+}
+
 static int set_limit(struct hx_run_cg *cg, const char *ctrl, const char *file, const char *val,
 		     char *what, size_t wlen)
 {
 	char path[sizeof(cg->path) + 32];
-	int err = enable_controller(cg, ctrl, what, wlen);
+	int err = 0;
 
-	if (err)
-		return err;
-	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
+	if (on_v2(cg, ctrl)) {
+		err = enable_controller(cg, ctrl, what, wlen);
+		if (err)
+			return err;
+		snprintf(path, sizeof(path), "%s/%s", cg->path, file);
+	} else {
+		/* hybrid layout: the v1 file of the same limit */
+		struct hx_v1_cg *v = v1_run(cg, ctrl, what, wlen, &err);
+
+		if (!v)
+			return err;
+		if (!strcmp(file, "memory.max"))
+			file = "memory.limit_in_bytes";
+		else if (!strcmp(file, "cpu.max"))
+			file = "cpu.cfs_quota_us";
+		snprintf(path, sizeof(path), "%s/%s", v->path, file);
+	}
 	err = write_file(path, val);
 	if (err)
-		snprintf(what, wlen, "%s refused %s %s", path, file, val);
+		snprintf(what, wlen, "%s refused %s", path, val);
 	return err;
 }
 
@@ -180,9 +316,23 @@ int hx_runcg_apply_limits(struct hx_run_cg *cg, const struct hx_limits *l, char 
 		snprintf(path, sizeof(path), "%s/memory.swap.max", cg->path);
 		if (access(path, F_OK) == 0)
 			(void)write_file(path, "0");
+		for (size_t i = 0; i < cg->nv1; i++) {
+			if (strcmp(cg->v1[i].ctrl, "memory"))
+				continue;
+			snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", cg->v1[i].path);
+			if (access(path, F_OK) == 0)
+				(void)write_file(path, val);
+		}
 	}
 	if (l->max_cpu_milli) {
 		hx_cpu_max_format(l->max_cpu_milli, val, sizeof(val));
+		if (!on_v2(cg, "cpu")) {
+			/* v1: the period (the default, written to be sure), then the quota alone */
+			err = set_limit(cg, "cpu", "cpu.cfs_period_us", strchr(val, ' ') + 1, what, wlen);
+			if (err)
+				return err;
+			*strchr(val, ' ') = 0;
+		}
 		err = set_limit(cg, "cpu", "cpu.max", val, what, wlen);
 		if (err)
 			return err;
@@ -315,17 +465,57 @@ int hx_runcg_destroy(struct hx_run_cg *cg)
 	}
 	if (!err)
 		cg->created = false;
+	/* Every process is in cgroup2 too: once that is empty, so are these. */
+	for (size_t i = 0; i < cg->nv1; i++) {
+		if (!cg->v1[i].created)
+			continue;
+		int e = rmdir_tree(cg->v1[i].path, 0);
+
+		if (e && !err)
+			err = e;
+		else if (!e)
+			cg->v1[i].created = false;
+	}
 	return err;
 }
 
-static uint64_t read_u64(const struct hx_run_cg *cg, const char *file)
+static uint64_t read_u64(const char *dir, const char *file)
 {
-	char path[sizeof(cg->path) + 32], buf[64];
+	char path[PATH_MAX], buf[64];
 
-	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	if (read_file(path, buf, sizeof(buf)))
 		return 0;
 	return strtoull(buf, NULL, 10);
+}
+
+/* The v1 counters of a hybrid layout, in place of the cgroup2 ones its controller lacks. */
+static void v1_stats(const struct hx_v1_cg *v, struct hx_runcg_stats *s)
+{
+	char path[PATH_MAX], buf[2048];
+	uint64_t x;
+
+	if (!strcmp(v->ctrl, "memory")) {
+		s->mem_max = read_u64(v->path, "memory.failcnt");
+		s->mem_current = read_u64(v->path, "memory.usage_in_bytes");
+		s->mem_peak = read_u64(v->path, "memory.max_usage_in_bytes");
+		snprintf(path, sizeof(path), "%s/memory.oom_control", v->path);
+		/* v1 counts kills (4.13+), not OOM events: each kill was one */
+		if (!read_file(path, buf, sizeof(buf)) && !hx_kv_find(buf, "oom_kill", &x))
+			s->mem_oom = s->mem_oom_kill = x;
+	} else if (!strcmp(v->ctrl, "pids")) {
+		snprintf(path, sizeof(path), "%s/pids.events", v->path);
+		if (!read_file(path, buf, sizeof(buf)))
+			hx_kv_find(buf, "max", &s->pids_max);
+		s->pids_current = read_u64(v->path, "pids.current");
+	} else if (!strcmp(v->ctrl, "cpu")) {
+		snprintf(path, sizeof(path), "%s/cpu.stat", v->path);
+		if (!read_file(path, buf, sizeof(buf))) {
+			hx_kv_find(buf, "nr_throttled", &s->cpu_nr_throttled);
+			if (!hx_kv_find(buf, "throttled_time", &x))
+				s->cpu_throttled_usec = x / 1000;
+		}
+	}
 }
 
 void hx_runcg_stats(const struct hx_run_cg *cg, struct hx_runcg_stats *s)
@@ -348,8 +538,10 @@ void hx_runcg_stats(const struct hx_run_cg *cg, struct hx_runcg_stats *s)
 		hx_kv_find(buf, "nr_throttled", &s->cpu_nr_throttled);
 		hx_kv_find(buf, "throttled_usec", &s->cpu_throttled_usec);
 	}
-	s->mem_current = read_u64(cg, "memory.current");
-	s->mem_peak = read_u64(cg, "memory.peak");
-	s->pids_current = read_u64(cg, "pids.current");
-	s->pids_peak = read_u64(cg, "pids.peak");
+	s->mem_current = read_u64(cg->path, "memory.current");
+	s->mem_peak = read_u64(cg->path, "memory.peak");
+	s->pids_current = read_u64(cg->path, "pids.current");
+	s->pids_peak = read_u64(cg->path, "pids.peak");
+	for (size_t i = 0; i < cg->nv1; i++)
+		v1_stats(&cg->v1[i], s);
 }

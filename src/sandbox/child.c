@@ -112,6 +112,28 @@ static int write_proc(pid_t pid, const char *file, const char *val)
 	return err;
 }
 
+/* Writes @pid (0: the caller) into the run's cgroup, and its v1 twins in a hybrid layout. */
+static int join(const struct hx_run_plan *plan, pid_t pid)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d", pid);
+
+	/* v1 first: once in the cgroup2 run cgroup the kernel rules apply, limits must too */
+	for (size_t i = 0; i < plan->nv1; i++)
+		if (write(plan->v1_procs_fd[i], buf, (size_t)n) != n)
+			return -errno;
+	if (write(plan->cg_procs_fd, buf, (size_t)n) != n)
+		return -errno;
+	return 0;
+}
+
+static void close_cgroup_fds(const struct hx_run_plan *plan)
+{
+	close(plan->cg_procs_fd);
+	for (size_t i = 0; i < plan->nv1; i++)
+		close(plan->v1_procs_fd[i]);
+}
+
 /* Between the sandbox's init and the program (PID namespace only). */
 struct init_sync {
 	int up[2]; /* program -> init: 'u' unshared, map me; 'j' ready, move me into the cgroup */
@@ -184,10 +206,12 @@ static void __attribute__((noreturn)) run_program(const struct hx_run_plan *plan
 			_exit(HX_EXEC_EXIT_SYSTEM);
 		close(is->up[1]);
 		close(is->down[0]);
-	} else if (write(plan->cg_procs_fd, "0", 1) != 1) {
-		fail(plan, HX_STAGE_SETUP, errno, "join the run's cgroup");
+	} else {
+		err = join(plan, 0);
+		if (err)
+			fail(plan, HX_STAGE_SETUP, err, "join the run's cgroup");
 	}
-	close(plan->cg_procs_fd);
+	close_cgroup_fds(plan);
 	execvp(plan->argv[0], plan->argv);
 	err = errno;
 	hx_child_report(plan, HX_STAGE_EXEC, err, "%s", plan->argv[0]);
@@ -221,10 +245,8 @@ static int serve_program(const struct hx_run_plan *plan, pid_t pid, struct init_
 				return err;
 			}
 		} else if (req == 'j') {
-			int n = snprintf(map, sizeof(map), "%d", pid);
-
-			if (write(plan->cg_procs_fd, map, (size_t)n) != n) {
-				err = -errno;
+			err = join(plan, pid);
+			if (err) {
 				hx_child_report(plan, HX_STAGE_SETUP, err, "move the program into the run's cgroup");
 				return err;
 			}
@@ -262,7 +284,7 @@ static void __attribute__((noreturn)) init_main(const struct hx_run_plan *plan, 
 		kill(pid, SIGKILL);
 	close(is.up[0]);
 	close(is.down[1]);
-	close(plan->cg_procs_fd);
+	close_cgroup_fds(plan);
 	/* The launcher sees the end of this pipe when the program has exec'd (or failed to). */
 	close(plan->err_fd);
 	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)

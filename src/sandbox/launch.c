@@ -318,6 +318,7 @@ struct wait_state {
 	bool timed_out;
 	unsigned reported;
 	struct hx_runcg_stats zero, last;
+	uint64_t seen_mem, seen_pids;
 	int64_t start_ms;
 };
 
@@ -347,6 +348,15 @@ static void monitor_tick(struct run *r, struct wait_state *w)
 	size_t n;
 
 	hx_runcg_stats(&r->cg, &now);
+	/* Kernels without memory.peak / pids.peak: the highest value seen at a tick. */
+	if (now.mem_current > w->seen_mem)
+		w->seen_mem = now.mem_current;
+	if (now.pids_current > w->seen_pids)
+		w->seen_pids = now.pids_current;
+	if (now.mem_peak < w->seen_mem)
+		now.mem_peak = w->seen_mem;
+	if (now.pids_peak < w->seen_pids)
+		now.pids_peak = w->seen_pids;
 	n = hx_monitor_diff(&r->s->limits, &w->zero, &now, (uint64_t)(mono_ms() - w->start_ms),
 			    &w->reported, v, HX_VIO_MAX);
 	for (size_t i = 0; i < n; i++)
@@ -422,6 +432,12 @@ static void wait_run(struct run *r, struct wait_state *w, int sfd)
 	monitor_tick(r, w);
 }
 
+static void close_v1_fds(struct run *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(r->plan.v1_procs_fd[i]);
+}
+
 static int start_and_wait(struct run *r)
 {
 	int go[2], errp[2], sfd, rc, err, procs;
@@ -437,14 +453,27 @@ static int start_and_wait(struct run *r)
 		hx_log("exec: cannot open %s: %s", path, strerror(errno));
 		return HX_EXEC_EXIT_SYSTEM;
 	}
+	for (size_t i = 0; i < r->cg.nv1; i++) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", r->cg.v1[i].path);
+		r->plan.v1_procs_fd[i] = open(path, O_WRONLY | O_CLOEXEC);
+		if (r->plan.v1_procs_fd[i] < 0) {
+			hx_log("exec: cannot open %s: %s", path, strerror(errno));
+			close(procs);
+			close_v1_fds(r, i);
+			return HX_EXEC_EXIT_SYSTEM;
+		}
+		r->plan.nv1 = i + 1;
+	}
 	if (pipe2(go, O_CLOEXEC)) {
 		hx_log("exec: pipe: %s", strerror(errno));
 		close(procs);
+		close_v1_fds(r, r->plan.nv1);
 		return HX_EXEC_EXIT_SYSTEM;
 	}
 	if (pipe2(errp, O_CLOEXEC)) {
 		hx_log("exec: pipe: %s", strerror(errno));
 		close(procs);
+		close_v1_fds(r, r->plan.nv1);
 		close(go[0]);
 		close(go[1]);
 		return HX_EXEC_EXIT_SYSTEM;
@@ -483,6 +512,7 @@ static int start_and_wait(struct run *r)
 	close(go[0]);
 	close(errp[1]);
 	close(procs);
+	close_v1_fds(r, r->plan.nv1);
 	if (err || sfd < 0 || write(go[1], "g", 1) != 1) {
 		hx_log("exec: cannot start the sandbox: %s", strerror(err ? -err : errno));
 		if (pid > 0) {

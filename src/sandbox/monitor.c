@@ -16,8 +16,14 @@ static void fill(struct hx_violation *v, enum hx_violation_kind kind, const stru
 		v->resource = "memory";
 		v->limit_name = "max_memory";
 		v->limit = l->max_memory;
-		/* memory.peak (5.19+) says how far it went; memory.current only where it is now */
+		/*
+		 * memory.peak (5.19+) says how far it went, memory.current only
+		 * where it is now; the counter moved because usage reached the
+		 * limit, so that is the least it was.
+		 */
 		v->current = s->mem_peak ? s->mem_peak : s->mem_current;
+		if (v->current < v->limit)
+			v->current = v->limit;
 		v->counter = kind == HX_VIO_MEMORY_MAX ? "memory.events:max" :
 			     kind == HX_VIO_MEMORY_OOM ? "memory.events:oom" :
 							 "memory.events:oom_kill";
@@ -29,7 +35,10 @@ static void fill(struct hx_violation *v, enum hx_violation_kind kind, const stru
 		v->resource = "pids";
 		v->limit_name = "max_processes";
 		v->limit = l->max_processes;
+		/* a fork was refused because the count was at the limit (pids.peak: 6.1+) */
 		v->current = s->pids_peak ? s->pids_peak : s->pids_current;
+		if (v->current < v->limit)
+			v->current = v->limit;
 		v->counter = "pids.events:max";
 		v->count = s->pids_max;
 		break;

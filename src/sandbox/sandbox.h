@@ -81,19 +81,33 @@ bool hx_env_match(const struct hx_strings *globs, const char *name, size_t len);
 
 /* ---- cgroup_run.c ---- */
 
+#define HX_V1_MAX 3
+
+/* A cgroup v1 hierarchy of a hybrid layout, for a controller cgroup2 does not have. */
+struct hx_v1_cg {
+	const char *ctrl; /* "memory", "cpu", "pids" */
+	char path[800]; /* <v1 mount><sandbox cgroup>/run-N */
+	bool created;
+};
+
 struct hx_run_cg {
 	char root[256]; /* the cgroup2 mount */
 	char rel[512]; /* "/helixagent/web/run-123" */
 	char path[800]; /* root + rel */
 	uint64_t id;
 	bool created;
+	struct hx_v1_cg v1[HX_V1_MAX]; /* the same run in v1 hierarchies, for their limits */
+	size_t nv1;
 };
 
 /* Creates root+parent+"/"+name; fails with -EEXIST if it exists. */
 int hx_runcg_create(struct hx_run_cg *cg, const char *root, const char *parent, const char *name);
 /*
  * Writes memory.max, cpu.max and pids.max (enabling the controllers on the
- * way down from the root when needed). On failure @what names the file or
+ * way down from the root when needed). A controller that cgroup2 does not
+ * have but a cgroup v1 hierarchy does (a hybrid layout) is limited there,
+ * in a run cgroup of the same path: memory.limit_in_bytes,
+ * cpu.cfs_quota_us, pids.max. On failure @what names the file or
  * controller.
  */
 int hx_runcg_apply_limits(struct hx_run_cg *cg, const struct hx_limits *l, char *what, size_t wlen);
@@ -111,6 +125,9 @@ struct hx_runcg_stats {
 	uint64_t cpu_usage_usec, cpu_nr_throttled, cpu_throttled_usec;
 };
 void hx_runcg_stats(const struct hx_run_cg *cg, struct hx_runcg_stats *s);
+
+/* The mount point of the cgroup v1 hierarchy with @ctrl in a mountinfo text; -ENOENT if none. */
+int hx_mountinfo_v1(const char *mountinfo, const char *ctrl, char *out, size_t len);
 
 /* "key value" lines (memory.events, cpu.stat): the value of @key. */
 int hx_kv_find(const char *text, const char *key, uint64_t *out);
@@ -192,6 +209,8 @@ struct hx_run_plan {
 	 * whose capabilities.drop names them.
 	 */
 	int cg_procs_fd;
+	int v1_procs_fd[HX_V1_MAX]; /* the same, in the v1 hierarchies of a hybrid layout */
+	size_t nv1;
 };
 
 /* The user the program runs as on the host when it has a user namespace. */

@@ -386,6 +386,17 @@ static void test_monitor_reports_each_kind_once(void **state)
 	assert_int_equal(10, v[2].limit);
 	assert_int_equal(10, v[2].current);
 	assert_int_equal(3, v[2].count);
+	/* without a peak file, a counter that moved means the limit was reached */
+	rep = 0;
+	b.mem_peak = 0;
+	b.mem_current = 1 << 20;
+	b.pids_current = 2;
+	n = hx_monitor_diff(&l, &a, &b, 1000, &rep, v, HX_VIO_MAX);
+	assert_int_equal(3, n);
+	assert_int_equal(32 << 20, v[1].current);
+	assert_int_equal(10, v[2].current);
+	b.mem_current = 0;
+	b.pids_current = 10;
 	/* the counters keep moving: nothing new */
 	b.mem_oom_kill = 2;
 	b.pids_max = 9;
@@ -414,6 +425,31 @@ static void test_monitor_ignores_unlimited(void **state)
 	assert_int_equal(2000, v[0].limit);
 	assert_int_equal(2003, v[0].current);
 	assert_string_equal("max_execution_time", v[0].limit_name);
+}
+
+static void test_mountinfo_v1_hybrid_layout(void **state)
+{
+	const char *mi =
+		"25 30 0:23 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755\n"
+		"26 25 0:24 / /sys/fs/cgroup/unified rw,nosuid shared:10 - cgroup2 cgroup2 rw,nsdelegate\n"
+		"27 25 0:25 / /sys/fs/cgroup/systemd rw,nosuid shared:11 - cgroup cgroup rw,xattr,name=systemd\n"
+		"33 25 0:31 / /sys/fs/cgroup/cpuset rw,nosuid shared:17 - cgroup cgroup rw,cpuset\n"
+		"30 25 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid shared:14 - cgroup cgroup rw,cpu,cpuacct\n"
+		"31 25 0:29 / /sys/fs/cgroup/memory rw,nosuid shared:15 master:3 - cgroup cgroup rw,memory\n"
+		"32 25 0:30 / /sys/fs/cgroup/pids rw,nosuid - cgroup cgroup rw,pids";
+	char out[256];
+
+	assert_int_equal(0, hx_mountinfo_v1(mi, "cpu", out, sizeof(out)));
+	assert_string_equal("/sys/fs/cgroup/cpu,cpuacct", out);
+	assert_int_equal(0, hx_mountinfo_v1(mi, "memory", out, sizeof(out)));
+	assert_string_equal("/sys/fs/cgroup/memory", out);
+	assert_int_equal(0, hx_mountinfo_v1(mi, "pids", out, sizeof(out)));
+	assert_string_equal("/sys/fs/cgroup/pids", out);
+	assert_int_equal(-ENOENT, hx_mountinfo_v1(mi, "blkio", out, sizeof(out)));
+	assert_int_equal(-ENOENT, hx_mountinfo_v1("", "cpu", out, sizeof(out)));
+	/* a unified-only host: no v1 hierarchy at all */
+	assert_int_equal(-ENOENT, hx_mountinfo_v1("26 25 0:24 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+						  "memory", out, sizeof(out)));
 }
 
 /* ---- mounts, capabilities ---- */
@@ -526,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_cmd_validation_argv_form),
 		cmocka_unit_test(test_kv_find),
 		cmocka_unit_test(test_cpu_max_format),
+		cmocka_unit_test(test_mountinfo_v1_hybrid_layout),
 		cmocka_unit_test(test_monitor_reports_each_kind_once),
 		cmocka_unit_test(test_monitor_ignores_unlimited),
 		cmocka_unit_test(test_tmpfs_spec),

@@ -644,6 +644,80 @@ test_all_options_together() {
 	no_runs_left sb_all
 }
 
+# ---- a hybrid layout: the limit controllers in cgroup v1 hierarchies ----
+
+V1=/run/v1
+
+# Moves pids, cpu and memory from cgroup2 to v1 hierarchies at $V1/NAME, as far
+# as this kernel has them in v1; prints the names moved.
+hybrid_on() {
+	for c in pids cpu memory; do
+		for d in $(find $CG -mindepth 1 -type d | sort -r) $CG; do
+			echo "-$c" >"$d/cgroup.subtree_control" 2>/dev/null
+		done
+		mkdir -p $V1/$c
+		if mount -t cgroup -o $c cgroup $V1/$c 2>/dev/null; then
+			echo $c
+		else
+			log "no cgroup v1 $c on $(uname -r)"
+		fi
+	done
+}
+
+hybrid_off() {
+	for c in pids cpu memory; do
+		grep -q " $V1/$c " /proc/mounts || continue
+		find $V1/$c -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+		umount $V1/$c
+	done
+	for c in pids cpu memory; do
+		echo "+$c" >$CG/cgroup.subtree_control || log "cannot give $c back to cgroup2"
+	done
+}
+
+test_hybrid_layout_limits_in_cgroup_v1() {
+	moved=$(hybrid_on)
+	log "moved to v1: $moved"
+	case $moved in *pids*) ;; *) hybrid_off; fail "cannot mount a cgroup v1 pids hierarchy" ;; esac
+	sx sb_limits $PROBE cgroup v1limits $V1 fork 20
+	r_limits=$rc
+	cp "$HXT_TMP/out" "$HXT_TMP/limits.out"
+	for c in $moved; do
+		case $c in
+		pids) ;;
+		memory) sx sb_limits $PROBE cgroup alloc 96; r_mem=$rc; id_mem=$(run_id) ;;
+		cpu) sx sb_limits $PROBE cgroup spin 1500; spin=$(val spin) ;;
+		esac
+	done
+	left=$(find $V1 -name 'run-*' 2>/dev/null)
+	hybrid_off
+	cp "$HXT_TMP/limits.out" "$HXT_TMP/out"
+	rc=$r_limits
+	assert_rc 0
+	case $(val v1.pids) in /helixagent/sb_limits/run-*) ;; *) fail "v1 pids cgroup: '$(val v1.pids)'" ;; esac
+	assert_eq 8 "$(val pids.max)"
+	assert_eq "7 EAGAIN" "$(val fork)" "fork under the v1 pids.max"
+	[ -z "$left" ] || fail "v1 run cgroups left behind: $left"
+	id=$(run_id)
+	audit_wait 1 ".event.code==\"resource_violation\" and .helixagent.run.id==\"$id\" and .helixagent.resource==\"pids\""
+	case $moved in
+	*memory*)
+		assert_eq 33554432 "$(val memory.limit_in_bytes)"
+		assert_eq 137 "$r_mem" "OOM-killed under the v1 memory limit"
+		audit_wait 1 ".event.code==\"resource_violation\" and .helixagent.run.id==\"$id_mem\" and .helixagent.counter==\"memory.events:oom_kill\""
+		;;
+	esac
+	case $moved in
+	*cpu*)
+		assert_eq 20000 "$(val cpu.cfs_quota_us)"
+		assert_eq 100000 "$(val cpu.cfs_period_us)"
+		cpu=$(echo "$spin" | sed -n 's/cpu_ms=\([0-9]*\).*/\1/p')
+		wall=$(echo "$spin" | sed -n 's/.*wall_ms=\([0-9]*\)/\1/p')
+		[ $((cpu * 100)) -le $((wall * 35)) ] || fail "v1 cpu: used $cpu ms in $wall ms under 0.2"
+		;;
+	esac
+}
+
 # ---- last: without enforcement nothing runs ----
 
 test_refuses_to_run_unconfined() {

@@ -6,6 +6,8 @@
  *
  *   cgroup              its cgroup v2 path
  *   limits              memory.max, cpu.max, pids.max of its cgroup; RLIMIT_NOFILE
+ *   v1limits DIR        its cgroup v1 memory, cpu, pids cgroups ("v1.CTRL: PATH") and their
+ *                       limits, for hierarchies mounted at DIR/memory, DIR/cpu, DIR/pids
  *   env                 every environment variable, "env: NAME=VALUE"
  *   status              Cap{Inh,Prm,Eff,Bnd,Amb}, NoNewPrivs, Seccomp of /proc/self/status
  *   ids                 uid, euid, gid, egid, groups; the first line of uid_map
@@ -115,6 +117,45 @@ static void op_limits(void)
 	getrlimit(RLIMIT_NOFILE, &rl);
 	printf("nofile: %llu %llu\n", (unsigned long long)rl.rlim_cur,
 	       (unsigned long long)rl.rlim_max);
+}
+
+static void op_v1limits(const char *dir)
+{
+	static const struct {
+		const char *ctrl, *files[3];
+	} v1[] = {
+		{ "memory", { "memory.limit_in_bytes", NULL } },
+		{ "cpu", { "cpu.cfs_quota_us", "cpu.cfs_period_us", NULL } },
+		{ "pids", { "pids.max", NULL } },
+	};
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[4096], path[8192];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *ctrls = strchr(line, ':'), *cg;
+
+		if (!ctrls || !(cg = strchr(++ctrls, ':')))
+			continue;
+		*cg++ = 0;
+		cg[strcspn(cg, "\n")] = 0;
+		for (size_t i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
+			char *save = NULL, list[256];
+
+			snprintf(list, sizeof(list), "%s", ctrls);
+			for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				if (strcmp(t, v1[i].ctrl))
+					continue;
+				printf("v1.%s: %s\n", v1[i].ctrl, cg);
+				for (int j = 0; v1[i].files[j]; j++) {
+					snprintf(path, sizeof(path), "%s/%s%s/%s", dir, v1[i].ctrl, cg,
+						 v1[i].files[j]);
+					print_file(v1[i].files[j], path);
+				}
+			}
+		}
+	}
+	if (f)
+		fclose(f);
 }
 
 static void op_status(void)
@@ -431,6 +472,9 @@ int main(int argc, char **argv)
 			printf("cgroup: %s\n", buf);
 		} else if (!strcmp(op, "limits")) {
 			op_limits();
+		} else if (!strcmp(op, "v1limits")) {
+			NEED(1);
+			op_v1limits(a1);
 		} else if (!strcmp(op, "env")) {
 			for (char **e = environ; *e; e++)
 				printf("env: %s\n", *e);

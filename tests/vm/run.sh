@@ -26,14 +26,28 @@ _hxt_results=$HXT_WORK/results
 : >"$_hxt_results"
 HXT_OUTPUT_LINES=${HXT_OUTPUT_LINES:-200}
 
+# Known failures: tests/vm/known-failures lists "SUITE/NAME REASON" lines for
+# tests that fail today and have an open issue. Such a failure is reported
+# as "HXT XFAIL" (visible, counted apart) instead of failing the run; the
+# list is meant to shrink, never to hide a new failure.
+hxt_known() {
+	[ -f "$HXT_DIR/known-failures" ] || return 1
+	grep -v '^#' "$HXT_DIR/known-failures" | awk -v id="$1" '$1 == id { $1 = ""; print; found = 1 } END { exit !found }'
+}
+
 # hxt_report PASS|FAIL ID [MSG]
 hxt_report() {
+	_hxt_msg=$(printf '%s' "${3:-failed}" | tr '\n\r' '  ')
 	if [ "$1" = PASS ]; then
 		echo "HXT PASS $2"
+		echo PASS >>"$_hxt_results"
+	elif _hxt_why_known=$(hxt_known "$2"); then
+		echo "HXT XFAIL $2: $_hxt_msg (known:$_hxt_why_known)"
+		echo XFAIL >>"$_hxt_results"
 	else
-		echo "HXT FAIL $2: $(printf '%s' "${3:-failed}" | tr '\n\r' '  ')"
+		echo "HXT FAIL $2: $_hxt_msg"
+		echo FAIL >>"$_hxt_results"
 	fi
-	echo "$1" >>"$_hxt_results"
 }
 
 # hxt_show FILE: a failing step's output, indented (the last lines only).
@@ -262,5 +276,6 @@ done
 
 _hxt_pass=$(grep -c '^PASS$' "$_hxt_results")
 _hxt_failn=$(grep -c '^FAIL$' "$_hxt_results")
-echo "HXT DONE passed=$_hxt_pass failed=$_hxt_failn"
+_hxt_xfail=$(grep -c '^XFAIL$' "$_hxt_results")
+echo "HXT DONE passed=$_hxt_pass failed=$_hxt_failn xfail=$_hxt_xfail"
 [ "$_hxt_failn" = 0 ]

@@ -99,6 +99,7 @@ struct daemon {
 	double load_seconds;
 	int64_t loaded_at;
 	uint64_t loads_ok, loads_failed, repairs, repins;
+	int64_t repair_after_ns;
 	char last_error[200];
 	bool pins_lost;
 
@@ -628,9 +629,11 @@ static void watch_cgroups(struct daemon *d)
 			s->name, err ? "removed" : "replaced");
 		repair = true;
 	}
-	if (repair && d->good) {
+	/* A repair that failed (the cgroup cannot be made) is retried, but not every second. */
+	if (repair && d->good && mono_ns() >= d->repair_after_ns) {
 		d->repairs++;
-		load_and_install(d, T_REPAIR);
+		if (load_and_install(d, T_REPAIR))
+			d->repair_after_ns = mono_ns() + 30 * 1000000000LL;
 	}
 }
 

@@ -173,7 +173,7 @@ test_enforcement_outlives_a_killed_daemon() {
 	pid=$(result_pid "$out")
 	$HX run -c "$POLICY" --audit-log "$AUDIT_LOG" >>"$HXT_SUITE_TMP/agent.log" 2>&1 &
 	echo $! >"$(agent_pidfile)"
-	audit_wait 1 ".process.pid==$pid" 180
+	audit_wait 1 ".process.pid==$pid" 240
 }
 
 test_unload_ends_enforcement() {

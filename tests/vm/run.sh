@@ -17,7 +17,7 @@ export HXT_DIR
 # shellcheck source=tests/vm/lib.sh
 . "$HXT_DIR/lib.sh"
 
-: "${HXT_TIMEOUT:=120}"
+: "${HXT_TIMEOUT:=300}"
 export HXT_TIMEOUT
 HXT_WORK=${HXT_WORK:-/tmp/hxt}
 rm -rf "$HXT_WORK"

@@ -11,7 +11,7 @@ suite_setup() {
 	rm -f "$AUDIT_LOG"
 	$HX run >>"$HXT_SUITE_TMP/agent.log" 2>&1 &
 	echo $! >"$(agent_pidfile)"
-	wait_for 120 _agent_up_or_dead
+	wait_for 280 _agent_up_or_dead
 	$HX status >/dev/null 2>&1 || { cat "$HXT_SUITE_TMP/agent.log" >&2; fail "agent not active"; }
 }
 

@@ -557,7 +557,7 @@ test_enforcement_outlives_a_killed_daemon() {
 	pid=$(result_pid "$out")
 	$HX run -c "$(pol)" --audit-log "$AUDIT_LOG" >>"$HXT_SUITE_TMP/agent.log" 2>&1 &
 	echo $! >"$(agent_pidfile)"
-	wait_for 60 _has_event "$pid" ||
+	wait_for 240 _has_event "$pid" ||
 		fail "the restarted daemon did not log the denial: $(tail -n 20 "$HXT_SUITE_TMP/agent.log")"
 }
 

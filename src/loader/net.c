@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "daemon_log.h"
 #include "family.h"
 #include "helixagent.skel.h"
 #include "helixagent/abi_net.h"
@@ -240,6 +240,24 @@ static void clear_known(struct hx_bpf *sk, uint32_t slot, const struct slot_stat
 	}
 }
 
+static bool slot_uses(const struct slot_state *s, const char *name);
+
+/* Forgets the names no slot refers to any more. */
+static void prune_names(void)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < G.nnames; i++) {
+		if (!slot_uses(&G.slot[0], G.names[i].name) &&
+		    !slot_uses(&G.slot[1], G.names[i].name)) {
+			hx_name_free(&G.names[i]);
+			continue;
+		}
+		G.names[o++] = G.names[i];
+	}
+	G.nnames = o;
+}
+
 void hx_net_clear(struct hx_loader *l, uint32_t slot)
 {
 	struct slot_state *st = &G.slot[slot & 1];
@@ -262,17 +280,25 @@ void hx_net_clear(struct hx_loader *l, uint32_t slot)
 	}
 	slot_state_free(st);
 	st->known = true;
+	prune_names();
 }
 
 /* ---- names ---- */
 
-static struct hx_name *name_get(const char *name)
+static struct hx_name *name_find(const char *name)
 {
-	struct hx_name *nv;
-
 	for (size_t i = 0; i < G.nnames; i++)
 		if (!strcmp(G.names[i].name, name))
 			return &G.names[i];
+	return NULL;
+}
+
+static struct hx_name *name_get(const char *name)
+{
+	struct hx_name *nv = name_find(name);
+
+	if (nv)
+		return nv;
 	nv = realloc(G.names, (G.nnames + 1) * sizeof(*nv));
 	if (!nv)
 		return NULL;
@@ -284,29 +310,45 @@ static struct hx_name *name_get(const char *name)
 	return &G.names[G.nnames++];
 }
 
+static void log_change(const char *name, const struct hx_name_change *c)
+{
+	char addr[64], kv[400];
+
+	hx_naddr_str(&c->a, addr, sizeof(addr));
+	snprintf(kv, sizeof(kv), "host=%s address=%s change=%s", name, addr,
+		 c->added ? "added" : "expired");
+	hx_dlog(LOG_INFO, "network_host", kv, "host %s: %s %s", name,
+		c->added ? "allowing" : "removing expired", addr);
+}
+
 /* Applies one resolution result to the shared name state and logs what changed. */
 static int name_update(struct hx_name *nm, const struct hx_resolved *r)
 {
 	struct hx_name_change *ch;
-	char buf[64];
+	char kv[400];
 	int n;
 
 	n = hx_name_apply(nm, r, now_s(), &ch);
 	if (n < 0)
 		return n;
-	if (r->err && !nm->failing)
-		hx_log("network: host %s does not resolve (%s)%s", nm->name,
-		       r->err == -EAGAIN ? "temporary failure" : "no address",
-		       nm->n ? "; keeping its addresses until they expire" : "");
-	else if (!r->err && nm->failing)
-		hx_log("network: host %s resolves again", nm->name);
+	if (r->err && !nm->failing) {
+		snprintf(kv, sizeof(kv), "host=%s error=%s addresses=%zu", nm->name,
+			 r->err == -EAGAIN ? "temporary_failure" : "no_address", nm->n);
+		hx_dlog(LOG_WARNING, "network_host", kv, "host %s does not resolve%s", nm->name,
+			nm->n ? "; keeping its addresses until they expire" : "");
+	} else if (!r->err && nm->failing) {
+		snprintf(kv, sizeof(kv), "host=%s", nm->name);
+		hx_dlog(LOG_INFO, "network_host", kv, "host %s resolves again", nm->name);
+	}
 	nm->failing = r->err != 0;
 	for (int i = 0; i < n; i++)
-		hx_log("network: host %s: %s %s", nm->name, ch[i].added ? "allowing" : "removing expired",
-		       hx_naddr_str(&ch[i].a, buf, sizeof(buf)));
-	if (n && !r->err)
-		hx_log("network: host %s: %zu address(es), ttl %us%s", nm->name, nm->n, nm->ttl,
-		       r->from_dns ? "" : " (not from DNS: fixed refresh)");
+		log_change(nm->name, &ch[i]);
+	if (n && !r->err) {
+		snprintf(kv, sizeof(kv), "host=%s addresses=%zu ttl=%u source=%s", nm->name, nm->n,
+			 nm->ttl, r->from_dns ? "dns" : "system");
+		hx_dlog(LOG_INFO, "network_host", kv, "host %s: %zu address(es), refreshed every %us",
+			nm->name, nm->n, nm->ttl);
+	}
 	free(ch);
 	return n;
 }
@@ -404,13 +446,14 @@ static bool resolvers_refresh(bool force)
 	G.resolvers = v;
 	G.nresolvers = n;
 	if (changed) {
-		char list[512] = "", buf[64];
+		char list[512] = "", buf[64], kv[600];
 		size_t o = 0;
 
 		for (int i = 0; i < n && o < sizeof(list); i++)
-			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? "," : "",
 					      hx_naddr_str(&v[i], buf, sizeof(buf)));
-		hx_log("network: allow_dns resolvers (%s): %s", RESOLV_CONF, list);
+		snprintf(kv, sizeof(kv), "file=%s resolvers=%s", RESOLV_CONF, list);
+		hx_dlog(LOG_INFO, "network_dns", kv, "allow_dns reaches %s", list);
 	}
 	return changed;
 }
@@ -762,7 +805,8 @@ void hx_net_tick(struct hx_loader *l)
 	pthread_mutex_unlock(&G.mu);
 	if (done) {
 		for (size_t i = 0; i < G.job.n; i++) {
-			struct hx_name *nm = name_get(G.job.names[i]);
+			/* a name the policy dropped meanwhile is not brought back */
+			struct hx_name *nm = name_find(G.job.names[i]);
 
 			if (nm && name_update(nm, &G.job.res[i]) > 0)
 				changed = true;
@@ -773,12 +817,10 @@ void hx_net_tick(struct hx_loader *l)
 	/* Expiry does not wait for the resolver. */
 	for (size_t i = 0; i < G.nnames; i++) {
 		struct hx_name_change *ch;
-		char buf[64];
 		int n = hx_name_expire(&G.names[i], now, &ch);
 
 		for (int j = 0; j < n; j++)
-			hx_log("network: host %s: removing expired %s", G.names[i].name,
-			       hx_naddr_str(&ch[j].a, buf, sizeof(buf)));
+			log_change(G.names[i].name, &ch[j]);
 		changed |= n > 0;
 		free(ch);
 	}
@@ -790,7 +832,8 @@ void hx_net_tick(struct hx_loader *l)
 	if (!err)
 		err = host_sync(bpf_map__fd(l->skel->maps.hx_nhost), s, &want);
 	if (err)
-		hx_log("network: cannot update the host entries: %s", strerror(-err));
+		hx_dlog(LOG_ERR, "network_host", NULL, "cannot update the host entries: %s",
+			strerror(-err));
 	hx_nents_free(&want);
 }
 

@@ -158,6 +158,16 @@ static void __attribute__((noreturn)) run_program(const struct hx_run_plan *plan
 		close(is->up[0]);
 		close(is->down[1]);
 	}
+	/* Still root of the host: a limit above the current hard one needs CAP_SYS_RESOURCE there. */
+	if (plan->nofile) {
+		struct rlimit rl = { plan->nofile, plan->nofile };
+		char what[64];
+
+		if (setrlimit(RLIMIT_NOFILE, &rl)) {
+			snprintf(what, sizeof(what), "RLIMIT_NOFILE %u", plan->nofile);
+			fail(plan, HX_STAGE_LIMIT, errno, what);
+		}
+	}
 	if (plan->userns) {
 		/* A new mount namespace too: owned by a less privileged user namespace, it locks the mounts. */
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
@@ -174,15 +184,6 @@ static void __attribute__((noreturn)) run_program(const struct hx_run_plan *plan
 		caps_set = true;
 	}
 	environ = plan->envp;
-	if (plan->nofile) {
-		struct rlimit rl = { plan->nofile, plan->nofile };
-		char what[64];
-
-		if (setrlimit(RLIMIT_NOFILE, &rl)) {
-			snprintf(what, sizeof(what), "RLIMIT_NOFILE %u", plan->nofile);
-			fail(plan, HX_STAGE_LIMIT, errno, what);
-		}
-	}
 	if (plan->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		fail(plan, HX_STAGE_SETUP, errno, "set no_new_privs");
 	/* seccomp before the capabilities: loading it needs CAP_SYS_ADMIN or no_new_privs */

@@ -374,10 +374,10 @@ static void timeout(struct run *r, struct wait_state *w)
 	hx_log("exec: %s: max_execution_time of %llu ms reached; killing every process of the run",
 	       r->run_id, (unsigned long long)r->s->limits.max_execution_ms);
 	err = hx_runcg_kill(&r->cg);
-	if (err) {
-		/* The cgroup could not be killed: at least the run's first process. */
-		kill(w->pid, SIGKILL);
-	}
+	if (err)
+		hx_log("exec: %s: cannot kill cgroup %s: %s", r->run_id, r->cg.path, strerror(-err));
+	/* and the run's first process: the init, whose end empties its PID namespace */
+	kill(w->pid, SIGKILL);
 	hx_monitor_timeout(&r->s->limits, elapsed, &v);
 	report_violation(r, &v);
 }

@@ -701,7 +701,7 @@ test_daemon_under_valgrind() {
 	vlog=$HXT_TMP/valgrind.log
 	valgrind --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --track-fds=yes --error-exitcode=99 \
-		--log-file="$vlog" $HX run -c "$LIVE" --audit-log "$AUDIT_LOG" \
+		--suppressions="$HXT_DIR/valgrind-daemon.supp" --log-file="$vlog" $HX run -c "$LIVE" --audit-log "$AUDIT_LOG" \
 		--metrics-listen "$METRICS" $SUITE_ARGS >>"$DLOG" 2>&1 &
 	vpid=$!
 	echo $vpid >"$(agent_pidfile)"
@@ -720,6 +720,10 @@ test_daemon_under_valgrind() {
 	wait $vpid
 	rc=$?
 	cat "$vlog" >&2
+	note "valgrind: $(grep -E 'ERROR SUMMARY|definitely lost|FILE DESCRIPTORS' "$vlog" | sed 's/^==[0-9]*== *//' | tr '\n' ';')"
 	assert_eq 0 "$rc" "valgrind's exit status"
 	grep -q "ERROR SUMMARY: 0 errors" "$vlog" || fail "valgrind found errors"
+	# Open at exit: stdin, stdout, stderr and valgrind's own log, nothing of the daemon's.
+	grep -q "FILE DESCRIPTORS: 4 open (3 std) at exit" "$vlog" || fail "the daemon left descriptors open"
+	dstart
 }

@@ -77,6 +77,17 @@ if [ "${xfail:-0}" -gt 0 ]; then
 	echo "  known failures (tests/vm/known-failures), not counted as passed:"
 	cat build/vmtest/lane-*/console.txt | grep 'HXT XFAIL' | sed 's/^/    /'
 fi
+# The failing tests, each with the lines its runner printed before it (its
+# output, indented), so that the end of the log alone says what broke.
+for c in build/vmtest/lane-*/console.txt; do
+	[ -f "$c" ] || continue
+	grep -q 'HXT FAIL' "$c" || continue
+	echo "  failed in $(dirname "$c"):"
+	awk '/HXT (PASS|XFAIL|DONE)/ { n = 0; next }
+	     /HXT FAIL/ { for (i = (n > 12 ? n - 12 : 0); i < n; i++) print "      " buf[i % 12]
+	                  print "    " $0; n = 0; next }
+	     { buf[n % 12] = $0; n++ }' "$c"
+done
 add build/unit.result "unit (host)"
 tag=${suite//,/+}
 for k in $kernels; do

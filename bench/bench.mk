@@ -21,7 +21,12 @@ $(B)/bench/hx-bench-events: bench/events/events.c $(B)/bench/evprod.skel.h $(LIB
 	$(msg) LD $@
 	$(Q)$(CC) $(CFLAGS) -I$(B)/bench -MF $(B)/bench/events.d $< $(LIB_OBJS) $(B)/obj/default_policy.o -o $@ $(LDLIBS)
 
-bench: $(B)/helixagent $(VMBINS) $(B)/vm-bin/bench-floor $(B)/bench/hx-bench-events
+$(B)/bench/hx-bench-netload: bench/netnative/netload.c $(LIB_OBJS) $(B)/obj/default_policy.o
+	@mkdir -p $(dir $@)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS) -MF $(B)/bench/netload.d $< $(LIB_OBJS) $(B)/obj/default_policy.o -o $@ $(LDLIBS)
+
+bench: $(B)/helixagent $(VMBINS) $(B)/vm-bin/bench-floor $(B)/bench/hx-bench-events $(B)/bench/hx-bench-netload
 	$(Q)bench/run.sh $(BENCH_KERNELS)
 
 .PHONY: bench

@@ -14,7 +14,8 @@ import statistics
 import sys
 import time
 
-CONFIGS = ["none", "floor", "empty", "realistic", "large"]
+CONFIGS = ["none", "floor", "empty", "realistic", "medium", "large"]
+AGENT_CONFIGS = CONFIGS[1:]
 OPS = ["open", "stat", "exec", "connect", "udp"]
 OP_NAMES = {
     "open": "open+close",
@@ -30,6 +31,14 @@ GOALS = [
     ("realistic policy, TCP connect", "realistic", ["connect"], 1.10),
     ("large policy, every operation", "large", OPS, 1.15),
 ]
+CONFIG_NAMES = {
+    "none": "none",
+    "floor": "floor (no-op BPF)",
+    "empty": "agent, empty policy",
+    "realistic": "realistic policy",
+    "medium": "medium policy",
+    "large": "large policy",
+}
 
 
 def load_jsonl(path):
@@ -127,9 +136,25 @@ def cell(vm, cfg, op):
     return "**%.2fx** (%.2f–%.2f)" % (r["median"], r["min"], r["max"])
 
 
+def series_ops(vm):
+    """The operations this series measured (the host-native one has only the network)."""
+    seen = set()
+    for ops in vm["micro"].values():
+        seen.update(ops)
+    return [op for op in OPS if op in seen]
+
+
+def configs_of(vm):
+    return [c for c in CONFIGS if c in vm["micro"] or c in vm["load"]]
+
+
 def goal_rows(vm, ev):
     rows = []
+    measured = series_ops(vm)
     for what, cfg, ops, limit in GOALS:
+        ops = [op for op in ops if op in measured]
+        if not ops:
+            continue
         rs = [vm["ratio"].get(cfg, {}).get(op) for op in ops]
         if any(r is None for r in rs):
             why = vm["load"].get(cfg, {}).get("error") or "not measured"
@@ -156,7 +181,7 @@ def goal_rows(vm, ev):
         rows.append(("realistic policy within 2x of the floor (BPF run time, bpf_stats)", "≤ 2.00x",
                      "%.1fx (%s: %s vs %s per op)" % (a / f, OP_NAMES[op], fmt_ns(a), fmt_ns(f)),
                      "met" if a / f <= 2 else "missed"))
-    if ev.get("steps"):
+    if ev.get("steps") and not vm["env"].get("native"):
         m = ev["max_lossless_per_s"]
         rows.append(("audit events, ring buffer to JSON log, no loss", "≥ 1,000,000/s", "{:,.0f}/s".format(m),
                      "met" if m >= 1e6 else "missed"))
@@ -170,31 +195,49 @@ def markdown(res):
                % (res["date"], res["host_kernel"]))
     for series, vm in res["vm"].items():
         env = vm["env"]
+        cfgs = configs_of(vm)
         out.append("")
-        out.append("### Kernel %s (%s), %s rounds of ~%s ms per figure"
-                   % (series, env.get("kernel", "?"), env.get("rounds", "?"), env.get("round_ms", "?")))
+        if env.get("native"):
+            out.append("### Network natively on the host (%s), %s rounds of ~%s ms per figure"
+                       % (env.get("kernel", "?"), env.get("rounds", "?"), env.get("round_ms", "?")))
+            out.append("")
+            out.append("The agent's own cgroup sock_addr programs, object and loader (bench/native.sh), "
+                       "not under emulation. The host refuses the LSM half (the socket_create and "
+                       "socket_sendmsg checks of socket kinds the address hooks do not judge), so these "
+                       "figures are the address hooks' cost alone; the VM tables have both.")
+        else:
+            out.append("### Kernel %s (%s), %s rounds of ~%s ms per figure"
+                       % (series, env.get("kernel", "?"), env.get("rounds", "?"), env.get("round_ms", "?")))
         out.append("")
         out.append("Median per operation; *none* in time (min–max of rounds), others as a ratio to "
                    "*none* (min–max).")
         out.append("")
-        out.append("| operation | none | floor (no-op BPF) | agent, empty policy | realistic policy | large policy |")
-        out.append("|---|---|---|---|---|---|")
-        for op in OPS:
-            out.append("| %s | %s |" % (OP_NAMES[op], " | ".join(cell(vm, c, op) for c in CONFIGS)))
+        out.append("| operation | %s |" % " | ".join(CONFIG_NAMES[c] for c in cfgs))
+        out.append("|---|%s" % ("---|" * len(cfgs)))
+        for op in series_ops(vm):
+            out.append("| %s | %s |" % (OP_NAMES[op], " | ".join(cell(vm, c, op) for c in cfgs)))
+        if env.get("native"):
+            out.append("")
+            out.append("| goal (issue 9) | target | measured | |")
+            out.append("|---|---|---|---|")
+            for row in goal_rows(vm, res["events"]):
+                out.append("| %s |" % " | ".join(row))
+            continue
         out.append("")
         out.append("BPF run time per operation (bpf_stats, all programs that ran):")
         out.append("")
-        out.append("| operation | floor | empty | realistic | large |")
-        out.append("|---|---|---|---|---|")
-        for op in OPS:
+        acfgs = [c for c in cfgs if c != "none"]
+        out.append("| operation | %s |" % " | ".join(acfgs))
+        out.append("|---|%s" % ("---|" * len(acfgs)))
+        for op in series_ops(vm):
             cells = []
-            for c in ["floor", "empty", "realistic", "large"]:
+            for c in acfgs:
                 b = vm["bpfstat"].get(c, {}).get(op)
                 cells.append(fmt_ns(b["bpf_ns_per_op"]) if b else "—")
             out.append("| %s | %s |" % (OP_NAMES[op], " | ".join(cells)))
         out.append("")
-        out.append("| load and memory | floor | empty | realistic | large |")
-        out.append("|---|---|---|---|---|")
+        out.append("| load and memory | %s |" % " | ".join(acfgs))
+        out.append("|---|%s" % ("---|" * len(acfgs)))
         rows = [("start to enforcing (incl. verification)", "start_ms", lambda v: "%.1f s" % (v / 1000)),
                 ("maps held by the daemon", "maps", str),
                 ("map memory (memlock)", "map_memlock_bytes", lambda v: "%.1f MiB" % (v / 1048576)),
@@ -202,7 +245,7 @@ def markdown(res):
                 ("daemon RSS after the workload", "rss_kb_after", lambda v: "%.1f MiB" % (v / 1024))]
         for name, key, f in rows:
             cells = []
-            for c in ["floor", "empty", "realistic", "large"]:
+            for c in acfgs:
                 ld = vm["load"].get(c, {})
                 if ld.get("ok") is False:
                     cells.append("failed: " + ld.get("error", "")[:80])
@@ -214,7 +257,9 @@ def markdown(res):
         for o in vm["other"]:
             if o.get("kind") == "gen":
                 out.append("")
-                out.append("Large policy: %d lines, %.1f MiB of YAML." % (o["lines"], o["bytes"] / 1048576))
+                out.append("%s: %d lines, %.2f MiB of YAML."
+                           % (CONFIG_NAMES.get(o.get("config"), "Large policy").capitalize(), o["lines"],
+                              o["bytes"] / 1048576))
             if o.get("kind") == "check":
                 out.append("`helixagent check` of it: %.1f s (exit %d)." % (o["check_ms"] / 1000, o["rc"]))
         out.append("")
@@ -255,6 +300,9 @@ def main():
         recs = load_jsonl(os.path.join(outdir, "vm-%s.jsonl" % s))
         if recs:
             res["vm"][s] = summarize_vm(recs)
+    recs = load_jsonl(os.path.join(outdir, "native.jsonl"))
+    if recs:
+        res["vm"]["host"] = summarize_vm(recs)
     if not res["vm"] and not res["events"]["steps"]:
         print("report: nothing was measured", file=sys.stderr)
         return 1

@@ -8,10 +8,13 @@
 #   none       no BPF program; the workload in a plain cgroup
 #   floor      bench-floor: a do-nothing program on every hook the agent uses
 #   empty      the agent, a sandbox with no rules
-#   realistic  the agent, policy/examples/llm-tool-runner.yaml adapted (see realistic_policy)
+#   realistic  the agent, policy/examples/llm-tool-runner.yaml adapted (bench/policies.sh)
+#   medium     realistic + 100 path rules, 100 exec rules, 1,000 CIDRs
 #   large      realistic + 10,000 path rules, 10,000 exec rules, 100,000 CIDRs
 # Knobs: HXB_ROUNDS (5), HXB_ROUND_MS (300: calibrated length of one round in "none").
 . "$HXT_DIR/lib-agent.sh"
+EXAMPLE=$HXT_DIR/llm-tool-runner.yaml
+. "$HXT_DIR/policies.sh"
 
 HXB_ROUNDS=${HXB_ROUNDS:-5}
 HXB_ROUND_MS=${HXB_ROUND_MS:-300}
@@ -103,34 +106,6 @@ agent_bench() {
 	[ ! -s "$HXT_SUITE_TMP/errors" ] || fail "$(cat "$HXT_SUITE_TMP/errors")"
 }
 
-realistic_policy() {
-	# The example, with the workload's own needs added: its binaries (exec), the VM's
-	# dynamic loader directory (/lib64), and the loopback address it connects to.
-	sed -e 's|^      allowed: \[/usr/bin/, /bin/\]$|      allowed: [/usr/bin/, /bin/, /usr/libexec/hx/]|' \
-		-e 's|^      - {path: /lib, permissions: rx}$|&\n      - {path: /lib64, permissions: rx}|' \
-		-e 's|^    blocked_cidrs: \(.*\)$|    allowed_cidrs: ["127.0.0.1"]\n    blocked_cidrs: \1|' \
-		"$HXT_DIR/llm-tool-runner.yaml"
-}
-
-large_policy() {
-	# 10,000 blocked files, 10,000 blocked programs, 100,000 blocked /32s of the
-	# benchmarking range 198.18.0.0/15, all in the workload's sandbox.
-	realistic_policy | awk '
-	/^      blocked: \[\/usr\/bin\/sudo, \/usr\/bin\/su\]$/ {
-		print "      blocked:"; print "        - /usr/bin/sudo"; print "        - /usr/bin/su"
-		for (i = 0; i < 10000; i++) printf "        - /bench/ex/e%d\n", i
-		next
-	}
-	/^        - \{path: \/srv\/workspace, permissions: rw\}$/ {
-		print; print "      blocked_paths:"
-		for (i = 0; i < 10000; i++) printf "        - /bench/fs/f%d\n", i
-		print "    network:"; print "      blocked_cidrs:"
-		for (i = 0; i < 100000; i++) printf "        - 198.%d.%d.%d\n", 18 + int(i / 65536), int(i / 256) % 256, i % 256
-		next
-	}
-	{ print }'
-}
-
 suite_setup() {
 	[ -x "$MICRO" ] && [ -x "$HXBIN/bench-floor" ] || fail "bench programs missing (make bench builds them)"
 	[ -f "$HXT_DIR/llm-tool-runner.yaml" ] || fail "llm-tool-runner.yaml not in the guest"
@@ -187,23 +162,33 @@ test_empty() {
 
 test_realistic() {
 	realistic_policy >"$HXT_TMP/realistic.yaml"
-	grep -q /usr/libexec/hx/ "$HXT_TMP/realistic.yaml" && grep -q 127.0.0.1 "$HXT_TMP/realistic.yaml" &&
-		grep -q /lib64 "$HXT_TMP/realistic.yaml" || fail "the example policy changed: adapt realistic_policy"
+	realistic_ok "$HXT_TMP/realistic.yaml" || fail "the example policy changed: adapt bench/policies.sh"
 	agent_bench realistic "$HXT_TMP/realistic.yaml" tools
 }
 
-test_large() {
+# scaled CONFIG NFILES NPROGS NCIDRS: realistic plus that many blocked files, programs
+# and CIDRs in the workload's sandbox (the files it names are created here: the loader
+# resolves paths to inodes)
+scaled() {
 	t0=$(uptime_ms)
-	awk 'BEGIN { for (i = 0; i < 10000; i++) { printf "/bench/fs/f%d\n/bench/ex/e%d\n", i, i } }' |
-		xargs touch
-	large_policy >"$HXT_TMP/large.yaml"
+	awk -v nf="$2" -v nx="$3" 'BEGIN { for (i = 0; i < nf; i++) printf "/bench/fs/f%d\n", i
+		for (i = 0; i < nx; i++) printf "/bench/ex/e%d\n", i }' | xargs -r touch
+	scaled_policy "$2" "$3" "$4" >"$HXT_TMP/$1.yaml"
 	t1=$(uptime_ms)
-	hxb "{\"kind\":\"gen\",\"config\":\"large\",\"lines\":$(wc -l <"$HXT_TMP/large.yaml"),\"bytes\":$(wc -c <"$HXT_TMP/large.yaml"),\"gen_ms\":$((t1 - t0))}"
+	hxb "{\"kind\":\"gen\",\"config\":\"$1\",\"lines\":$(wc -l <"$HXT_TMP/$1.yaml"),\"bytes\":$(wc -c <"$HXT_TMP/$1.yaml"),\"gen_ms\":$((t1 - t0))}"
 	# the policy alone: parse, validate and check capacity, no kernel involved
 	t0=$(uptime_ms)
-	$HX check -c "$HXT_TMP/large.yaml" >"$HXT_TMP/check.log" 2>&1
+	$HX check -c "$HXT_TMP/$1.yaml" >"$HXT_TMP/check.log" 2>&1
 	rc=$?
 	t1=$(uptime_ms)
-	hxb "{\"kind\":\"check\",\"config\":\"large\",\"rc\":$rc,\"check_ms\":$((t1 - t0))}"
-	agent_bench large "$HXT_TMP/large.yaml" tools
+	hxb "{\"kind\":\"check\",\"config\":\"$1\",\"rc\":$rc,\"check_ms\":$((t1 - t0))}"
+	agent_bench "$1" "$HXT_TMP/$1.yaml" tools
+}
+
+test_medium() {
+	scaled medium 100 100 1000
+}
+
+test_large() {
+	scaled large 10000 10000 100000
 }

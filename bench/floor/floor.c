@@ -4,7 +4,10 @@
  * the root of the cgroup tree, as the agent does), prints "floor: N programs attached"
  * and holds them until SIGTERM or SIGINT.
  *
- *   bench-floor [CGROUP_ROOT]     default /sys/fs/cgroup
+ *   bench-floor [--cgroup-only] [CGROUP_ROOT]     default /sys/fs/cgroup
+ *
+ * --cgroup-only loads only the cgroup sock_addr programs: the host's kernel refuses the
+ * LSM ones (bench/native.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +28,8 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	const char *cg = argc > 1 ? argv[1] : "/sys/fs/cgroup";
+	int cgroup_only = argc > 1 && !strcmp(argv[1], "--cgroup-only");
+	const char *cg = argc > 1 + cgroup_only ? argv[1 + cgroup_only] : "/sys/fs/cgroup";
 	struct bpf_link *links[64];
 	struct floor_bpf *skel;
 	struct bpf_program *prog;
@@ -33,7 +37,15 @@ int main(int argc, char **argv)
 
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	skel = floor_bpf__open_and_load();
+	skel = floor_bpf__open();
+	if (skel && cgroup_only)
+		bpf_object__for_each_program(prog, skel->obj)
+			if (bpf_program__type(prog) != BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+				bpf_program__set_autoload(prog, false);
+	if (skel && floor_bpf__load(skel)) {
+		floor_bpf__destroy(skel);
+		skel = NULL;
+	}
 	if (!skel) {
 		fprintf(stderr, "bench-floor: cannot load the floor programs: %s\n", strerror(errno));
 		return 1;
@@ -48,6 +60,8 @@ int main(int argc, char **argv)
 	{
 		struct bpf_link *link;
 
+		if (!bpf_program__autoload(prog))
+			continue;
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
 			link = bpf_program__attach_cgroup(prog, cgfd);
 		else

@@ -162,6 +162,11 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		bpf_program__set_autoload(s->progs.hx_setattr_chown, !chown_ok);
 	}
 
+	if (l->only_prog_type)
+		bpf_object__for_each_program(prog, s->obj)
+			if ((int)bpf_program__type(prog) != l->only_prog_type)
+				bpf_program__set_autoload(prog, false);
+
 	*what = "load the BPF programs (run with -v for the verifier log)";
 	err = hx_bpf__load(s);
 	if (err)

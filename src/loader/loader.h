@@ -55,6 +55,7 @@ struct hx_loader {
 	char *progs[64]; /* "lsm/file_open link_hx_file_open": what is attached, for status */
 	size_t nprogs;
 	bool verbose;
+	int only_prog_type; /* benchmarks (bench/netnative): load only this program type; 0: all */
 };
 
 extern const struct hx_capacity hx_kernel_capacity;

@@ -8,9 +8,9 @@
 #   bench/native.sh > build/bench/native.jsonl
 #
 # Configurations: none, floor (do-nothing cgroup programs), empty, realistic, medium
-# (1,000 blocked CIDRs) and large (100,000), as in the VM; the file and exec rules of
-# medium and large are left out (no program here reads them). The example's allowed_hosts
-# are left out too: resolving them would send DNS queries off the machine.
+# (1,000 more blocked CIDRs) and large (100,000), as in the VM, but only their network
+# rules (net_policy): no program here reads file or exec rules, and the example's
+# allowed_hosts are left out, since resolving them would send DNS queries off the machine.
 # Knobs: HXB_ROUNDS (5), HXB_ROUND_MS (300), HXB_PORT (47777).
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -41,6 +41,20 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 hxb() { echo "$*"; }
+
+# net_policy N: the network rules of the realistic policy's "tools" sandbox (the example's
+# security.network less allowed_hosts, plus the loopback address the workload uses) and N
+# blocked /32s of 198.18.0.0/15, as scaled_policy adds them
+net_policy() {
+	net=$(sed -n '/^  network:$/,/^  [a-z]/p' "$EXAMPLE")
+	printf 'sandboxes:\n  tools:\n    network:\n'
+	echo "$net" | sed -n -e 's/^    \(default_policy\|allow_dns\): /      \1: /p'
+	echo '      allowed_cidrs: ["127.0.0.1"]'
+	echo '      blocked_cidrs:'
+	echo "$net" | sed -n 's/^    blocked_cidrs: \[\(.*\)\]$/\1/p' | tr ',' '\n' | sed 's/^ *\(.*\)$/        - \1/'
+	awk -v nc="$1" 'BEGIN { for (i = 0; i < nc; i++)
+		printf "        - 198.%d.%d.%d\n", 18 + int(i / 65536), int(i / 256) % 256, i % 256 }'
+}
 
 in_cg() {
 	_d=$1
@@ -85,7 +99,8 @@ agent() { # CONFIG POLICY
 		return
 	fi
 	t1=$(date +%s%N)
-	hxb "{\"kind\":\"load\",\"config\":\"$1\",\"ok\":true,\"start_ms\":$(((t1 - t0) / 1000000)),\"rss_kb\":$(awk '/^VmRSS/ { print $2 }' /proc/$lp/status)}"
+	cpu=$(sed -n 's/.*cpu seconds: parse \([0-9.]*\) open \([0-9.]*\) install \([0-9.]*\)$/"parse_cpu_s":\1,"open_cpu_s":\2,"install_cpu_s":\3,/p' "$TMP/load.out")
+	hxb "{\"kind\":\"load\",\"config\":\"$1\",\"ok\":true,$cpu\"start_ms\":$(((t1 - t0) / 1000000)),\"rss_kb\":$(awk '/^VmRSS/ { print $2 }' /proc/$lp/status)}"
 	micro "$1" "$CG2/helixagent/tools"
 	kill "$lp"
 	wait "$lp"
@@ -120,11 +135,11 @@ wait "$fp" 2>/dev/null
 
 printf 'sandboxes:\n  tools: {}\n' >"$TMP/empty.yaml"
 agent empty "$TMP/empty.yaml"
-nohosts() { sed -e '/^    allowed_hosts:$/d' -e '/^      - {host: /d'; }
-realistic_policy | nohosts >"$TMP/realistic.yaml"
-realistic_ok "$TMP/realistic.yaml" || { echo "native: the example policy changed: adapt bench/policies.sh" >&2; exit 1; }
+realistic_policy >"$TMP/realistic-full.yaml"
+realistic_ok "$TMP/realistic-full.yaml" || { echo "native: the example policy changed: adapt bench/policies.sh" >&2; exit 1; }
+net_policy 0 >"$TMP/realistic.yaml"
 agent realistic "$TMP/realistic.yaml"
-scaled_policy 0 0 1000 | nohosts >"$TMP/medium.yaml"
+net_policy 1000 >"$TMP/medium.yaml"
 agent medium "$TMP/medium.yaml"
-scaled_policy 0 0 100000 | nohosts >"$TMP/large.yaml"
+net_policy 100000 >"$TMP/large.yaml"
 agent large "$TMP/large.yaml"

@@ -6,7 +6,8 @@
  * programs, so the agent's own connect/sendmsg/bind programs can be measured there with
  * real policies. This loads the agent's object with only its cgroup sock_addr programs,
  * installs POLICY through the agent's loader (the same maps, the same code as
- * `helixagent run`), prints "ready SANDBOX-CGROUP-PATH..." and holds until SIGTERM/SIGINT.
+ * `helixagent run`), prints "ready: ..." with the CPU time of each step (parse, open and
+ * load the object, install the policy) and holds until SIGTERM/SIGINT.
  *
  *   hx-bench-netload POLICY
  *
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -36,6 +38,16 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* CPU seconds (user + system) this process has used so far */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
@@ -47,6 +59,7 @@ int main(int argc, char **argv)
 	struct hx_diags d = { 0 };
 	struct hx_policy *p;
 	const char *what = "";
+	double c0, c1, c2;
 	int err;
 
 	if (argc != 2) {
@@ -65,23 +78,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hx-bench-netload: mount bpffs: %s\n", strerror(errno));
 		return 1;
 	}
+	c0 = cpu_s();
 	p = hx_policy_load_file(argv[1], &d);
 	if (!p || d.errors) {
 		hx_diags_print(&d, argv[1], stderr);
 		return 1;
 	}
+	c1 = cpu_s();
 	err = hx_loader_open(&l, &what);
 	if (err) {
 		fprintf(stderr, "hx-bench-netload: %s: %s\n", what, strerror(-err));
 		return 1;
 	}
+	c2 = cpu_s();
 	err = hx_loader_install(&l, p, &d);
 	hx_diags_print(&d, argv[1], stderr);
 	if (err) {
 		fprintf(stderr, "hx-bench-netload: install: %s\n", strerror(-err));
 		return 1;
 	}
-	printf("ready: %zu programs attached under %s\n", l.nprogs, l.cg_root);
+	printf("ready: %zu programs attached under %s; cpu seconds: parse %.3f open %.3f install %.3f\n",
+	       l.nprogs, l.cg_root, c1 - c0, c2 - c1, cpu_s() - c2);
 	fflush(stdout);
 	while (!stop)
 		pause();

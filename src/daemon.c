@@ -83,6 +83,9 @@ struct daemon {
 	bool ring_more; /* the last turn stopped with records left */
 	uint64_t drops_reported[HX_DROP_MAX];
 	uint64_t drops_now[HX_DROP_MAX];
+	uint64_t rl_reported[HX_RL_SANDBOXES]; /* per sandbox index: suppressed events reported */
+	uint64_t rl_now[HX_RL_SANDBOXES];
+	int64_t rl_since; /* realtime ns: start of the window the next summary covers */
 
 	/* the policy file and what it held when last read */
 	struct stat seen_st, pending_st;
@@ -95,6 +98,7 @@ struct daemon {
 	size_t good_len;
 	bool *explicit_cg; /* per sandbox of l.cur: governs a cgroup it did not create */
 	bool *cg_missing; /* per sandbox: reported missing already */
+	enum hx_policy_mode pmode; /* of the policy in force, for the state file */
 	char *audit_path;
 	double load_seconds;
 	int64_t loaded_at;
@@ -116,6 +120,7 @@ static const char *const drop_names[HX_DROP_MAX] = {
 	[HX_DROP_WALK_DEPTH] = "path_too_deep",
 	[HX_DROP_CGRP_DEPTH] = "cgroup_too_deep",
 	[HX_DROP_NO_FILE] = "no_file",
+	[HX_DROP_RATE_LIMIT] = "rate_limited",
 };
 
 static const char *drop_name(unsigned r)
@@ -126,7 +131,8 @@ static const char *drop_name(unsigned r)
 /* Reasons that mean an event was lost (the others are decisions made without full information). */
 static bool drop_loses_event(unsigned r)
 {
-	return r == HX_DROP_RINGBUF || (r < HX_DROP_MAX && drop_names[r] == NULL);
+	return r == HX_DROP_RINGBUF || r == HX_DROP_RATE_LIMIT ||
+	       (r < HX_DROP_MAX && drop_names[r] == NULL);
 }
 
 static int64_t mono_ns(void)
@@ -245,6 +251,103 @@ static void read_drops(struct daemon *d)
 	}
 }
 
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Sandbox indexes whose rate limit bucket may hold counts: those of this policy and the last. */
+static size_t rl_span(const struct daemon *d)
+{
+	size_t n = d->l.cur.nsbx > d->l.prev.nsbx ? d->l.cur.nsbx : d->l.prev.nsbx;
+
+	return n < HX_RL_SANDBOXES ? n : HX_RL_SANDBOXES;
+}
+
+static void read_rate_limits(struct daemon *d)
+{
+	int fd = bpf_map__fd(d->l.skel->maps.hx_rl);
+	size_t n = rl_span(d);
+
+	for (__u32 i = 0; i < n; i++) {
+		struct hx_rl_state st;
+
+		if (!bpf_map_lookup_elem(fd, &i, &st))
+			d->rl_now[i] = st.suppressed;
+	}
+}
+
+/* RFC 3339 UTC with milliseconds, as @timestamp */
+static void iso_ms(char *out, size_t len, int64_t ns)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(ns % 1000000000 / 1000000));
+}
+
+/*
+ * events_rate_limited: @count events of @sandbox (NULL: unknown, e.g. while
+ * no daemon ran) that its rate_limit kept in the kernel between @from and @to.
+ */
+static void audit_rate_limited(struct daemon *d, const char *sandbox, uint64_t count,
+			       uint64_t total, int64_t from, int64_t to)
+{
+	static const char *const cat[] = { "host" }, *const type[] = { "info" };
+	struct hx_audit *a = &d->audit;
+	char f[96], t[96];
+
+	iso_ms(f, sizeof(f), from);
+	iso_ms(t, sizeof(t), to);
+	hx_ecs_head(a, to);
+	hx_ecs_event(a, "metric", cat, 1, type, 1, "events_rate_limited", "events_rate_limited",
+		     "helixagent");
+	jw_key(&a->w, "helixagent");
+	jw_obj(&a->w);
+	jw_kstr(&a->w, "drop_reason", drop_names[HX_DROP_RATE_LIMIT]);
+	jw_kstr(&a->w, "sandbox", sandbox);
+	jw_ku64(&a->w, "dropped", count);
+	jw_ku64(&a->w, "dropped_total", total);
+	jw_kstr(&a->w, "window_start", f);
+	jw_kstr(&a->w, "window_end", t);
+	jw_obj_end(&a->w);
+	hx_ecs_emit(a);
+}
+
+/*
+ * One summary per sandbox whose rate limit suppressed events since the last
+ * one, so every event.sequence gap has its count. Called every second,
+ * right before a new policy renumbers the sandboxes, and at exit.
+ */
+static void check_rate_limits(struct daemon *d)
+{
+	size_t n = rl_span(d);
+	int64_t now = real_ns();
+
+	read_rate_limits(d);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = NULL;
+
+		if (d->rl_now[i] <= d->rl_reported[i])
+			continue;
+		if (i < d->l.cur.nsbx)
+			name = d->l.cur.sbx[i].name;
+		else if (i < d->l.prev.nsbx)
+			name = d->l.prev.sbx[i].name;
+		audit_rate_limited(d, name, d->rl_now[i] - d->rl_reported[i], d->rl_now[i],
+				   d->rl_since, now);
+		d->drops_reported[HX_DROP_RATE_LIMIT] += d->rl_now[i] - d->rl_reported[i];
+		d->rl_reported[i] = d->rl_now[i];
+	}
+	d->rl_since = now;
+}
+
 /* Reports each reason whose kernel count grew since the last report (the last daemon's too). */
 static void check_drops(struct daemon *d)
 {
@@ -252,6 +355,8 @@ static void check_drops(struct daemon *d)
 	for (__u32 r = 0; r < HX_DROP_MAX; r++) {
 		uint64_t sum = d->drops_now[r];
 
+		if (r == HX_DROP_RATE_LIMIT)
+			continue; /* per sandbox: check_rate_limits */
 		if (sum > d->drops_reported[r]) {
 			hx_audit_dropped(&d->audit, drop_name(r), sum - d->drops_reported[r], sum);
 			d->drops_reported[r] = sum;
@@ -371,6 +476,10 @@ static void set_explicit(struct daemon *d, const struct hx_policy *p)
 	d->cg_missing = calloc(p->nsandboxes ? p->nsandboxes : 1, sizeof(bool));
 	for (size_t i = 0; d->explicit_cg && i < p->nsandboxes; i++)
 		d->explicit_cg[i] = p->sandboxes[i].cgroup_explicit;
+	/* Explicit cgroups not there yet: the load warned about them already. */
+	for (size_t i = 0; d->cg_missing && i < p->nsandboxes && i < d->l.cur.nsbx; i++)
+		d->cg_missing[i] = d->explicit_cg && d->explicit_cg[i] && !d->l.cur.sbx[i].cgid;
+	d->pmode = p->mode;
 }
 
 static void write_state(struct daemon *d, const struct hx_policy *p)
@@ -404,6 +513,7 @@ static int load_and_install(struct daemon *d, enum trigger why)
 
 	/* What is queued was decided by the policies known now: name it while they are. */
 	drain(d);
+	check_rate_limits(d);
 	t0 = mono_ns();
 	if (why == T_REPAIR) {
 		buf = malloc(d->good_len + 1);
@@ -590,6 +700,48 @@ static void watch_policy_file(struct daemon *d)
 
 /* ---- what enforcement stands on ---------------------------------------------------------- */
 
+/* The explicit cgroup of sandbox @i is (again) there: its rules apply to it from now on. */
+static void map_cgroup(struct daemon *d, size_t i, uint64_t id)
+{
+	const struct hx_sbx_info *s = &d->l.cur.sbx[i];
+	struct hx_policy mode = { .mode = d->pmode };
+	char kv[160];
+	int err;
+
+	snprintf(kv, sizeof(kv), "sandbox=%s cgroup_id=%llu old_cgroup_id=%llu", s->name,
+		 (unsigned long long)id, (unsigned long long)s->cgid);
+	err = hx_loader_map_cgroup(&d->l, (uint32_t)i, id);
+	if (err) {
+		hx_dlog(LOG_ERR, "cgroup_map", kv, "cannot map cgroup %s of sandbox %s: %s",
+			s->cgroup, s->name, strerror(-err));
+		return;
+	}
+	hx_dlog(LOG_WARNING, "cgroup_mapped", kv, "cgroup %s of sandbox %s appeared; its rules apply",
+		s->cgroup, s->name);
+	if (d->cg_missing)
+		d->cg_missing[i] = false;
+	err = hx_state_write(&d->l, d->cli->config_shown, &mode);
+	if (err)
+		hx_dlog(LOG_WARNING, "state", NULL, "cannot write %s: %s", HX_STATE_FILE,
+			strerror(-err));
+}
+
+/*
+ * Explicit cgroups of the policy in force that are not there: looked for on
+ * every tick (a quarter second), so a cgroup created after the load is
+ * governed within that time.
+ */
+static void watch_missing_cgroups(struct daemon *d)
+{
+	for (size_t i = 0; d->cg_missing && d->explicit_cg && i < d->l.cur.nsbx; i++) {
+		uint64_t id = 0;
+
+		if (d->explicit_cg[i] && d->cg_missing[i] &&
+		    !hx_cgroup_id(d->l.cg_root, d->l.cur.sbx[i].cgroup, &id))
+			map_cgroup(d, i, id);
+	}
+}
+
 /*
  * A sandbox cgroup the agent created was removed behind its back: a new one
  * by that name would be a cgroup no rule knows. Recreate it and reinstall
@@ -612,12 +764,16 @@ static void watch_cgroups(struct daemon *d)
 		}
 		if (d->explicit_cg && d->explicit_cg[i]) {
 			/* Not ours to create: a container that ended, a unit that stopped. */
+			if (!err) {
+				map_cgroup(d, i, id); /* there again, as a new cgroup */
+				continue;
+			}
 			if (d->cg_missing && !d->cg_missing[i]) {
 				snprintf(kv, sizeof(kv), "sandbox=%s cgroup_id=%llu", s->name,
 					 (unsigned long long)s->cgid);
 				hx_dlog(LOG_WARNING, "cgroup_gone", kv,
-					"cgroup %s of sandbox %s is %s; it governs nothing until the policy is reloaded with it present",
-					s->cgroup, s->name, err ? "gone" : "a new cgroup now");
+					"cgroup %s of sandbox %s is gone; its rules apply again as soon as it is created",
+					s->cgroup, s->name);
 				d->cg_missing[i] = true;
 			}
 			continue;
@@ -871,6 +1027,12 @@ static void render(void *ctx, struct hx_buf *b)
 		hx_prom_u64(b, "helixagent_events_dropped_total",
 			    (const char *[]){ "reason", hx_audit_loss_name(r), NULL },
 			    d->audit.lost[r]);
+	hx_prom_family(b, "helixagent_events_rate_limited_total", "counter",
+		       "Decision events a sandbox's rate_limit kept in the kernel (the decisions stood).");
+	read_rate_limits(d);
+	for (size_t i = 0; i < d->l.cur.nsbx && i < HX_RL_SANDBOXES; i++)
+		hx_prom_u64(b, "helixagent_events_rate_limited_total",
+			    (const char *[]){ "sandbox", d->l.cur.sbx[i].name, NULL }, d->rl_now[i]);
 	hx_prom_family(b, "helixagent_unresolved_total", "counter",
 		       "Operations decided without full information (denied), by reason.");
 	for (unsigned r = 0; r < HX_DROP_MAX; r++)
@@ -1017,6 +1179,18 @@ static void adopt_counters(struct daemon *d)
 
 	read_drops(d);
 	memcpy(d->drops_reported, d->drops_now, sizeof(d->drops_reported));
+	/* Rate limit counts of sandboxes the last daemon knew: reported, as a whole, below. */
+	d->rl_since = real_ns();
+	{
+		int fd = bpf_map__fd(d->l.skel->maps.hx_rl);
+
+		for (__u32 i = 0; i < HX_RL_SANDBOXES; i++) {
+			struct hx_rl_state rs;
+
+			if (!bpf_map_lookup_elem(fd, &i, &rs))
+				d->rl_now[i] = d->rl_reported[i] = rs.suppressed;
+		}
+	}
 	if (!hx_counters_read(&c)) {
 		for (unsigned r = 0; r < HX_DROP_MAX; r++) {
 			char name[48];
@@ -1027,6 +1201,13 @@ static void adopt_counters(struct daemon *d)
 			if (v && strtoull(v, NULL, 10) <= d->drops_now[r])
 				d->drops_reported[r] = strtoull(v, NULL, 10);
 		}
+	}
+	/* Suppressed after the last daemon's last summary: their sandboxes are not known. */
+	if (d->drops_reported[HX_DROP_RATE_LIMIT] < d->drops_now[HX_DROP_RATE_LIMIT]) {
+		audit_rate_limited(d, NULL,
+				   d->drops_now[HX_DROP_RATE_LIMIT] - d->drops_reported[HX_DROP_RATE_LIMIT],
+				   d->drops_now[HX_DROP_RATE_LIMIT], d->rl_since, d->rl_since);
+		d->drops_reported[HX_DROP_RATE_LIMIT] = d->drops_now[HX_DROP_RATE_LIMIT];
 	}
 	/* The live slot's sandboxes, named as the last daemon wrote them. */
 	hx_dstats_poll(&d->stats, bpf_map__fd(d->l.skel->maps.hx_stats));
@@ -1295,6 +1476,7 @@ static void tick(struct daemon *d)
 	d->ticks++;
 	drain(d);
 	check_drops(d);
+	watch_missing_cgroups(d);
 	hx_audit_tick(&d->audit);
 	hx_net_tick(&d->l);
 	watch_policy_file(d);
@@ -1313,6 +1495,7 @@ static void tick(struct daemon *d)
 	}
 	if (d->ticks % TICKS_PER_SEC)
 		return;
+	check_rate_limits(d);
 	watch_pins(d);
 	watch_cgroups(d);
 	hx_dstats_poll(&d->stats, bpf_map__fd(d->l.skel->maps.hx_stats));
@@ -1499,6 +1682,7 @@ int hx_cmd_run(const struct hx_cli *cli)
 			break;
 	}
 	check_drops(&d);
+	check_rate_limits(&d);
 	hx_dstats_poll(&d.stats, bpf_map__fd(d.l.skel->maps.hx_stats));
 	write_counters(&d);
 	snprintf(kv, sizeof(kv), "generation=%u", d.l.generation);

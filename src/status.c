@@ -17,7 +17,8 @@
 
 static const char *const fam_names[HX_FAM_MAX] = { "exec", "filesystem", "network", "guard" };
 static const char *const drop_names[HX_DROP_MAX] = { "ringbuf_full", "path_too_deep",
-						     "cgroup_too_deep", "no_file" };
+						     "cgroup_too_deep", "no_file",
+						     "rate_limited" };
 
 static int pinned_fd(const char *name)
 {

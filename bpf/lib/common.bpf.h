@@ -78,12 +78,37 @@ struct {
 	__uint(max_entries, 1 << 24); /* resized by the loader */
 } hx_events SEC(".maps") __weak;
 
-/* Scratch space for building an event before it is copied to the ring. */
+/* rate_limit per (slot, sandbox); only limited sandboxes have an entry */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024); /* resized by the loader */
+	__type(key, struct hx_sbx_key);
+	__type(value, struct hx_rate_cfg);
+} hx_rate SEC(".maps") __weak;
+
+/* the rate limit's buckets, per sandbox index */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HX_RL_SANDBOXES);
+	__type(key, __u32);
+	__type(value, struct hx_rl_state);
+} hx_rl SEC(".maps") __weak;
+
+/*
+ * Scratch space for building an event before it is copied to the ring,
+ * with the sandbox's rate limit, looked up when the event is started and
+ * applied when it is sent.
+ */
+struct hx_scratch_rec {
+	struct hx_event e; /* first: hx_event_submit finds the rest from it */
+	struct hx_rate_cfg rate;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct hx_event);
+	__type(value, struct hx_scratch_rec);
 } hx_scratch SEC(".maps") __weak;
 
 /* Where the calling task stands: its sandbox in the live slot, if any. */
@@ -191,18 +216,65 @@ static __always_inline void hx_count(struct hx_ctx *c, __u8 family, __u8 decisio
 		v->audit++;
 }
 
+/*
+ * The sandbox's rate limit: 1 when its event may be sent. A suppressed event
+ * is counted for the sandbox and as a drop; the decision stands either way.
+ * Lock-free: concurrent CPUs may each admit an event on the same slice of
+ * time, so a burst can briefly exceed the limit by the number of CPUs.
+ */
+static __always_inline int hx_rate_admit(__u32 sbx, const struct hx_rate_cfg *r)
+{
+	struct hx_rl_state *st;
+	__u64 now, tat;
+
+	if (!r->interval_ns)
+		return 1;
+	st = bpf_map_lookup_elem(&hx_rl, &sbx);
+	if (!st)
+		return 1;
+	now = bpf_ktime_get_ns();
+	tat = st->tat;
+	if (tat < now)
+		tat = now;
+	if (tat - now > r->tolerance_ns) {
+		__sync_fetch_and_add(&st->suppressed, 1);
+		hx_count_drop(HX_DROP_RATE_LIMIT);
+		return 0;
+	}
+	st->tat = tat + r->interval_ns;
+	return 1;
+}
+
+/* Copies the sandbox's rate limit (none: zeros) to @out. */
+static __always_inline void hx_rate_of(struct hx_ctx *c, struct hx_rate_cfg *out)
+{
+	struct hx_sbx_key k = { .slot = c->slot, .sbx = c->sbx };
+	struct hx_rate_cfg *r = bpf_map_lookup_elem(&hx_rate, &k);
+
+	if (r) {
+		out->interval_ns = r->interval_ns;
+		out->tolerance_ns = r->tolerance_ns;
+	} else {
+		out->interval_ns = 0;
+		out->tolerance_ns = 0;
+	}
+}
+
 static __always_inline struct hx_event *hx_event_start(struct hx_ctx *c, __u16 action,
 						       __u8 family)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct hx_scratch_rec *rec;
 	struct hx_event *e;
 	__u32 zero = 0;
 
-	e = bpf_map_lookup_elem(&hx_scratch, &zero);
-	if (!e)
+	rec = bpf_map_lookup_elem(&hx_scratch, &zero);
+	if (!rec)
 		return NULL;
+	hx_rate_of(c, &rec->rate);
+	e = &rec->e;
 	e->type = HX_EV_DECISION;
 	e->action = action;
 	e->family = family;
@@ -232,11 +304,16 @@ static __always_inline struct hx_event *hx_event_start(struct hx_ctx *c, __u16 a
 	return e;
 }
 
-/* Copies the event to the ring; a full ring loses the event, never the decision. */
+/*
+ * Copies the event to the ring; a full ring or the sandbox's rate limit
+ * loses the event (counted), never the decision.
+ */
 static __always_inline void hx_event_submit(struct hx_event *e)
 {
 	__u64 size = offsetof(struct hx_event, path) + e->path_len;
 
+	if (!hx_rate_admit(e->sbx, &((struct hx_scratch_rec *)e)->rate))
+		return;
 	if (size > sizeof(*e))
 		size = sizeof(*e);
 	if (bpf_ringbuf_output(&hx_events, e, size, 0))

@@ -299,8 +299,12 @@ static __always_inline void hx_net_event(struct hx_ctx *c, __u16 action, __u8 de
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	__u32 tgid = pid_tgid >> 32;
 	struct hx_nproc_val *pv;
+	struct hx_rate_cfg rate;
 	struct hx_event *e;
 
+	hx_rate_of(c, &rate);
+	if (!hx_rate_admit(c->sbx, &rate))
+		return;
 	e = bpf_ringbuf_reserve(&hx_events, offsetof(struct hx_event, path), 0);
 	if (!e) {
 		hx_count_drop(HX_DROP_RINGBUF);

@@ -142,6 +142,7 @@ enum hx_drop {
 	HX_DROP_WALK_DEPTH, /* path deeper than the walk bound: denied */
 	HX_DROP_CGRP_DEPTH, /* cgroup deeper than the walk bound */
 	HX_DROP_NO_FILE, /* hook had no file to judge: denied */
+	HX_DROP_RATE_LIMIT, /* the sandbox's rate_limit: event suppressed, decision stood */
 	HX_DROP_MAX,
 };
 
@@ -256,6 +257,25 @@ struct hx_cmd_val {
 #define HX_CMD_WORDS 4 /* leading words a blocked command may name */
 
 #define HX_RULE_NONE 0xffffffffu
+
+/*
+ * Per-sandbox event rate limit (policy rate_limit), a GCRA bucket: an event
+ * is admitted when the theoretical arrival time is at most tolerance_ns
+ * ahead of now; each admitted event moves it interval_ns further.
+ * hx_rate: (slot, sandbox) -> configuration; no entry: no limit.
+ * hx_rl: sandbox index -> state and the count of suppressed events.
+ */
+#define HX_RL_SANDBOXES 4096
+
+struct hx_rate_cfg {
+	__u64 interval_ns; /* window / events */
+	__u64 tolerance_ns; /* window - interval: a full window's events in a burst */
+};
+
+struct hx_rl_state {
+	__u64 tat; /* bpf_ktime_get_ns() time */
+	__u64 suppressed; /* events not sent, ever (the daemon reports the growth) */
+};
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct hx_inode_key) == 24, "hx_inode_key layout");

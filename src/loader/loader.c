@@ -80,6 +80,17 @@ static int pin_map(struct bpf_map *m)
 	return bpf_map__set_pin_path(m, path);
 }
 
+/* Keeps @link for hx_loader_close; a link that does not fit is let go at once. */
+static int keep_link(struct hx_loader *l, struct bpf_link *link)
+{
+	if (l->nlinks >= sizeof(l->links) / sizeof(l->links[0])) {
+		bpf_link__destroy(link);
+		return -E2BIG;
+	}
+	l->links[l->nlinks++] = link;
+	return 0;
+}
+
 int hx_loader_open(struct hx_loader *l, const char **what)
 {
 	struct hx_bpf *s;
@@ -109,6 +120,8 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 	bpf_map__set_max_entries(s->maps.hx_inode, HX_SLOTS * HX_MAX_INODE_RULES);
 	bpf_map__set_max_entries(s->maps.hx_stats, HX_SLOTS * HX_MAX_SANDBOXES * HX_FAM_MAX);
 	bpf_map__set_max_entries(s->maps.hx_cmds, HX_SLOTS * HX_MAX_COMMANDS);
+	bpf_map__set_max_entries(s->maps.hx_rate, HX_SLOTS * HX_MAX_SANDBOXES);
+	bpf_map__set_map_flags(s->maps.hx_rate, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(s->maps.hx_cmds, BPF_F_NO_PREALLOC);
 	/* Policy maps are big; allocate entries only when used. */
 	bpf_map__set_map_flags(s->maps.hx_inode, BPF_F_NO_PREALLOC);
@@ -183,6 +196,8 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		link = hx_net_attach(l, prog); /* cgroup programs: at the cgroup2 root */
 		if (!link)
 			return -errno;
+		if (keep_link(l, link))
+			return -E2BIG;
 		snprintf(path, sizeof(path), HX_PIN_DIR "/link_%s", bpf_program__name(prog));
 		unlink(path);
 		err = bpf_link__pin(link, path);
@@ -192,7 +207,7 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		    asprintf(&l->progs[l->nprogs], "%s link_%s", bpf_program__section_name(prog),
 			     bpf_program__name(prog)) > 0)
 			l->nprogs++;
-		/* The pin holds the link; the daemon's fd is not needed to enforce. */
+		/* The pin holds the link; the daemon's fd is kept for repinning only. */
 	}
 
 	*what = "register the agent with the guard";
@@ -573,25 +588,108 @@ void hx_loader_diag(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src sr
 
 #define diag_error(d, src, ...) hx_loader_diag(d, HX_DIAG_ERROR, src, __VA_ARGS__)
 
-/* Deletes every entry of @slot from a hash map whose key starts with ... the slot field. */
+/*
+ * Deletes every entry of @slot from a hash map whose key holds the slot at
+ * @slot_off. One pass collects the keys (never deleting while iterating: a
+ * deleted position makes the next lookup start over), then one batch delete
+ * where the kernel has it (5.6), one by one otherwise.
+ */
 static void clear_slot(int fd, size_t keysz, size_t slot_off, uint32_t slot)
 {
-	char key[64], next[64];
-	void *prev = NULL;
+	char *keys = NULL, cur[64], next[64];
+	size_t n = 0, cap = 0;
+	bool have;
 
-	while (!bpf_map_get_next_key(fd, prev, next)) {
+	if (keysz > sizeof(cur))
+		return;
+	have = !bpf_map_get_next_key(fd, NULL, next);
+	while (have) {
 		uint32_t ks;
 
-		memcpy(&ks, next + slot_off, sizeof(ks));
-		if (ks == slot) {
-			bpf_map_delete_elem(fd, next);
-			/* Restart: deleting invalidates the iteration position. */
-			prev = NULL;
+		memcpy(cur, next, keysz);
+		have = !bpf_map_get_next_key(fd, cur, next);
+		memcpy(&ks, cur + slot_off, sizeof(ks));
+		if (ks != slot)
 			continue;
+		if (n == cap) {
+			char *nk = realloc(keys, (cap ? cap * 2 : 256) * keysz);
+
+			if (!nk) {
+				bpf_map_delete_elem(fd, cur); /* no memory: the slow way */
+				continue;
+			}
+			keys = nk;
+			cap = cap ? cap * 2 : 256;
 		}
-		memcpy(key, next, keysz);
-		prev = key;
+		memcpy(keys + n * keysz, cur, keysz);
+		n++;
 	}
+	if (n) {
+		__u32 count = (__u32)n;
+
+		if (bpf_map_delete_batch(fd, keys, &count, NULL) || count != n) {
+			/* Older kernel, or stopped part-way: the rest one by one. */
+			for (size_t i = 0; i < n; i++)
+				bpf_map_delete_elem(fd, keys + i * keysz);
+		}
+	}
+	free(keys);
+}
+
+_Static_assert(HX_RL_SANDBOXES >= HX_MAX_SANDBOXES, "a rate limit bucket per sandbox");
+
+/* rate_limit: one hx_rate entry per limited sandbox of @slot. */
+static int install_rate_limits(struct hx_bpf *s, uint32_t slot, const struct hx_policy *p)
+{
+	for (uint32_t i = 0; i < p->nsandboxes; i++) {
+		const struct hx_rate_limit *r = &p->sandboxes[i].rate_limit;
+		struct hx_sbx_key k = { .slot = slot, .sbx = i };
+		struct hx_rate_cfg v;
+		uint64_t window;
+
+		if (!r->events)
+			continue;
+		window = (uint64_t)r->window_s * 1000000000ull;
+		v.interval_ns = window / r->events;
+		if (!v.interval_ns)
+			v.interval_ns = 1;
+		v.tolerance_ns = window - v.interval_ns;
+		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_rate), &k, &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * An explicit cgroup that does not exist yet does not stop the install: the
+ * sandbox's rules are installed without a cgroup, and the daemon maps the
+ * cgroup once it appears (hx_loader_map_cgroup).
+ */
+static void cgroup_pending(struct hx_diags *diags, const struct hx_sandbox *sb, const char *root)
+{
+	hx_loader_diag(diags, HX_DIAG_WARNING, sb->src,
+		       "sandbox '%s': cgroup %s%s does not exist (yet); its rules apply as soon as it is created",
+		       sb->name, root, sb->cgroup);
+}
+
+int hx_loader_map_cgroup(struct hx_loader *l, uint32_t sbx, uint64_t cgid)
+{
+	int fd = bpf_map__fd(l->skel->maps.hx_cgrp);
+	struct hx_cgrp_key ck = { .cgid = cgid, .slot = l->slot };
+	struct hx_cgrp_val cv = { .sbx = sbx };
+	uint64_t old;
+
+	if (sbx >= l->cur.nsbx || !cgid)
+		return -EINVAL;
+	if (bpf_map_update_elem(fd, &ck, &cv, BPF_ANY))
+		return -errno;
+	old = l->cur.sbx[sbx].cgid;
+	if (old && old != cgid) {
+		ck.cgid = old;
+		bpf_map_delete_elem(fd, &ck);
+	}
+	l->cur.sbx[sbx].cgid = cgid;
+	return 0;
 }
 
 int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_diags *diags)
@@ -615,6 +713,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		   offsetof(struct hx_sbx_key, slot), slot);
 	clear_slot(bpf_map__fd(s->maps.hx_cmds), sizeof(struct hx_cmd_key),
 		   offsetof(struct hx_cmd_key, slot), slot);
+	clear_slot(bpf_map__fd(s->maps.hx_rate), sizeof(struct hx_sbx_key),
+		   offsetof(struct hx_sbx_key, slot), slot);
 	hx_net_clear(l, slot);
 
 	b.out.sbx = calloc(p->nsandboxes ? p->nsandboxes : 1, sizeof(*b.out.sbx));
@@ -642,7 +742,10 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 			}
 		}
 		err = hx_cgroup_id(l->cg_root, sb->cgroup, &si->cgid);
-		if (err) {
+		if (err == -ENOENT && sb->cgroup_explicit) {
+			cgroup_pending(diags, sb, l->cg_root);
+			si->cgid = 0;
+		} else if (err) {
 			diag_error(diags, sb->src, "sandbox '%s': cgroup %s%s: %s", sb->name,
 				   l->cg_root, sb->cgroup, strerror(-err));
 			continue;
@@ -696,6 +799,9 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 	err = hx_net_install(l, slot, p, &b.out, diags);
 	if (err)
 		goto out;
+	err = install_rate_limits(s, slot, p);
+	if (err)
+		goto out;
 	for (uint32_t i = 0; i < p->nsandboxes; i++) {
 		struct hx_sbx_key sk = { .slot = slot, .sbx = i };
 		struct hx_sbx_cfg cfg = { .flags = sbx_flags(p, &p->sandboxes[i]),
@@ -705,7 +811,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		struct hx_cgrp_val cv = { .sbx = i };
 
 		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_sbx), &sk, &cfg, BPF_ANY) ||
-		    bpf_map_update_elem(bpf_map__fd(s->maps.hx_cgrp), &ck, &cv, BPF_ANY)) {
+		    (ck.cgid && /* 0: its cgroup is not there yet (cgroup_pending) */
+		     bpf_map_update_elem(bpf_map__fd(s->maps.hx_cgrp), &ck, &cv, BPF_ANY))) {
 			err = -errno;
 			goto out;
 		}
@@ -729,6 +836,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		   offsetof(struct hx_sbx_key, slot), slot ^ 1);
 	clear_slot(bpf_map__fd(s->maps.hx_cmds), sizeof(struct hx_cmd_key),
 		   offsetof(struct hx_cmd_key, slot), slot ^ 1);
+	clear_slot(bpf_map__fd(s->maps.hx_rate), sizeof(struct hx_sbx_key),
+		   offsetof(struct hx_sbx_key, slot), slot ^ 1);
 	hx_net_clear(l, slot ^ 1);
 
 	compiled_free(&l->prev);
@@ -743,6 +852,10 @@ out:
 
 void hx_loader_close(struct hx_loader *l)
 {
+	/* Closes our descriptors only: a pinned link stays attached (unload removes the pins). */
+	for (size_t i = 0; i < l->nlinks; i++)
+		bpf_link__destroy(l->links[i]);
+	l->nlinks = 0;
 	hx_bpf__destroy(l->skel);
 	l->skel = NULL;
 	compiled_free(&l->cur);

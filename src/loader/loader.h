@@ -54,6 +54,13 @@ struct hx_loader {
 	struct hx_compiled prev; /* names events still in the ring from the last generation */
 	char *progs[64]; /* "lsm/file_open link_hx_file_open": what is attached, for status */
 	size_t nprogs;
+	/*
+	 * The links pinned at open. Their descriptors stay open while the daemon
+	 * runs, so a lost bpffs takes nothing away (the daemon pins them again);
+	 * hx_loader_close closes them, which leaves pinned links attached.
+	 */
+	struct bpf_link *links[64];
+	size_t nlinks;
 	bool verbose;
 	int only_prog_type; /* benchmarks (bench/netnative): load only this program type; 0: all */
 };
@@ -70,6 +77,11 @@ int hx_loader_open(struct hx_loader *l, const char **what);
  */
 int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_diags *diags);
 void hx_loader_close(struct hx_loader *l);
+/*
+ * Maps @cgid to sandbox @sbx of the policy in force, in place: the explicit
+ * cgroup of a sandbox, created (or created again) after the install.
+ */
+int hx_loader_map_cgroup(struct hx_loader *l, uint32_t sbx, uint64_t cgid);
 void hx_compiled_free(struct hx_compiled *c);
 /* The tables of @generation, if still known. */
 const struct hx_compiled *hx_loader_tables(const struct hx_loader *l, uint32_t generation);

@@ -204,6 +204,16 @@ static void sandbox(struct jw *w, const struct hx_sandbox *s)
 	jw_ku64(w, "max_execution_ms", s->limits.max_execution_ms);
 	jw_obj_end(w);
 
+	jw_key(w, "rate_limit");
+	if (!s->rate_limit.events) {
+		jw_null(w);
+	} else {
+		jw_obj(w);
+		jw_ku64(w, "events", s->rate_limit.events);
+		jw_ku64(w, "window_s", s->rate_limit.window_s);
+		jw_obj_end(w);
+	}
+
 	jw_key(w, "environment");
 	jw_obj(w);
 	tri(w, "inherit", s->env.inherit);

@@ -259,6 +259,9 @@ void hx_sandbox_inherit(struct hx_sandbox *s, const struct hx_sandbox *b)
 	if (!s->limits.max_execution_ms)
 		s->limits.max_execution_ms = b->limits.max_execution_ms;
 
+	if (!s->rate_limit.set)
+		s->rate_limit = b->rate_limit;
+
 	s->env.inherit = tri_or(s->env.inherit, b->env.inherit);
 	strings_inherit(&s->env.allowed_vars, &b->env.allowed_vars);
 	strings_inherit(&s->env.blocked_vars, &b->env.blocked_vars);

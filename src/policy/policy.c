@@ -1656,6 +1656,28 @@ static bool parse_seed_key(struct pctx *c, const char *k, const struct ynode *v,
 	return true;
 }
 
+/* rate_limit: 1000/s, 6000/m, 100000/h, or none */
+static void parse_rate_limit(struct pctx *c, const struct ynode *v, struct hx_rate_limit *r)
+{
+	const char *s = scalar(c, v, "rate_limit");
+
+	if (!s)
+		return;
+	if (!strcmp(s, "none")) {
+		r->set = true;
+		r->events = 0;
+		r->window_s = 0;
+		return;
+	}
+	if (hx_parse_rate(s, &r->events, &r->window_s)) {
+		err(c, v,
+		    "'rate_limit': '%s' is not a rate (e.g. 1000/s, 6000/m, 100000/h, at most %u events; or none)",
+		    s, HX_RATE_MAX_EVENTS);
+		return;
+	}
+	r->set = true;
+}
+
 /* Returns false if @k is not a key of this kind of layer. */
 static bool parse_layer_key(struct pctx *c, const char *k, const struct ynode *v,
 			    struct hx_sandbox *s, enum layer kind, struct decl *dc)
@@ -1678,6 +1700,8 @@ static bool parse_layer_key(struct pctx *c, const char *k, const struct ynode *v
 		parse_env(c, v, &s->env);
 	else if (!strcmp(k, "command_validation"))
 		parse_cmd(c, v, &s->cmd);
+	else if (!strcmp(k, "rate_limit"))
+		parse_rate_limit(c, v, &s->rate_limit);
 	else if (kind != L_BASE && !strcmp(k, "process"))
 		parse_process(c, v, &s->proc, "process");
 	else if (kind != L_BASE && !strcmp(k, "container"))

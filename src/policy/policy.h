@@ -189,6 +189,17 @@ struct hx_limits {
 	uint64_t max_execution_ms;
 };
 
+/*
+ * rate_limit: at most @events decision events per @window_s seconds leave the
+ * kernel for a sandbox; the rest are counted and summed up by the daemon.
+ * set with events 0: "none", no limit (to lift one a sandbox inherits).
+ */
+struct hx_rate_limit {
+	bool set;
+	uint32_t events;
+	uint32_t window_s; /* 1, 60 or 3600 */
+};
+
 struct hx_sandbox {
 	char *name;
 	char *cgroup; /* path below the cgroup2 mount, starting with "/" */
@@ -204,6 +215,7 @@ struct hx_sandbox {
 	struct hx_process_opts proc;
 	struct hx_caps caps;
 	struct hx_cmd_validation cmd;
+	struct hx_rate_limit rate_limit;
 	/*
 	 * Where the sandbox is declared: "sandboxes.web", "plugins.security.overrides.NAME",
 	 * "plugins.security.default_context" (the sandbox "plugins"), "tools.security" (the
@@ -325,5 +337,8 @@ int hx_parse_size(const char *s, uint64_t *out);
 int hx_parse_duration_ms(const char *s, uint64_t *out);
 int hx_parse_cpu_milli(const char *s, uint32_t *out);
 int hx_parse_cidr(const char *s, char *err, size_t errlen);
+/* rate_limit: "1000/s", "6000/m", "100000/h"; events 1..10000000 */
+int hx_parse_rate(const char *s, uint32_t *events, uint32_t *window_s);
+#define HX_RATE_MAX_EVENTS 10000000u
 
 #endif

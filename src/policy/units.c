@@ -227,3 +227,31 @@ int hx_cidr_canon(const char *s, char *out, size_t len)
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+/* 1000/s, 6000/m, 100000/h: whole events per second, minute or hour. */
+int hx_parse_rate(const char *s, uint32_t *events, uint32_t *window_s)
+{
+	uint64_t n = 0;
+	uint32_t w;
+	int digits = 0;
+
+	while (isdigit((unsigned char)*s)) {
+		n = n * 10 + (uint64_t)(*s++ - '0');
+		if (n > HX_RATE_MAX_EVENTS)
+			return -EINVAL;
+		digits++;
+	}
+	if (!digits || n == 0 || *s++ != '/')
+		return -EINVAL;
+	if (!strcmp(s, "s"))
+		w = 1;
+	else if (!strcmp(s, "m"))
+		w = 60;
+	else if (!strcmp(s, "h"))
+		w = 3600;
+	else
+		return -EINVAL;
+	*events = (uint32_t)n;
+	*window_s = w;
+	return 0;
+}

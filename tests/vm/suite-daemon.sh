@@ -116,6 +116,10 @@ dropped_events() { # events the kernel could not queue, all reasons that lose ev
 	$HX status --json | jq '.dropped.ringbuf_full + (.dropped.rate_limited // 0)'
 }
 
+ringbuf_dropped() { # events lost to a full ring buffer (the reason events_dropped reports)
+	$HX status --json | jq '.dropped.ringbuf_full'
+}
+
 hammer_bg() { # SANDBOX OUT STOPFILE OP...: the hammer in SANDBOX, in the background
 	_sb=$1 _out=$2 _stop=$3
 	shift 3
@@ -450,8 +454,9 @@ test_burst_of_100k_events_all_written_or_counted() {
 	# counter is global, and a loss of another event would count here.
 	wait_for 120 _drained || fail "the daemon did not drain the ring buffer"
 	r1=$(dropped_events)
-	wait_for 60 sh -c "[ \$(awk '\$1 == \"reported_ringbuf_full\" { print \$2 }' /run/helixagent/counters) -ge $r1 ]" ||
-		fail "the ring buffer losses were not reported: $r1 counted, $(counter reported_ringbuf_full) reported"
+	rb1=$(ringbuf_dropped)
+	wait_for 60 sh -c "[ \$(awk '\$1 == \"reported_ringbuf_full\" { print \$2 }' /run/helixagent/counters) -ge $rb1 ]" ||
+		fail "the ring buffer losses were not reported: $rb1 counted, $(counter reported_ringbuf_full) reported"
 	generated=$(($(sandbox_counter burst filesystem deny) - d0))
 	dropped=$((r1 - r0))
 	# One pass over every file of the log (tens of MB): the fields that matter, per line.
@@ -477,10 +482,69 @@ test_burst_of_100k_events_all_written_or_counted() {
 	note "burst: generated=$generated written=$written dropped=$dropped in ${t0}..${t1}s of uptime; rotations=$(counter audit_rotations)"
 	assert_eq $n "$generated" "kernel deny counter"
 	assert_eq $n $((written + dropped)) "written ($written) + dropped ($dropped)"
-	assert_eq "$r1" "$reported" "ringbuf_full drops reported by events_dropped events"
+	assert_eq "$rb1" "$reported" "ringbuf_full drops reported by events_dropped events"
 	# event.sequence: one more per event, across the rotated files.
 	grep -q ' gaps=0$' "$HXT_TMP/count" || fail "event.sequence has a gap: $(head -n 1 "$HXT_TMP/count")"
 	[ "$(counter audit_rotations)" -ge 1 ] || fail "the log was never rotated"
+}
+
+# Sandbox limited (rate_limit: 100/s) is refused f0 thousands of times: every
+# open is refused, far fewer events are written, and each one not written is
+# counted for the sandbox and summed up by an events_rate_limited event.
+test_rate_limit_suppresses_events_never_denials() {
+	n=5000
+	d0=$(sandbox_counter limited filesystem deny)
+	rb0=$(ringbuf_dropped)
+	s0=$(counter audit_sequence)
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	in_sandbox limited "$HAMMER" -n $n open:$F0 >"$HXT_TMP/sum"
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	log "$(cat "$HXT_TMP/sum")"
+	assert_contains "$(cat "$HXT_TMP/sum")" "ok=0 EPERM=$n other=0"
+	wait_for 120 _drained || fail "the daemon did not drain the ring buffer"
+	generated=$(($(sandbox_counter limited filesystem deny) - d0))
+	assert_eq $n "$generated" "kernel deny counter: every open refused"
+	supp=$($HX status --json | jq '.dropped.rate_limited')
+	[ "${supp:-0}" -gt 0 ] || fail "nothing counted as rate_limited"
+	wait_for 30 sh -c "[ \$(awk '\$1 == \"reported_rate_limited\" { print \$2 }' /run/helixagent/counters) -ge $supp ]" ||
+		fail "suppressed events not summed up: $supp counted, $(counter reported_rate_limited) reported"
+	all_audit | grep '"sandbox":"limited"' |
+		grep -o -E '"(code|sequence|dropped)":("[a-z_]*"|[0-9]+)' |
+		awk -F: -v s0="$s0" '
+		function done() {
+			if (seq <= s0) return
+			if (code == "\"permission_denied\"") written++
+			if (code == "\"events_rate_limited\"") { summaries++; suppressed += dropped }
+		}
+		$1 == "\"code\"" { if (code != "") done(); code = $2; seq = 0; dropped = 0 }
+		$1 == "\"sequence\"" { seq = $2 }
+		$1 == "\"dropped\"" { dropped = $2 }
+		END { if (code != "") done(); printf "written=%d suppressed=%d summaries=%d\n", written, suppressed, summaries }' \
+		>"$HXT_TMP/count"
+	cat "$HXT_TMP/count" >&2
+	written=$(sed -n 's/^written=\([0-9]*\) .*/\1/p' "$HXT_TMP/count")
+	suppressed=$(sed -n 's/.* suppressed=\([0-9]*\) .*/\1/p' "$HXT_TMP/count")
+	summaries=$(sed -n 's/.* summaries=\([0-9]*\)$/\1/p' "$HXT_TMP/count")
+	lost=$(($(ringbuf_dropped) - rb0))
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", b - a + 1 }')
+	note "rate_limit 100/s: generated=$generated written=$written suppressed=$suppressed summaries=$summaries ringbuf_lost=$lost in ${secs}s"
+	[ "$summaries" -ge 1 ] || fail "no events_rate_limited event for sandbox limited"
+	assert_eq "$generated" $((written + suppressed + lost)) "written ($written) + suppressed ($suppressed) + lost ($lost)"
+	# 100 at once, then 100 a second (one more per CPU racing on the bucket at most)
+	[ "$written" -le $((100 + 100 * secs + 8)) ] || fail "$written events written in ${secs}s at 100/s"
+	[ $((written * 4)) -lt "$generated" ] || fail "$written of $generated events written: not limited"
+	ev=$(all_audit | grep '"code":"events_rate_limited"' | grep '"sandbox":"limited"' | tail -n 1)
+	log "$ev"
+	printf '%s' "$ev" | jq -e '.helixagent.drop_reason == "rate_limited" and .helixagent.dropped > 0 and
+		(.helixagent.window_start | test("^20")) and .helixagent.window_end >= .helixagent.window_start' \
+		>/dev/null || fail "events_rate_limited lacks its fields: $ev"
+	m=$(metric 'helixagent_events_rate_limited_total{sandbox="limited"}')
+	[ "${m:-0}" -ge "$suppressed" ] || fail "metric events_rate_limited_total is '$m', $suppressed suppressed"
+	[ "$(metric 'helixagent_events_dropped_total{reason="rate_limited"}')" -ge "$suppressed" ] ||
+		fail "events_dropped_total{reason=rate_limited} does not count them"
+	# Another sandbox is not limited: its denial is logged at once.
+	pid=$(result_pid "$(in_sandbox hammer $TRY exec $X)")
+	dwait_pid "$pid"
 }
 
 test_sigusr1_reopens_the_log() {
@@ -547,6 +611,50 @@ test_sandbox_cgroup_removed_behind_the_agent() {
 	grep -q "event=cgroup_gone .*sandbox=hammer" "$DLOG" || fail "not logged"
 	assert_contains "$(in_sandbox hammer $TRY exec $X)" "exec: EPERM" "in the recreated cgroup"
 	assert_eq cgroup_repair "$(last_load .helixagent.trigger)"
+}
+
+# in_late CMD...: CMD in the explicit cgroup of sandbox late
+in_late() {
+	sh -c 'echo $$ > /sys/fs/cgroup/hxd-late/cgroup.procs && exec "$@"' sh "$@"
+}
+
+_late_mapped() { # N: at least N cgroup_mapped lines for sandbox late
+	[ "$(grep -c "event=cgroup_mapped .*sandbox=late" "$DLOG")" -ge "$1" ]
+}
+
+# Sandbox late names a cgroup that does not exist when the policy loads: the
+# load warns about it and installs everything else; once the cgroup is
+# created its rules apply within a second (the daemon looks four times a
+# second), and again when it is removed and created anew.
+test_cgroup_created_after_the_load_is_enforced() {
+	rmdir /sys/fs/cgroup/hxd-late 2>/dev/null
+	g=$(gen)
+	reload
+	[ "$(gen)" -gt "$g" ] || fail "a policy with a missing explicit cgroup was not loaded"
+	grep -q "sandbox 'late': cgroup /sys/fs/cgroup/hxd-late does not exist (yet)" "$DLOG" ||
+		fail "no warning for the missing cgroup of sandbox late"
+	assert_contains "$(in_sandbox hammer $TRY exec $X)" "exec: EPERM" "the other sandboxes are enforced"
+	m0=$(grep -c "event=cgroup_mapped .*sandbox=late" "$DLOG")
+	r0=$(grep -c "event=cgroup_gone .*sandbox=late" "$DLOG")
+	for round in 1 2; do
+		mkdir /sys/fs/cgroup/hxd-late || fail "cannot create the cgroup"
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		sleep 1
+		out=$(in_late $TRY exec $X)
+		t1=$(cut -d' ' -f1 /proc/uptime)
+		assert_contains "$out" "exec: EPERM" "round $round: a second after the cgroup was created"
+		_late_mapped $((m0 + round)) || fail "round $round: no cgroup_mapped line"
+		note "cgroup created later (round $round): denied at +$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s"
+		pid=$(result_pid "$out")
+		dwait_pid "$pid"
+		audit_select ".process.pid==$pid" | grep -q '"sandbox":"late"' ||
+			fail "the denial is not named for sandbox late"
+		assert_contains "$(in_late $TRY exec $Y)" "exec: ok" "y is allowed in late"
+		# Removed (a container that ended): reported; created again: governed again.
+		rmdir /sys/fs/cgroup/hxd-late || fail "cannot remove the cgroup"
+		wait_for 10 sh -c "[ \$(grep -c 'event=cgroup_gone .*sandbox=late' $DLOG) -ge $((r0 + round)) ]" ||
+			fail "round $round: removal not noticed"
+	done
 }
 
 fds() { ls "/proc/$(agent_pid)/fd" | wc -l; }

@@ -20,6 +20,7 @@
 #define FMODE_EXEC 0x20
 #define __FMODE_EXEC 0x20 /* in f_flags: opened by open_exec() */
 #define PROT_EXEC 0x4
+#define RENAME_EXCHANGE 0x2
 
 static __always_inline void hx_fill_exe_fs(struct hx_event *e)
 {
@@ -141,6 +142,242 @@ static __always_inline __u64 hx_scalar(const void *p)
 	(hx_fs_check_g((__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt), (need), (action), \
 		       (__u64)(unsigned long)(subject)) ? -EPERM : 0)
 #define P(x) ((void *)hx_scalar(x))
+
+/*
+ * Watched paths: a rule whose path did not exist at load is watched from
+ * its deepest existing directory (see the loader's fs_watch_*). When a name
+ * appears in a watched directory (created by any process, in a sandbox or
+ * not, or looked up into the dentry cache), the next watched component is
+ * armed in the new directory, or, for the last one, the rule is written for
+ * the new object before its dentry becomes visible.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct hx_pend_slot);
+} hx_pslot SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HX_SLOTS * HX_MAX_PEND * 4);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct hx_pend_key);
+	__type(value, struct hx_pend_val);
+} hx_pend SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HX_SLOTS * HX_MAX_PEND);
+	__type(key, __u32);
+	__type(value, struct hx_pend_watch);
+} hx_pwatch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HX_SLOTS * HX_MAX_PEND * HX_PEND_DEPTH);
+	__type(key, __u32);
+	__type(value, struct hx_pend_comp);
+} hx_pcomp SEC(".maps");
+
+/* [0]: the name that appeared; [1]: the next component's key */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct hx_pend_key);
+} hx_pscratch SEC(".maps");
+
+/* Watches count in the generation installed (live) and the one being installed. */
+static __always_inline int hx_pend_slot_on(__u32 s)
+{
+	struct hx_pend_slot *ps = bpf_map_lookup_elem(&hx_pslot, &s);
+	struct hx_live *live;
+	__u32 zero = 0;
+
+	if (!ps || !ps->nwatch)
+		return 0;
+	live = bpf_map_lookup_elem(&hx_live, &zero);
+	if (!live)
+		return 0;
+	return ps->generation == live->generation || ps->generation == live->generation + 1;
+}
+
+static __always_inline int hx_pend_any(void)
+{
+	return hx_pend_slot_on(0) || hx_pend_slot_on(1);
+}
+
+/* Writes watch @widx's rule for the object (@dev, @ino), merged as the loader merges. */
+__noinline int hx_pend_rule_g(__u32 widx, __u64 dev, __u64 ino)
+{
+	struct hx_pend_watch *w = bpf_map_lookup_elem(&hx_pwatch, &widx);
+	struct hx_inode_rule *cur, rule;
+	struct hx_inode_key key;
+
+	if (!w)
+		return 0;
+	key = w->key;
+	key.dev = dev;
+	key.ino = ino;
+	rule = w->rule;
+	cur = bpf_map_lookup_elem(&hx_inode, &key);
+	if (cur) {
+		if (rule.deny && !cur->deny)
+			cur->rule_id = rule.rule_id;
+		cur->allow |= rule.allow;
+		cur->deny |= rule.deny;
+		cur->flags &= rule.flags;
+		return 0;
+	}
+	bpf_map_update_elem(&hx_inode, &key, &rule, BPF_NOEXIST);
+	return 0;
+}
+
+/* Arms component @comp of watch @w (of @slot) in the directory (@dev, @ino). 0, or -1 when full. */
+__noinline int hx_pend_next_g(__u32 slot, __u32 w, __u32 comp, __u64 dev, __u64 ino)
+{
+	struct hx_pend_val *v, nv = {};
+	struct hx_pend_comp *c;
+	struct hx_pend_key *k;
+	__u32 one = 1, ci, n;
+	int i;
+
+	if (slot >= HX_SLOTS || w >= HX_MAX_PEND || comp >= HX_PEND_DEPTH)
+		return 0;
+	k = bpf_map_lookup_elem(&hx_pscratch, &one);
+	ci = (slot * HX_MAX_PEND + w) * HX_PEND_DEPTH + comp;
+	c = bpf_map_lookup_elem(&hx_pcomp, &ci);
+	if (!k || !c)
+		return 0;
+	k->dev = dev;
+	k->ino = ino;
+	k->slot = slot;
+	k->pad = 0;
+#pragma unroll
+	for (i = 0; i < HX_PEND_NAME / 8; i++)
+		((__u64 *)k->name)[i] = ((__u64 *)c->name)[i];
+	v = bpf_map_lookup_elem(&hx_pend, k);
+	if (!v) {
+		nv.n = 1;
+		nv.e[0].watch = w;
+		nv.e[0].comp = comp;
+		if (bpf_map_update_elem(&hx_pend, k, &nv, BPF_NOEXIST))
+			return -1;
+		return 0;
+	}
+	for (i = 0; i < HX_PEND_FAN; i++) {
+		if (i >= v->n)
+			break;
+		if (v->e[i].watch == w && v->e[i].comp == comp)
+			return 0; /* armed already (the directory was looked up again) */
+	}
+	n = v->n;
+	if (n >= HX_PEND_FAN)
+		return -1;
+	n &= HX_PEND_FAN - 1;
+	v->e[n].watch = w;
+	v->e[n].comp = comp;
+	v->n = n + 1;
+	return 0;
+}
+
+/* The name in hx_pscratch[0] (for @slot) now stands for the object (@dev, @ino). */
+__noinline int hx_pend_match_g(__u32 slot, __u64 dev, __u64 ino, __u32 moved)
+{
+	struct hx_pend_watch *w;
+	struct hx_pend_val *v;
+	struct hx_pend_key *k;
+	__u32 zero = 0, widx, wi, comp;
+	int i;
+
+	if (slot >= HX_SLOTS)
+		return 0;
+	k = bpf_map_lookup_elem(&hx_pscratch, &zero);
+	if (!k)
+		return 0;
+	k->slot = slot;
+	v = bpf_map_lookup_elem(&hx_pend, k);
+	if (!v)
+		return 0;
+	for (i = 0; i < HX_PEND_FAN; i++) {
+		if (i >= v->n)
+			break;
+		wi = v->e[i].watch;
+		comp = v->e[i].comp;
+		if (wi >= HX_MAX_PEND)
+			continue;
+		widx = slot * HX_MAX_PEND + wi;
+		w = bpf_map_lookup_elem(&hx_pwatch, &widx);
+		if (!w)
+			continue;
+		if (comp + 1 >= w->ncomp) {
+			hx_pend_rule_g(widx, dev, ino);
+			continue;
+		}
+		/*
+		 * A directory moved into place may already hold the rest of the
+		 * path, which will never be created: a refusing rule covers the
+		 * whole directory (more than it names, never less) until the next
+		 * reload resolves the path. So does a watch that cannot be armed.
+		 */
+		if ((hx_pend_next_g(slot, wi, comp + 1, dev, ino) || moved) && w->rule.deny)
+			hx_pend_rule_g(widx, dev, ino);
+	}
+	return 0;
+}
+
+/* @named, a name in the directory @parent, now stands for the object @ino of device @dev. */
+__noinline int hx_pend_seen_g(__u64 parent_, __u64 named_, __u64 dev, __u64 ino, __u32 moved)
+{
+	struct dentry *parent = (struct dentry *)parent_, *named = (struct dentry *)named_;
+	struct hx_pend_key *k;
+	__u32 zero = 0;
+	int i;
+
+	if (!parent || !named || !ino)
+		return 0;
+	k = bpf_map_lookup_elem(&hx_pscratch, &zero);
+	if (!k)
+		return 0;
+#pragma unroll
+	for (i = 0; i < HX_PEND_NAME / 8; i++)
+		((__u64 *)k->name)[i] = 0;
+	k->dev = hx_dev_of(parent);
+	k->ino = BPF_CORE_READ(parent, d_inode, i_ino);
+	k->pad = 0;
+	if (bpf_probe_read_kernel_str(k->name, HX_PEND_NAME, BPF_CORE_READ(named, d_name.name)) <= 0)
+		return 0;
+	if (hx_pend_slot_on(0))
+		hx_pend_match_g(0, dev, ino, moved);
+	if (hx_pend_slot_on(1))
+		hx_pend_match_g(1, dev, ino, moved);
+	return 0;
+}
+
+#define hx_pend_seen(parent, named, dev, ino, moved)                                      \
+	hx_pend_seen_g((__u64)(unsigned long)(parent), (__u64)(unsigned long)(named), (dev), \
+		       (ino), (moved))
+
+/*
+ * A dentry gets its inode: creation (any process, any filesystem that
+ * instantiates), or a lookup into the dentry cache. Called before the
+ * dentry is visible as positive, so the rule is there from the first
+ * instant.
+ */
+SEC("lsm/d_instantiate")
+int BPF_PROG(hx_d_instantiate, struct dentry *dentry, struct inode *inode)
+{
+	struct dentry *parent;
+
+	if (!inode || !hx_pend_any())
+		return 0;
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (!parent || (void *)parent == (void *)dentry)
+		return 0;
+	hx_pend_seen(parent, P(dentry), hx_dev_of(dentry), BPF_CORE_READ(inode, i_ino), 0);
+	return 0;
+}
 
 SEC("lsm/file_open")
 int BPF_PROG(hx_file_open, struct file *file, int ret)
@@ -266,8 +503,15 @@ int BPF_PROG(hx_path_link, struct dentry *old_dentry, const struct path *new_dir
 	err = hx_fs_check(P(old_dentry), mnt, HX_ACC_W, HX_ACT_LINK, NULL);
 	if (err)
 		return err;
-	return hx_fs_check(BPF_CORE_READ(new_dir, dentry), mnt, HX_ACC_W, HX_ACT_LINK,
-			   P(new_dentry));
+	err = hx_fs_check(BPF_CORE_READ(new_dir, dentry), mnt, HX_ACC_W, HX_ACT_LINK,
+			  P(new_dentry));
+	if (err)
+		return err;
+	/* A watched name made by link: the file gets the rule now (before the link). */
+	if (hx_pend_any())
+		hx_pend_seen(BPF_CORE_READ(new_dir, dentry), P(new_dentry), hx_dev_of(old_dentry),
+			     BPF_CORE_READ(old_dentry, d_inode, i_ino), 1);
+	return 0;
 }
 
 /*
@@ -275,7 +519,8 @@ int BPF_PROG(hx_path_link, struct dentry *old_dentry, const struct path *new_dir
  * keeps whichever of the two programs matches the running kernel.
  */
 static __always_inline int hx_rename(const struct path *old_dir, struct dentry *old_dentry,
-				     const struct path *new_dir, struct dentry *new_dentry)
+				     const struct path *new_dir, struct dentry *new_dentry,
+				     unsigned int flags)
 {
 	struct vfsmount *mnt = BPF_CORE_READ(old_dir, mnt);
 	int err;
@@ -290,8 +535,21 @@ static __always_inline int hx_rename(const struct path *old_dir, struct dentry *
 		if (err)
 			return err;
 	}
-	return hx_fs_check(BPF_CORE_READ(new_dir, dentry), BPF_CORE_READ(new_dir, mnt), HX_ACC_W,
-			   HX_ACT_RENAME, P(new_dentry));
+	err = hx_fs_check(BPF_CORE_READ(new_dir, dentry), BPF_CORE_READ(new_dir, mnt), HX_ACC_W,
+			  HX_ACT_RENAME, P(new_dentry));
+	if (err || !hx_pend_any())
+		return err;
+	/*
+	 * A watched name made by rename (no d_instantiate): the object moved
+	 * gets the rule before the move. Should the rename then fail, the
+	 * object keeps a rule it did not need: more refused, never less.
+	 */
+	hx_pend_seen(BPF_CORE_READ(new_dir, dentry), P(new_dentry), hx_dev_of(old_dentry),
+		     BPF_CORE_READ(old_dentry, d_inode, i_ino), 1);
+	if ((flags & RENAME_EXCHANGE) && BPF_CORE_READ(new_dentry, d_inode))
+		hx_pend_seen(BPF_CORE_READ(old_dir, dentry), P(old_dentry), hx_dev_of(new_dentry),
+			     BPF_CORE_READ(new_dentry, d_inode, i_ino), 1);
+	return 0;
 }
 
 SEC("lsm/path_rename")
@@ -300,7 +558,8 @@ int BPF_PROG(hx_path_rename, const struct path *old_dir, struct dentry *old_dent
 {
 	if (ret)
 		return ret;
-	return hx_rename(old_dir, old_dentry, new_dir, new_dentry);
+	/* Before 5.19 an exchange calls the hook once per direction. */
+	return hx_rename(old_dir, old_dentry, new_dir, new_dentry, 0);
 }
 
 SEC("lsm/path_rename")
@@ -309,7 +568,7 @@ int BPF_PROG(hx_path_rename5, const struct path *old_dir, struct dentry *old_den
 {
 	if (ret)
 		return ret;
-	return hx_rename(old_dir, old_dentry, new_dir, new_dentry);
+	return hx_rename(old_dir, old_dentry, new_dir, new_dentry, flags);
 }
 
 SEC("lsm/path_chmod")

@@ -256,6 +256,52 @@ struct hx_cmd_val {
 #define HX_FNV_PRIME 0x100000001b3ull
 #define HX_CMD_WORDS 4 /* leading words a blocked command may name */
 
+/*
+ * Rule paths missing at load, watched until they appear (bpf/file.bpf.c):
+ * hx_pend maps (directory, name of the next component, slot) to the watches
+ * waiting for that name there; hx_pwatch holds each watch's rule and
+ * hx_pcomp its missing components. hx_pslot says which slots hold watches.
+ */
+#define HX_PEND_NAME 256 /* a component, NUL-padded */
+#define HX_PEND_DEPTH 8 /* missing components of one watched path */
+#define HX_PEND_FAN 16 /* watches waiting for one (directory, name) */
+#define HX_MAX_PEND 1024 /* watched paths per slot */
+
+struct hx_pend_key {
+	__u64 dev;
+	__u64 ino;
+	__u32 slot;
+	__u32 pad;
+	char name[HX_PEND_NAME];
+};
+
+struct hx_pend_ent {
+	__u32 watch; /* index in the slot's part of hx_pwatch */
+	__u32 comp; /* which component this entry waits for */
+};
+
+struct hx_pend_val {
+	__u32 n;
+	__u32 pad;
+	struct hx_pend_ent e[HX_PEND_FAN];
+};
+
+struct hx_pend_watch {
+	struct hx_inode_key key; /* dev and ino filled in when the object appears */
+	struct hx_inode_rule rule;
+	__u32 ncomp;
+	__u32 pad;
+};
+
+struct hx_pend_comp {
+	char name[HX_PEND_NAME];
+};
+
+struct hx_pend_slot {
+	__u32 generation; /* the generation the slot's watches belong to */
+	__u32 nwatch; /* 0: nothing watched in this slot */
+};
+
 #define HX_RULE_NONE 0xffffffffu
 
 /*

@@ -238,11 +238,14 @@ struct inode_entry {
 	struct hx_inode_rule rule;
 };
 
+struct fs_watch;
 struct build {
 	struct inode_entry *ents;
 	size_t n, cap;
 	size_t ncmds;
 	struct hx_compiled out;
+	struct fs_watch *watches; /* rule paths missing at compile */
+	size_t nwatch;
 };
 
 int hx_rules_add(struct hx_compiled *out, uint32_t sbx, uint8_t family, const char *name,
@@ -368,6 +371,223 @@ static int cover_hard_links(struct build *b, const struct hx_inode_key *dir_key,
 	return 0;
 }
 
+/*
+ * Watched paths. A rule whose path does not exist at load is watched from
+ * its deepest existing directory: from then on the kernel writes the rule
+ * for the object the moment its name appears, whoever creates it
+ * (bpf/file.bpf.c, hx_pend_*).
+ */
+struct fs_watch {
+	struct hx_inode_key key; /* slot, sandbox, family; the object is not known yet */
+	struct hx_inode_rule rule;
+	const char *path;
+	size_t base; /* path[0..base) is the directory watched at compile */
+	uint32_t ncomp;
+	char comp[HX_PEND_DEPTH][HX_PEND_NAME]; /* the missing components below it */
+};
+
+static int fs_watch_add(struct build *b, const struct hx_inode_key *key, uint32_t rule_id,
+			unsigned allow, unsigned deny, const struct hx_path_rule *r,
+			const struct hx_sandbox *s, struct hx_diags *diags, int why)
+{
+	struct fs_watch *nv, w = { .key = *key };
+	char dir[PATH_MAX];
+	const char *p;
+	struct stat st;
+	char *slash;
+
+	hx_strlcpy(dir, r->path, sizeof(dir));
+	for (;;) {
+		slash = strrchr(dir, '/');
+		if (!slash)
+			goto unwatched;
+		if (slash == dir)
+			slash[1] = 0;
+		else
+			*slash = 0;
+		if (!stat(dir, &st))
+			break;
+		if (slash == dir)
+			goto unwatched;
+	}
+	if (!S_ISDIR(st.st_mode))
+		goto unwatched;
+	w.rule = (struct hx_inode_rule){ .rule_id = rule_id, .allow = (__u8)allow, .deny = (__u8)deny };
+	w.path = r->path;
+	w.base = strlen(dir);
+	for (p = r->path + w.base; *p == '/'; p++)
+		;
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (w.ncomp == HX_PEND_DEPTH || len >= HX_PEND_NAME)
+			goto unwatched;
+		memcpy(w.comp[w.ncomp++], p, len);
+		for (p += len; *p == '/'; p++)
+			;
+	}
+	if (!w.ncomp)
+		goto unwatched;
+	if (b->nwatch == HX_MAX_PEND) {
+		hx_loader_diag(diags, HX_DIAG_ERROR, r->src,
+			       "sandbox '%s': %s '%s' does not exist, and the kernel watches at most %d missing paths",
+			       s->name, r->name, r->path, HX_MAX_PEND);
+		return 0;
+	}
+	nv = realloc(b->watches, (b->nwatch + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	b->watches = nv;
+	nv[b->nwatch++] = w;
+	hx_loader_diag(diags, HX_DIAG_WARNING, r->src,
+		       "sandbox '%s': %s '%s' does not exist (%s); watched from %s: enforced the moment it appears",
+		       s->name, r->name, r->path, strerror(why), dir);
+	return 0;
+unwatched:
+	hx_loader_diag(diags, HX_DIAG_WARNING, r->src,
+		       "sandbox '%s': %s '%s' does not exist (%s) and cannot be watched (more than %d missing levels, a name longer than %d bytes or no directory above it); the rule is not in effect until a reload finds it",
+		       s->name, r->name, r->path, strerror(why), HX_PEND_DEPTH, HX_PEND_NAME - 1);
+	return 0;
+}
+
+/* A rule for an object, merged into what the slot holds: a refusal wins. */
+static int fs_watch_put_rule(int fd, struct hx_inode_key *key, const struct hx_inode_rule *rule)
+{
+	struct hx_inode_rule cur;
+
+	if (!bpf_map_lookup_elem(fd, key, &cur)) {
+		if (rule->deny && !cur.deny)
+			cur.rule_id = rule->rule_id;
+		cur.allow |= rule->allow;
+		cur.deny |= rule->deny;
+		cur.flags &= rule->flags;
+		rule = &cur;
+	}
+	return bpf_map_update_elem(fd, key, rule, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * Arms watch @i: waits for its first missing component in the directory
+ * watched. A component that appeared since compile (or appears while this
+ * runs) is followed: each level is armed before it is looked at again, so a
+ * name appears either before its look (and is seen here) or after its arming
+ * (and is seen by the kernel).
+ */
+static int fs_watch_arm(struct hx_loader *l, struct build *b, uint32_t slot, uint32_t i,
+			struct hx_diags *diags)
+{
+	struct hx_bpf *s = l->skel;
+	const struct fs_watch *w = &b->watches[i];
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t len;
+	uint32_t k;
+
+	hx_strlcpy(dir, w->path, w->base + 1 < sizeof(dir) ? w->base + 1 : sizeof(dir));
+	if (stat(dir, &st)) {
+		hx_loader_diag(diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
+			       "'%s': the directory %s vanished during the load", w->path, dir);
+		return 0;
+	}
+	for (k = 0;; k++) {
+		struct hx_pend_key pk;
+		struct hx_pend_val pv;
+		uint32_t j;
+
+		if (k == w->ncomp) {
+			struct hx_inode_key key = w->key;
+
+			key.dev = kdev(st.st_dev);
+			key.ino = st.st_ino;
+			return fs_watch_put_rule(bpf_map__fd(s->maps.hx_inode), &key, &w->rule);
+		}
+		memset(&pk, 0, sizeof(pk));
+		pk.dev = kdev(st.st_dev);
+		pk.ino = st.st_ino;
+		pk.slot = slot;
+		memcpy(pk.name, w->comp[k], sizeof(pk.name));
+		if (bpf_map_lookup_elem(bpf_map__fd(s->maps.hx_pend), &pk, &pv))
+			memset(&pv, 0, sizeof(pv));
+		for (j = 0; j < pv.n && j < HX_PEND_FAN; j++)
+			if (pv.e[j].watch == i && pv.e[j].comp == k)
+				break;
+		if (j == pv.n) {
+			if (pv.n == HX_PEND_FAN) {
+				hx_loader_diag(diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
+					       "'%s': more than %d missing rule paths wait for '%s' in one directory",
+					       w->path, HX_PEND_FAN, w->comp[k]);
+				return 0;
+			}
+			pv.e[pv.n].watch = i;
+			pv.e[pv.n].comp = k;
+			pv.n++;
+			if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_pend), &pk, &pv, BPF_ANY))
+				return -errno;
+		}
+		len = strlen(dir);
+		snprintf(dir + len, sizeof(dir) - len, "%s%s", strcmp(dir, "/") ? "/" : "",
+			 w->comp[k]);
+		if (stat(dir, &st) || (!S_ISDIR(st.st_mode) && k + 1 < w->ncomp))
+			return 0; /* armed: the kernel takes it from here */
+	}
+}
+
+static int fs_watch_install(struct hx_loader *l, struct build *b, uint32_t slot,
+			    struct hx_diags *diags)
+{
+	struct hx_bpf *s = l->skel;
+	struct hx_pend_slot ps = { .generation = l->generation + 1, .nwatch = (__u32)b->nwatch };
+	int err;
+
+	if (!b->nwatch)
+		return 0;
+	/* Slot first: the kernel follows the entries as soon as they are written. */
+	if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_pslot), &slot, &ps, BPF_ANY))
+		return -errno;
+	for (uint32_t i = 0; i < b->nwatch; i++) {
+		const struct fs_watch *w = &b->watches[i];
+		struct hx_pend_watch pw = { .key = w->key, .rule = w->rule, .ncomp = w->ncomp };
+		__u32 wi = slot * HX_MAX_PEND + i;
+
+		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_pwatch), &wi, &pw, BPF_ANY))
+			return -errno;
+		for (uint32_t k = 0; k < w->ncomp; k++) {
+			__u32 ci = wi * HX_PEND_DEPTH + k;
+			struct hx_pend_comp pc;
+
+			memcpy(pc.name, w->comp[k], sizeof(pc.name));
+			if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_pcomp), &ci, &pc, BPF_ANY))
+				return -errno;
+		}
+	}
+	for (uint32_t i = 0; i < b->nwatch; i++) {
+		err = fs_watch_arm(l, b, slot, i, diags);
+		if (err)
+			return err;
+	}
+	return diags->errors ? -EINVAL : 0;
+}
+
+/* Forgets the watches of @slot. */
+static void fs_watch_clear(struct hx_loader *l, uint32_t slot)
+{
+	int fd = bpf_map__fd(l->skel->maps.hx_pend);
+	struct hx_pend_slot ps = { 0 };
+	struct hx_pend_key key, next;
+	void *prev = NULL;
+
+	bpf_map_update_elem(bpf_map__fd(l->skel->maps.hx_pslot), &slot, &ps, BPF_ANY);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (next.slot == slot) {
+			bpf_map_delete_elem(fd, &next);
+			prev = NULL;
+			continue;
+		}
+		key = next;
+		prev = &key;
+	}
+}
+
 static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint8_t family,
 			      const struct hx_sandbox *s, const struct hx_path_rules *rules,
 			      struct hx_diags *diags)
@@ -379,11 +599,18 @@ static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint
 		unsigned allow, deny;
 		int id, err;
 
+		allow = r->block ? 0 : r->perms;
+		deny = r->block ? (HX_ACC_R | HX_ACC_W | HX_ACC_X) : 0;
 		/* The rule names the real object: stat follows symlinks. */
 		if (stat(r->path, &st)) {
-			hx_loader_diag(diags, HX_DIAG_WARNING, r->src,
-				       "sandbox '%s': %s '%s' does not exist (%s); the rule is not in effect",
-				       s->name, r->name, r->path, strerror(errno));
+			int why = errno;
+
+			id = hx_rules_add(&b->out, sbx, family, r->name, r->path);
+			if (id < 0)
+				return id;
+			err = fs_watch_add(b, &key, (uint32_t)id, allow, deny, r, s, diags, why);
+			if (err)
+				return err;
 			continue;
 		}
 		key.dev = kdev(st.st_dev);
@@ -391,8 +618,6 @@ static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint
 		id = hx_rules_add(&b->out, sbx, family, r->name, r->path);
 		if (id < 0)
 			return id;
-		allow = r->block ? 0 : r->perms;
-		deny = r->block ? (HX_ACC_R | HX_ACC_W | HX_ACC_X) : 0;
 		err = add_inode_rule(b, &key, (uint32_t)id, allow, deny);
 		if (err)
 			return err;
@@ -716,6 +941,7 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 	clear_slot(bpf_map__fd(s->maps.hx_rate), sizeof(struct hx_sbx_key),
 		   offsetof(struct hx_sbx_key, slot), slot);
 	hx_net_clear(l, slot);
+	fs_watch_clear(l, slot);
 
 	b.out.sbx = calloc(p->nsandboxes ? p->nsandboxes : 1, sizeof(*b.out.sbx));
 	if (!b.out.sbx)
@@ -796,6 +1022,9 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 			goto out;
 		}
 	}
+	err = fs_watch_install(l, &b, slot, diags);
+	if (err)
+		goto out;
 	err = hx_net_install(l, slot, p, &b.out, diags);
 	if (err)
 		goto out;
@@ -839,6 +1068,7 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 	clear_slot(bpf_map__fd(s->maps.hx_rate), sizeof(struct hx_sbx_key),
 		   offsetof(struct hx_sbx_key, slot), slot ^ 1);
 	hx_net_clear(l, slot ^ 1);
+	fs_watch_clear(l, slot ^ 1);
 
 	compiled_free(&l->prev);
 	l->prev = l->cur;
@@ -847,6 +1077,7 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 out:
 	compiled_free(&b.out);
 	free(b.ents);
+	free(b.watches);
 	return err;
 }
 

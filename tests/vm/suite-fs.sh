@@ -2,7 +2,8 @@
 # Filesystem family: path rules that cannot be walked around. Each scenario
 # runs the operation in the VM and checks the errno, the side effect and the
 # audit line. Rules name objects: /secret and /data/blocked are blocked, /data
-# is rw, /etc r, default deny.
+# is rw, /etc r, default deny. /data/late, /data/late2/a/b, /data/late-file
+# (blocked) and /other/late-pub (rw) do not exist at load: they are watched.
 . "$HXT_DIR/lib-agent.sh"
 
 POLICY=$HXT_DIR/policies/fs.yaml
@@ -21,6 +22,7 @@ suite_setup() {
 	ln /secret/hlfile /data/hardlink
 	cp $HXBIN/hx-hello /data/prog
 	cp $HXBIN/hx-hello /exec/prog
+	rm -rf /data/late /data/late2 /data/late-file /other/late-pub
 	agent_start "$POLICY"
 }
 
@@ -282,4 +284,61 @@ test_audit_mode_logs_and_allows() {
 test_counters() {
 	deny=$($HX status --json | jq '.sandboxes[] | select(.name=="fs") | .counters.filesystem.deny')
 	[ "$deny" -gt 0 ] || fail "filesystem deny counter is $deny"
+}
+
+# Paths missing at load: watched, enforced from the moment they appear,
+# whoever makes them, with no reload.
+test_missing_paths_are_reported_as_watched() {
+	for p in /data/late /data/late2/a/b /data/late-file /other/late-pub; do
+		grep -q "'$p' does not exist.*watched from" "$HXT_SUITE_TMP/agent.log" ||
+			fail "no 'watched' warning for $p"
+	done
+}
+
+test_blocked_path_made_later_outside_is_denied_at_once() {
+	gen=$($HX status --json | jq .policy_generation)
+	mkdir /data/late && echo late >/data/late/file
+	out=$(fs_try fs open /data/late/file r)
+	expect_denied "$out" /data/late/file r "filesystem.blocked_paths[4]"
+	out=$(fs_try fs open /data/late/file w)
+	expect_denied "$out" /data/late/file w "filesystem.blocked_paths[4]"
+	out=$(fs_try fs open /data/late/new c)
+	expect_denied "$out" /data/late/new w "filesystem.blocked_paths[4]"
+	[ "$(cat /data/late/file)" = late ] || fail "/data/late/file changed"
+	[ ! -e /data/late/new ] || fail "/data/late/new created"
+	assert_eq "$gen" "$($HX status --json | jq .policy_generation)" "no reload happened"
+}
+
+test_nested_blocked_path_made_later_is_denied() {
+	mkdir -p /data/late2/a/b && echo deep >/data/late2/a/b/file
+	out=$(fs_try fs open /data/late2/a/b/file r)
+	expect_denied "$out" /data/late2/a/b/file r "filesystem.blocked_paths[5]"
+	out=$(fs_try fs unlink /data/late2/a/b/file)
+	expect_denied "$out" /data/late2/a/b/file w "filesystem.blocked_paths[5]"
+	[ "$(cat /data/late2/a/b/file)" = deep ] || fail "/data/late2/a/b/file changed"
+	# the directories above it are not blocked
+	out=$(fs_try fs open /data/late2/a/ok c)
+	assert_contains "$out" "open: ok"
+}
+
+test_blocked_file_renamed_into_place_is_denied() {
+	echo staged >/data/late-stage
+	mv /data/late-stage /data/late-file || fail "mv"
+	out=$(fs_try fs open /data/late-file r)
+	expect_denied "$out" /data/late-file r "filesystem.blocked_paths[6]"
+	out=$(fs_try fs truncate /data/late-file)
+	expect_denied "$out" /data/late-file w "filesystem.blocked_paths[6]"
+	[ "$(cat /data/late-file)" = staged ] || fail "/data/late-file changed"
+}
+
+test_allowed_path_made_later_works() {
+	# /other is default deny: without the watch this would be refused
+	mkdir /other/late-pub
+	out=$(fs_try fs open /other/late-pub/new c)
+	assert_contains "$out" "open: ok"
+	[ -e /other/late-pub/new ] || fail "file not created"
+	out=$(fs_try fs open /other/late-pub/new r)
+	assert_contains "$out" "open: ok"
+	out=$(fs_try fs open /other/file r)
+	expect_denied "$out" /other/file r filesystem.default_policy
 }

@@ -148,8 +148,8 @@ static __always_inline __u64 hx_scalar(const void *p)
  * its deepest existing directory (see the loader's fs_watch_*). When a name
  * appears in a watched directory (created by any process, in a sandbox or
  * not, or looked up into the dentry cache), the next watched component is
- * armed in the new directory, or, for the last one, the rule is written for
- * the new object before its dentry becomes visible.
+ * armed in the new directory, or, for the last one, the rules are written
+ * for the new object before its dentry becomes visible.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -172,6 +172,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct hx_pend_watch);
 } hx_pwatch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HX_SLOTS * HX_MAX_PEND_TARGETS);
+	__type(key, __u32);
+	__type(value, struct hx_pend_target);
+} hx_ptarget SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -208,19 +215,21 @@ static __always_inline int hx_pend_any(void)
 	return hx_pend_slot_on(0) || hx_pend_slot_on(1);
 }
 
-/* Writes watch @widx's rule for the object (@dev, @ino), merged as the loader merges. */
-__noinline int hx_pend_rule_g(__u32 widx, __u64 dev, __u64 ino)
+/* Writes target @tidx's rule for the object (@dev, @ino), merged as the loader merges. */
+__noinline int hx_pend_put_g(__u32 tidx, __u64 dev, __u64 ino, __u32 only_deny)
 {
-	struct hx_pend_watch *w = bpf_map_lookup_elem(&hx_pwatch, &widx);
+	struct hx_pend_target *t = bpf_map_lookup_elem(&hx_ptarget, &tidx);
 	struct hx_inode_rule *cur, rule;
 	struct hx_inode_key key;
 
-	if (!w)
+	if (!t)
 		return 0;
-	key = w->key;
+	key = t->key;
 	key.dev = dev;
 	key.ino = ino;
-	rule = w->rule;
+	rule = t->rule;
+	if (only_deny && !rule.deny)
+		return 0;
 	cur = bpf_map_lookup_elem(&hx_inode, &key);
 	if (cur) {
 		if (rule.deny && !cur->deny)
@@ -234,14 +243,39 @@ __noinline int hx_pend_rule_g(__u32 widx, __u64 dev, __u64 ino)
 	return 0;
 }
 
+/* Writes every target of watch @w (of @slot) for the object; @only_deny: the refusing ones. */
+__noinline int hx_pend_rules_g(__u32 slot, __u32 w, __u64 dev, __u64 ino, __u32 only_deny)
+{
+	struct hx_pend_watch *pw;
+	__u32 widx, first, n;
+	int i;
+
+	if (slot >= HX_SLOTS || w >= HX_MAX_PEND)
+		return 0;
+	widx = slot * HX_MAX_PEND + w;
+	pw = bpf_map_lookup_elem(&hx_pwatch, &widx);
+	if (!pw)
+		return 0;
+	first = pw->first;
+	n = pw->ntarget;
+	if (first >= HX_MAX_PEND_TARGETS)
+		return 0;
+	for (i = 0; i < HX_PEND_TARGETS; i++) {
+		if (i >= n)
+			break;
+		hx_pend_put_g(slot * HX_MAX_PEND_TARGETS + first + i, dev, ino, only_deny);
+	}
+	return 0;
+}
+
 /* Arms component @comp of watch @w (of @slot) in the directory (@dev, @ino). 0, or -1 when full. */
 __noinline int hx_pend_next_g(__u32 slot, __u32 w, __u32 comp, __u64 dev, __u64 ino)
 {
-	struct hx_pend_val *v, nv = {};
 	struct hx_pend_comp *c;
+	struct hx_pend_val *v;
 	struct hx_pend_key *k;
 	__u32 one = 1, ci, n;
-	int i;
+	int part, i;
 
 	if (slot >= HX_SLOTS || w >= HX_MAX_PEND || comp >= HX_PEND_DEPTH)
 		return 0;
@@ -253,39 +287,41 @@ __noinline int hx_pend_next_g(__u32 slot, __u32 w, __u32 comp, __u64 dev, __u64 
 	k->dev = dev;
 	k->ino = ino;
 	k->slot = slot;
-	k->pad = 0;
 #pragma unroll
 	for (i = 0; i < HX_PEND_NAME / 8; i++)
 		((__u64 *)k->name)[i] = ((__u64 *)c->name)[i];
-	v = bpf_map_lookup_elem(&hx_pend, k);
-	if (!v) {
-		nv.n = 1;
-		nv.e[0].watch = w;
-		nv.e[0].comp = comp;
-		if (bpf_map_update_elem(&hx_pend, k, &nv, BPF_NOEXIST))
-			return -1;
+	for (part = 0; part < HX_PEND_PARTS; part++) {
+		k->part = part;
+		v = bpf_map_lookup_elem(&hx_pend, k);
+		if (!v) {
+			struct hx_pend_val nv = { .n = 1 };
+
+			nv.e[0].watch = w;
+			nv.e[0].comp = comp;
+			return bpf_map_update_elem(&hx_pend, k, &nv, BPF_NOEXIST) ? -1 : 0;
+		}
+		for (i = 0; i < HX_PEND_FAN; i++) {
+			if (i >= v->n)
+				break;
+			if (v->e[i].watch == w && v->e[i].comp == comp)
+				return 0; /* armed already (the directory was looked up again) */
+		}
+		n = v->n;
+		if (n >= HX_PEND_FAN)
+			continue;
+		n &= HX_PEND_FAN - 1;
+		v->e[n].watch = w;
+		v->e[n].comp = comp;
+		v->n = n + 1;
 		return 0;
 	}
-	for (i = 0; i < HX_PEND_FAN; i++) {
-		if (i >= v->n)
-			break;
-		if (v->e[i].watch == w && v->e[i].comp == comp)
-			return 0; /* armed already (the directory was looked up again) */
-	}
-	n = v->n;
-	if (n >= HX_PEND_FAN)
-		return -1;
-	n &= HX_PEND_FAN - 1;
-	v->e[n].watch = w;
-	v->e[n].comp = comp;
-	v->n = n + 1;
-	return 0;
+	return -1;
 }
 
-/* The name in hx_pscratch[0] (for @slot) now stands for the object (@dev, @ino). */
-__noinline int hx_pend_match_g(__u32 slot, __u64 dev, __u64 ino, __u32 moved)
+/* The name in hx_pscratch[0] (for @slot, part @part) now stands for the object (@dev, @ino). */
+__noinline int hx_pend_match_g(__u32 slot, __u32 part, __u64 dev, __u64 ino, __u32 moved)
 {
-	struct hx_pend_watch *w;
+	struct hx_pend_watch *pw;
 	struct hx_pend_val *v;
 	struct hx_pend_key *k;
 	__u32 zero = 0, widx, wi, comp;
@@ -297,9 +333,10 @@ __noinline int hx_pend_match_g(__u32 slot, __u64 dev, __u64 ino, __u32 moved)
 	if (!k)
 		return 0;
 	k->slot = slot;
+	k->part = part;
 	v = bpf_map_lookup_elem(&hx_pend, k);
 	if (!v)
-		return 0;
+		return 1;
 	for (i = 0; i < HX_PEND_FAN; i++) {
 		if (i >= v->n)
 			break;
@@ -308,21 +345,22 @@ __noinline int hx_pend_match_g(__u32 slot, __u64 dev, __u64 ino, __u32 moved)
 		if (wi >= HX_MAX_PEND)
 			continue;
 		widx = slot * HX_MAX_PEND + wi;
-		w = bpf_map_lookup_elem(&hx_pwatch, &widx);
-		if (!w)
+		pw = bpf_map_lookup_elem(&hx_pwatch, &widx);
+		if (!pw)
 			continue;
-		if (comp + 1 >= w->ncomp) {
-			hx_pend_rule_g(widx, dev, ino);
+		if (comp + 1 >= pw->ncomp) {
+			hx_pend_rules_g(slot, wi, dev, ino, 0);
 			continue;
 		}
 		/*
 		 * A directory moved into place may already hold the rest of the
-		 * path, which will never be created: a refusing rule covers the
-		 * whole directory (more than it names, never less) until the next
-		 * reload resolves the path. So does a watch that cannot be armed.
+		 * path, which will never be created: the refusing rules cover the
+		 * whole directory (more than they name, never less) until the
+		 * next reload resolves the path. So they do when the next
+		 * component cannot be armed.
 		 */
-		if ((hx_pend_next_g(slot, wi, comp + 1, dev, ino) || moved) && w->rule.deny)
-			hx_pend_rule_g(widx, dev, ino);
+		if (hx_pend_next_g(slot, wi, comp + 1, dev, ino) || moved)
+			hx_pend_rules_g(slot, wi, dev, ino, 1);
 	}
 	return 0;
 }
@@ -332,8 +370,8 @@ __noinline int hx_pend_seen_g(__u64 parent_, __u64 named_, __u64 dev, __u64 ino,
 {
 	struct dentry *parent = (struct dentry *)parent_, *named = (struct dentry *)named_;
 	struct hx_pend_key *k;
-	__u32 zero = 0;
-	int i;
+	__u32 zero = 0, s;
+	int i, part;
 
 	if (!parent || !named || !ino)
 		return 0;
@@ -345,13 +383,15 @@ __noinline int hx_pend_seen_g(__u64 parent_, __u64 named_, __u64 dev, __u64 ino,
 		((__u64 *)k->name)[i] = 0;
 	k->dev = hx_dev_of(parent);
 	k->ino = BPF_CORE_READ(parent, d_inode, i_ino);
-	k->pad = 0;
 	if (bpf_probe_read_kernel_str(k->name, HX_PEND_NAME, BPF_CORE_READ(named, d_name.name)) <= 0)
 		return 0;
-	if (hx_pend_slot_on(0))
-		hx_pend_match_g(0, dev, ino, moved);
-	if (hx_pend_slot_on(1))
-		hx_pend_match_g(1, dev, ino, moved);
+	for (s = 0; s < HX_SLOTS; s++) {
+		if (!hx_pend_slot_on(s))
+			continue;
+		for (part = 0; part < HX_PEND_PARTS; part++)
+			if (hx_pend_match_g(s, part, dev, ino, moved))
+				break;
+	}
 	return 0;
 }
 

@@ -375,26 +375,31 @@ static int cover_hard_links(struct build *b, const struct hx_inode_key *dir_key,
  * Watched paths. A rule whose path does not exist at load is watched from
  * its deepest existing directory: from then on the kernel writes the rule
  * for the object the moment its name appears, whoever creates it
- * (bpf/file.bpf.c, hx_pend_*).
+ * (bpf/file.bpf.c, hx_pend_*). One watch per missing path; its targets are
+ * the rules (of every sandbox and family) waiting for it.
  */
 struct fs_watch {
-	struct hx_inode_key key; /* slot, sandbox, family; the object is not known yet */
-	struct hx_inode_rule rule;
 	const char *path;
 	size_t base; /* path[0..base) is the directory watched at compile */
 	uint32_t ncomp;
 	char comp[HX_PEND_DEPTH][HX_PEND_NAME]; /* the missing components below it */
+	struct hx_pend_target *targets;
+	size_t ntarget;
 };
 
 static int fs_watch_add(struct build *b, const struct hx_inode_key *key, uint32_t rule_id,
 			unsigned allow, unsigned deny, const struct hx_path_rule *r,
 			const struct hx_sandbox *s, struct hx_diags *diags, int why)
 {
-	struct fs_watch *nv, w = { .key = *key };
+	struct hx_pend_target t = { .key = *key,
+				    .rule = { .rule_id = rule_id, .allow = (__u8)allow, .deny = (__u8)deny } };
+	struct hx_pend_target *nt;
+	struct fs_watch *w = NULL;
 	char dir[PATH_MAX];
 	const char *p;
 	struct stat st;
 	char *slash;
+	size_t i;
 
 	hx_strlcpy(dir, r->path, sizeof(dir));
 	for (;;) {
@@ -412,33 +417,49 @@ static int fs_watch_add(struct build *b, const struct hx_inode_key *key, uint32_
 	}
 	if (!S_ISDIR(st.st_mode))
 		goto unwatched;
-	w.rule = (struct hx_inode_rule){ .rule_id = rule_id, .allow = (__u8)allow, .deny = (__u8)deny };
-	w.path = r->path;
-	w.base = strlen(dir);
-	for (p = r->path + w.base; *p == '/'; p++)
-		;
-	while (*p) {
-		size_t len = strcspn(p, "/");
+	for (i = 0; i < b->nwatch; i++)
+		if (!strcmp(b->watches[i].path, r->path))
+			w = &b->watches[i];
+	if (!w) {
+		struct fs_watch nw = { .path = r->path, .base = strlen(dir) }, *nv;
 
-		if (w.ncomp == HX_PEND_DEPTH || len >= HX_PEND_NAME)
-			goto unwatched;
-		memcpy(w.comp[w.ncomp++], p, len);
-		for (p += len; *p == '/'; p++)
+		for (p = r->path + nw.base; *p == '/'; p++)
 			;
+		while (*p) {
+			size_t len = strcspn(p, "/");
+
+			if (nw.ncomp == HX_PEND_DEPTH || len >= HX_PEND_NAME)
+				goto unwatched;
+			memcpy(nw.comp[nw.ncomp++], p, len);
+			for (p += len; *p == '/'; p++)
+				;
+		}
+		if (!nw.ncomp)
+			goto unwatched;
+		if (b->nwatch == HX_MAX_PEND) {
+			hx_loader_diag(diags, HX_DIAG_ERROR, r->src,
+				       "sandbox '%s': %s '%s' does not exist, and the kernel watches at most %d missing paths",
+				       s->name, r->name, r->path, HX_MAX_PEND);
+			return 0;
+		}
+		nv = realloc(b->watches, (b->nwatch + 1) * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		b->watches = nv;
+		w = &nv[b->nwatch++];
+		*w = nw;
 	}
-	if (!w.ncomp)
-		goto unwatched;
-	if (b->nwatch == HX_MAX_PEND) {
+	if (w->ntarget == HX_PEND_TARGETS) {
 		hx_loader_diag(diags, HX_DIAG_ERROR, r->src,
-			       "sandbox '%s': %s '%s' does not exist, and the kernel watches at most %d missing paths",
-			       s->name, r->name, r->path, HX_MAX_PEND);
+			       "sandbox '%s': %s '%s' does not exist, and at most %d rules may wait for one missing path",
+			       s->name, r->name, r->path, HX_PEND_TARGETS);
 		return 0;
 	}
-	nv = realloc(b->watches, (b->nwatch + 1) * sizeof(*nv));
-	if (!nv)
+	nt = realloc(w->targets, (w->ntarget + 1) * sizeof(*nt));
+	if (!nt)
 		return -ENOMEM;
-	b->watches = nv;
-	nv[b->nwatch++] = w;
+	w->targets = nt;
+	nt[w->ntarget++] = t;
 	hx_loader_diag(diags, HX_DIAG_WARNING, r->src,
 		       "sandbox '%s': %s '%s' does not exist (%s); watched from %s: enforced the moment it appears",
 		       s->name, r->name, r->path, strerror(why), dir);
@@ -448,6 +469,13 @@ unwatched:
 		       "sandbox '%s': %s '%s' does not exist (%s) and cannot be watched (more than %d missing levels, a name longer than %d bytes or no directory above it); the rule is not in effect until a reload finds it",
 		       s->name, r->name, r->path, strerror(why), HX_PEND_DEPTH, HX_PEND_NAME - 1);
 	return 0;
+}
+
+static void fs_watch_free(struct build *b)
+{
+	for (size_t i = 0; i < b->nwatch; i++)
+		free(b->watches[i].targets);
+	free(b->watches);
 }
 
 /* A rule for an object, merged into what the slot holds: a refusal wins. */
@@ -466,6 +494,28 @@ static int fs_watch_put_rule(int fd, struct hx_inode_key *key, const struct hx_i
 	return bpf_map_update_elem(fd, key, rule, BPF_ANY) ? -errno : 0;
 }
 
+/* Adds (watch @i, component @k) to what waits for @pk's name in @pk's directory. */
+static int fs_watch_wait(int fd, struct hx_pend_key *pk, uint32_t i, uint32_t k)
+{
+	for (pk->part = 0; pk->part < HX_PEND_PARTS; pk->part++) {
+		struct hx_pend_val pv;
+		uint32_t j;
+
+		if (bpf_map_lookup_elem(fd, pk, &pv))
+			memset(&pv, 0, sizeof(pv));
+		for (j = 0; j < pv.n && j < HX_PEND_FAN; j++)
+			if (pv.e[j].watch == i && pv.e[j].comp == k)
+				return 0;
+		if (pv.n >= HX_PEND_FAN)
+			continue;
+		pv.e[pv.n].watch = i;
+		pv.e[pv.n].comp = k;
+		pv.n++;
+		return bpf_map_update_elem(fd, pk, &pv, BPF_ANY) ? -errno : 0;
+	}
+	return -ENOSPC;
+}
+
 /*
  * Arms watch @i: waits for its first missing component in the directory
  * watched. A component that appeared since compile (or appears while this
@@ -482,6 +532,7 @@ static int fs_watch_arm(struct hx_loader *l, struct build *b, uint32_t slot, uin
 	struct stat st;
 	size_t len;
 	uint32_t k;
+	int err;
 
 	hx_strlcpy(dir, w->path, w->base + 1 < sizeof(dir) ? w->base + 1 : sizeof(dir));
 	if (stat(dir, &st)) {
@@ -491,39 +542,34 @@ static int fs_watch_arm(struct hx_loader *l, struct build *b, uint32_t slot, uin
 	}
 	for (k = 0;; k++) {
 		struct hx_pend_key pk;
-		struct hx_pend_val pv;
-		uint32_t j;
 
 		if (k == w->ncomp) {
-			struct hx_inode_key key = w->key;
+			for (size_t t = 0; t < w->ntarget; t++) {
+				struct hx_inode_key key = w->targets[t].key;
 
-			key.dev = kdev(st.st_dev);
-			key.ino = st.st_ino;
-			return fs_watch_put_rule(bpf_map__fd(s->maps.hx_inode), &key, &w->rule);
+				key.dev = kdev(st.st_dev);
+				key.ino = st.st_ino;
+				err = fs_watch_put_rule(bpf_map__fd(s->maps.hx_inode), &key,
+							&w->targets[t].rule);
+				if (err)
+					return err;
+			}
+			return 0;
 		}
 		memset(&pk, 0, sizeof(pk));
 		pk.dev = kdev(st.st_dev);
 		pk.ino = st.st_ino;
 		pk.slot = slot;
 		memcpy(pk.name, w->comp[k], sizeof(pk.name));
-		if (bpf_map_lookup_elem(bpf_map__fd(s->maps.hx_pend), &pk, &pv))
-			memset(&pv, 0, sizeof(pv));
-		for (j = 0; j < pv.n && j < HX_PEND_FAN; j++)
-			if (pv.e[j].watch == i && pv.e[j].comp == k)
-				break;
-		if (j == pv.n) {
-			if (pv.n == HX_PEND_FAN) {
-				hx_loader_diag(diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
-					       "'%s': more than %d missing rule paths wait for '%s' in one directory",
-					       w->path, HX_PEND_FAN, w->comp[k]);
-				return 0;
-			}
-			pv.e[pv.n].watch = i;
-			pv.e[pv.n].comp = k;
-			pv.n++;
-			if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_pend), &pk, &pv, BPF_ANY))
-				return -errno;
+		err = fs_watch_wait(bpf_map__fd(s->maps.hx_pend), &pk, i, k);
+		if (err == -ENOSPC) {
+			hx_loader_diag(diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
+				       "'%s': more than %d missing rule paths wait for '%s' in one directory",
+				       w->path, HX_PEND_FAN * HX_PEND_PARTS, w->comp[k]);
+			return 0;
 		}
+		if (err)
+			return err;
 		len = strlen(dir);
 		snprintf(dir + len, sizeof(dir) - len, "%s%s", strcmp(dir, "/") ? "/" : "",
 			 w->comp[k]);
@@ -537,18 +583,37 @@ static int fs_watch_install(struct hx_loader *l, struct build *b, uint32_t slot,
 {
 	struct hx_bpf *s = l->skel;
 	struct hx_pend_slot ps = { .generation = l->generation + 1, .nwatch = (__u32)b->nwatch };
+	uint32_t first = 0;
 	int err;
 
 	if (!b->nwatch)
 		return 0;
+	for (uint32_t i = 0; i < b->nwatch; i++)
+		first += (uint32_t)b->watches[i].ntarget;
+	if (first > HX_MAX_PEND_TARGETS) {
+		hx_loader_diag(diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
+			       "%u rules wait for missing paths; the kernel holds at most %d", first,
+			       HX_MAX_PEND_TARGETS);
+		return -EINVAL;
+	}
 	/* Slot first: the kernel follows the entries as soon as they are written. */
 	if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_pslot), &slot, &ps, BPF_ANY))
 		return -errno;
+	first = 0;
 	for (uint32_t i = 0; i < b->nwatch; i++) {
 		const struct fs_watch *w = &b->watches[i];
-		struct hx_pend_watch pw = { .key = w->key, .rule = w->rule, .ncomp = w->ncomp };
+		struct hx_pend_watch pw = { .first = first,
+					    .ntarget = (__u32)w->ntarget,
+					    .ncomp = w->ncomp };
 		__u32 wi = slot * HX_MAX_PEND + i;
 
+		for (size_t t = 0; t < w->ntarget; t++, first++) {
+			__u32 ti = slot * HX_MAX_PEND_TARGETS + first;
+
+			if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_ptarget), &ti,
+						&w->targets[t], BPF_ANY))
+				return -errno;
+		}
 		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_pwatch), &wi, &pw, BPF_ANY))
 			return -errno;
 		for (uint32_t k = 0; k < w->ncomp; k++) {
@@ -1077,7 +1142,7 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 out:
 	compiled_free(&b.out);
 	free(b.ents);
-	free(b.watches);
+	fs_watch_free(&b);
 	return err;
 }
 

@@ -3,7 +3,8 @@
 # runs the operation in the VM and checks the errno, the side effect and the
 # audit line. Rules name objects: /secret and /data/blocked are blocked, /data
 # is rw, /etc r, default deny. /data/late, /data/late2/a/b, /data/late-file
-# (blocked) and /other/late-pub (rw) do not exist at load: they are watched.
+# /data/late3/x (blocked) and /other/late-pub (rw) do not exist at load: they
+# are watched.
 . "$HXT_DIR/lib-agent.sh"
 
 POLICY=$HXT_DIR/policies/fs.yaml
@@ -22,7 +23,7 @@ suite_setup() {
 	ln /secret/hlfile /data/hardlink
 	cp $HXBIN/hx-hello /data/prog
 	cp $HXBIN/hx-hello /exec/prog
-	rm -rf /data/late /data/late2 /data/late-file /other/late-pub
+	rm -rf /data/late /data/late2 /data/late-file /data/late3 /data/stage3 /other/late-pub
 	agent_start "$POLICY"
 }
 
@@ -289,7 +290,7 @@ test_counters() {
 # Paths missing at load: watched, enforced from the moment they appear,
 # whoever makes them, with no reload.
 test_missing_paths_are_reported_as_watched() {
-	for p in /data/late /data/late2/a/b /data/late-file /other/late-pub; do
+	for p in /data/late /data/late2/a/b /data/late-file /data/late3/x /other/late-pub; do
 		grep -q "'$p' does not exist.*watched from" "$HXT_SUITE_TMP/agent.log" ||
 			fail "no 'watched' warning for $p"
 	done
@@ -329,6 +330,18 @@ test_blocked_file_renamed_into_place_is_denied() {
 	out=$(fs_try fs truncate /data/late-file)
 	expect_denied "$out" /data/late-file w "filesystem.blocked_paths[6]"
 	[ "$(cat /data/late-file)" = staged ] || fail "/data/late-file changed"
+}
+
+test_directory_moved_in_above_a_blocked_path_is_blocked_whole() {
+	# The rest of the path is already inside: the moved directory is
+	# covered whole until a reload resolves the path (fail-closed).
+	mkdir -p /data/stage3/x && echo moved >/data/stage3/x/file && echo side >/data/stage3/side
+	mv /data/stage3 /data/late3 || fail "mv"
+	out=$(fs_try fs open /data/late3/x/file r)
+	expect_denied "$out" /data/late3/x/file r "filesystem.blocked_paths[7]"
+	out=$(fs_try fs open /data/late3/side r)
+	expect_denied "$out" /data/late3/side r "filesystem.blocked_paths[7]"
+	[ "$(cat /data/late3/x/file)" = moved ] || fail "/data/late3/x/file changed"
 }
 
 test_allowed_path_made_later_works() {

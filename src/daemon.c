@@ -793,38 +793,16 @@ static void watch_cgroups(struct daemon *d)
 	}
 }
 
-/* Our program's ids, to find our links among all the kernel's. */
+/* Pins the links this daemon holds (attached or adopted) where their pins went missing. */
 static int pin_links(struct daemon *d)
 {
-	struct bpf_program *prog;
-	__u32 id = 0;
 	int pinned = 0;
 
-	while (!bpf_link_get_next_id(id, &id)) {
-		struct bpf_link_info info = { 0 };
-		__u32 ilen = sizeof(info);
-		int fd = bpf_link_get_fd_by_id(id);
+	for (size_t i = 0; i < d->l.nlinks; i++) {
+		const char *path = bpf_link__pin_path(d->l.links[i]);
 
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &ilen)) {
-			close(fd);
-			continue;
-		}
-		bpf_object__for_each_program(prog, d->l.skel->obj) {
-			struct bpf_prog_info pi = { 0 };
-			__u32 plen = sizeof(pi);
-			char path[PATH_MAX];
-
-			if (bpf_program__fd(prog) < 0 ||
-			    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &pi, &plen) ||
-			    pi.id != info.prog_id)
-				continue;
-			snprintf(path, sizeof(path), HX_PIN_DIR "/link_%s", bpf_program__name(prog));
-			if (access(path, F_OK) && !bpf_obj_pin(fd, path))
-				pinned++;
-		}
-		close(fd);
+		if (path && access(path, F_OK) && !bpf_obj_pin(bpf_link__fd(d->l.links[i]), path))
+			pinned++;
 	}
 	return pinned;
 }
@@ -1578,9 +1556,13 @@ int hx_cmd_run(const struct hx_cli *cli)
 		rc = 2;
 		goto out;
 	}
-	snprintf(kv, sizeof(kv), "adopted_generation=%u probe_seconds=%.3f load_seconds=%.3f",
-		 d.l.generation, (double)(t1 - t0) / 1e9, (double)(mono_ns() - t1) / 1e9);
-	hx_dlog(LOG_INFO, "startup", kv, "programs attached and pinned under %s%s", HX_PIN_DIR,
+	snprintf(kv, sizeof(kv), "adopted_generation=%u adopted_links=%s probe_seconds=%.3f load_seconds=%.3f",
+		 d.l.generation, d.l.adopted ? "yes" : "no", (double)(t1 - t0) / 1e9,
+		 (double)(mono_ns() - t1) / 1e9);
+	hx_dlog(LOG_INFO, "startup", kv, "%s under %s%s",
+		d.l.adopted ? "adopted the pinned programs of this same build" :
+			      "programs attached and pinned",
+		HX_PIN_DIR,
 		d.l.generation ? "; the policy in force stays live while the new one loads" : "");
 	adopt_counters(&d);
 	/* Drain what a dead daemon left in the ring: those events belong to the log too. */

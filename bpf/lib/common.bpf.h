@@ -24,6 +24,14 @@ struct {
 	__type(value, struct hx_live);
 } hx_live SEC(".maps") __weak;
 
+/* Written and read by the loader only (include/helixagent/abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hx_build);
+} hx_build SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024); /* resized by the loader */

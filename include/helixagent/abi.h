@@ -66,6 +66,16 @@ struct hx_live {
 	__u32 pad;
 };
 
+/*
+ * hx_build[0]: what the pinned links run: SHA-256 (hex) of the BPF object, the
+ * programs this kernel loads of it and the kernel's release. A daemon whose
+ * own build gives the same text adopts the pinned links instead of verifying
+ * and attaching every program again; all zero while links are being replaced.
+ */
+struct hx_build {
+	char id[64];
+};
+
 /* hx_cgrp: cgroup id -> sandbox index, per slot */
 struct hx_cgrp_key {
 	__u64 cgid;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "helixagent.skel.h"
@@ -20,6 +21,7 @@
 #include "family.h"
 #include "loader.h"
 #include "probe.h"
+#include "sha256.h"
 #include "net/net.h"
 #include "util/cgroup.h"
 #include "util/str.h"
@@ -91,12 +93,86 @@ static int keep_link(struct hx_loader *l, struct bpf_link *link)
 	return 0;
 }
 
+/* What this daemon would load: the object, the programs chosen for this kernel, the kernel. */
+static void build_id(struct hx_bpf *s, struct hx_build *b)
+{
+	struct bpf_program *prog;
+	struct utsname u;
+	size_t sz, len = 0, cap = 4096;
+	char *buf = malloc(cap), hex[65];
+	const void *elf = hx_bpf__elf_bytes(&sz);
+
+	memset(b, 0, sizeof(*b));
+	if (!buf)
+		return;
+	hx_sha256_hex(elf, sz, hex);
+	len = (size_t)snprintf(buf, cap, "%s", hex);
+	if (!uname(&u))
+		len += (size_t)snprintf(buf + len, cap - len, " %s %s", u.release, u.version);
+	bpf_object__for_each_program(prog, s->obj) {
+		if (!bpf_program__autoload(prog) || len >= cap)
+			continue;
+		len += (size_t)snprintf(buf + len, cap - len, " %s", bpf_program__name(prog));
+	}
+	if (len < cap) {
+		hx_sha256_hex(buf, len, hex);
+		memcpy(b->id, hex, sizeof(b->id));
+	}
+	free(buf);
+}
+
+static void link_pin_path(char *path, size_t n, const struct bpf_program *prog)
+{
+	snprintf(path, n, HX_PIN_DIR "/link_%s", bpf_program__name(prog));
+}
+
+/*
+ * The pinned links run this very build (a restart of the same binary on the same
+ * kernel, after kill -9 or a stop): every one of them is there and hx_build
+ * names this build. Then there is nothing to verify or attach again.
+ */
+static bool can_adopt(struct hx_bpf *s, const struct hx_build *want)
+{
+	struct bpf_program *prog;
+	struct hx_build have;
+	char path[256];
+	__u32 zero = 0;
+	bool ok;
+	int fd;
+
+	if (!want->id[0])
+		return false;
+	fd = bpf_obj_get(HX_PIN_DIR "/hx_build");
+	if (fd < 0)
+		return false;
+	ok = !bpf_map_lookup_elem(fd, &zero, &have) && !memcmp(have.id, want->id, sizeof(have.id));
+	close(fd);
+	bpf_object__for_each_program(prog, s->obj) {
+		if (!ok)
+			break;
+		if (!bpf_program__autoload(prog))
+			continue;
+		link_pin_path(path, sizeof(path), prog);
+		ok = access(path, F_OK) == 0;
+	}
+	return ok;
+}
+
+static void note_prog(struct hx_loader *l, const struct bpf_program *prog)
+{
+	if (l->nprogs < sizeof(l->progs) / sizeof(l->progs[0]) &&
+	    asprintf(&l->progs[l->nprogs], "%s link_%s", bpf_program__section_name(prog),
+		     bpf_program__name(prog)) > 0)
+		l->nprogs++;
+}
+
 int hx_loader_open(struct hx_loader *l, const char **what)
 {
 	struct hx_bpf *s;
 	struct bpf_map *m;
 	struct bpf_program *prog;
 	struct hx_live live = {};
+	struct hx_build build;
 	__u32 zero = 0;
 	int err;
 
@@ -180,10 +256,44 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 			if ((int)bpf_program__type(prog) != l->only_prog_type)
 				bpf_program__set_autoload(prog, false);
 
+	build_id(s, &build);
+	l->adopted = !l->only_prog_type && can_adopt(s, &build);
+	if (l->adopted) {
+		/* Maps only: the programs already run, from the pinned links. */
+		bpf_object__for_each_program(prog, s->obj) {
+			if (!bpf_program__autoload(prog))
+				continue;
+			note_prog(l, prog);
+			bpf_program__set_autoload(prog, false);
+		}
+	}
+
 	*what = "load the BPF programs (run with -v for the verifier log)";
 	err = hx_bpf__load(s);
 	if (err)
 		return err;
+
+	if (l->adopted) {
+		for (size_t i = 0; i < l->nprogs; i++) {
+			struct bpf_link *link;
+			char path[256];
+
+			*what = "open a pinned link";
+			snprintf(path, sizeof(path), HX_PIN_DIR "/%s", strchr(l->progs[i], ' ') + 1);
+			link = bpf_link__open(path);
+			if (!link)
+				return -errno;
+			if (keep_link(l, link))
+				return -E2BIG;
+		}
+	} else {
+		/* The links are about to change: no later start may adopt a mix. */
+		struct hx_build none = { 0 };
+
+		*what = "write hx_build";
+		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_build), &zero, &none, BPF_ANY))
+			return -errno;
+	}
 
 	/* Attach new links first, then replace the pins: never a moment unhooked. */
 	bpf_object__for_each_program(prog, s->obj) {
@@ -198,16 +308,18 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 			return -errno;
 		if (keep_link(l, link))
 			return -E2BIG;
-		snprintf(path, sizeof(path), HX_PIN_DIR "/link_%s", bpf_program__name(prog));
+		link_pin_path(path, sizeof(path), prog);
 		unlink(path);
 		err = bpf_link__pin(link, path);
 		if (err)
 			return err;
-		if (l->nprogs < sizeof(l->progs) / sizeof(l->progs[0]) &&
-		    asprintf(&l->progs[l->nprogs], "%s link_%s", bpf_program__section_name(prog),
-			     bpf_program__name(prog)) > 0)
-			l->nprogs++;
+		note_prog(l, prog);
 		/* The pin holds the link; the daemon's fd is kept for repinning only. */
+	}
+	if (!l->adopted && !l->only_prog_type) {
+		*what = "write hx_build";
+		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_build), &zero, &build, BPF_ANY))
+			return -errno;
 	}
 
 	*what = "register the agent with the guard";

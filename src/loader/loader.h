@@ -63,6 +63,7 @@ struct hx_loader {
 	size_t nlinks;
 	bool verbose;
 	int only_prog_type; /* benchmarks (bench/netnative): load only this program type; 0: all */
+	bool adopted; /* the pinned links of this same build were adopted, nothing was verified */
 };
 
 extern const struct hx_capacity hx_kernel_capacity;

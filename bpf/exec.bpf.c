@@ -3,6 +3,126 @@
 #include "lib/common.bpf.h"
 #include "lib/path.bpf.h"
 
+/*
+ * One exec in flight of a sandboxed thread, keyed by its thread id: the
+ * context bprm_check decided in, so the events after the exec tell the
+ * generation that judged it. Taken at sched_process_exec; left behind by a
+ * failed exec until the thread's next one (bprm tells them apart) or the
+ * LRU drops it, which only costs an event its generation (then the live one).
+ */
+struct hx_exec_st {
+	__u64 bprm; /* the exec the fields below belong to */
+	__u64 cgid;
+	__u32 generation;
+	__u32 slot;
+	__u32 sbx;
+	__u32 decided;
+	struct hx_sbx_cfg cfg;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct hx_exec_st);
+} hx_execs SEC(".maps");
+
+/* Words of the caller's argv read into a refusal's event (at most HX_ARGS_BUF bytes). */
+#define HX_ARGV_MAX 32
+#define HX_NR_EXECVE 59 /* x86-64 */
+#define HX_NR_EXECVEAT 322
+
+static __always_inline void hx_exec_forget(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&hx_execs, &tid);
+}
+
+/*
+ * The calling thread's user registers, saved at the top of its kernel
+ * stack at syscall entry: they hold execve's arguments until the new
+ * program's registers are set, after every hook here.
+ */
+static __always_inline struct pt_regs *hx_user_regs(void)
+{
+	struct task_struct *t;
+	void *stack;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	/* before 5.15, task_pt_regs() by hand: x86-64 without KASAN or FRED, 16 KiB stacks */
+	t = (struct task_struct *)bpf_get_current_task();
+	stack = BPF_CORE_READ(t, stack);
+	return stack ? (struct pt_regs *)(stack + 16384) - 1 : NULL;
+}
+
+/* Remembers which policy judged this exec, for the events after it. */
+static __always_inline void hx_exec_note(struct hx_ctx *c, struct linux_binprm *bprm)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct hx_exec_st *st, init = {};
+
+	st = bpf_map_lookup_elem(&hx_execs, &tid);
+	if (!st) {
+		bpf_map_update_elem(&hx_execs, &tid, &init, BPF_ANY);
+		st = bpf_map_lookup_elem(&hx_execs, &tid);
+		if (!st)
+			return;
+	}
+	st->bprm = (__u64)bprm;
+	st->cgid = c->cgid;
+	st->generation = c->generation;
+	st->slot = c->slot;
+	st->sbx = c->sbx;
+	st->cfg = c->cfg;
+	st->decided = 1;
+}
+
+/*
+ * The argv of a refused exec, read from the caller's memory: the mm is
+ * still the caller's until the point of no return, so the user pointers
+ * the syscall was given are valid. Another thread of the caller
+ * could change the strings meanwhile; the decision never depends on them.
+ */
+static __always_inline void hx_caller_args(struct hx_event *e)
+{
+	struct pt_regs *regs = hx_user_regs();
+	const char *arg;
+	__u64 argv, nr;
+	__u32 i, off;
+	long n;
+
+	if (!regs)
+		return;
+	/* a 32-bit call (other numbers) or an exec started by the kernel: no argv to offer */
+	nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr == HX_NR_EXECVE)
+		argv = BPF_CORE_READ(regs, si);
+	else if (nr == HX_NR_EXECVEAT)
+		argv = BPF_CORE_READ(regs, dx);
+	else
+		return;
+	for (i = 0; i < HX_ARGV_MAX; i++) {
+		/* the offset lives in the event (map memory): one state per turn, not per path */
+		asm volatile("" ::: "memory");
+		off = e->args_len;
+		if (off >= HX_ARGS_BUF - 1)
+			break;
+		off &= HX_ARGS_BUF - 1;
+		arg = NULL;
+		if (bpf_probe_read_user(&arg, sizeof(arg), (void *)(argv + i * sizeof(arg))) || !arg)
+			break;
+		n = bpf_probe_read_user_str(e->args + off, HX_ARGS_BUF - off, arg);
+		if (n <= 0)
+			break;
+		e->args_len = off + (__u32)n;
+		e->nargs++;
+	}
+	if (e->args_len > HX_ARGS_BUF - 1)
+		e->args_len = HX_ARGS_BUF - 1; /* the last word cut short */
+}
+
 static __always_inline void hx_fill_exe(struct hx_event *e)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -33,6 +153,7 @@ int BPF_PROG(hx_bprm_check, struct linux_binprm *bprm, int ret)
 		return ret;
 	if (!hx_current_sandbox(&c))
 		return 0;
+	hx_exec_note(&c, bprm);
 	if (!(c.cfg.flags & HX_SBX_EXEC_PRESENT))
 		return 0;
 
@@ -86,9 +207,12 @@ int BPF_PROG(hx_bprm_check, struct linux_binprm *bprm, int ret)
 				hx_path_names(e, 0, d, mnt);
 			}
 			hx_fill_exe(e);
+			hx_caller_args(e);
 			hx_event_submit(e);
 		}
 	}
+	if (decision == 1)
+		hx_exec_forget();
 	return decision == 1 ? -EPERM : 0;
 }
 
@@ -167,6 +291,70 @@ int BPF_PROG(hx_exec_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 }
 
 /*
+ * no_new_privileges: by now the kernel has applied the file's setuid and
+ * setgid bits and file capabilities to bprm->cred. An exec that would leave
+ * the caller with other user or group ids, or with a capability its
+ * permitted set lacks, is refused: the kernel's own no_new_privs would strip
+ * the gain instead, which a BPF program cannot do. Effective capabilities are
+ * compared with the permitted set too, since a process may raise those itself.
+ */
+SEC("lsm/bprm_creds_from_file")
+int BPF_PROG(hx_bprm_creds, struct linux_binprm *bprm, struct file *file, int ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	const struct cred *old = BPF_CORE_READ(task, cred);
+	struct cred *new = BPF_CORE_READ(bprm, cred);
+	__u64 old_p = 0, new_p = 0, new_e = 0;
+	struct hx_event *e;
+	struct hx_ctx c = {};
+	struct dentry *d;
+	__u32 new_euid;
+	__u8 decision;
+
+	if (ret)
+		return ret;
+	if (!hx_current_sandbox(&c) || !(c.cfg.flags & HX_SBX_NNP))
+		return 0;
+	if (!old || !new) {
+		/* nothing to compare: refuse rather than let a setuid exec through */
+		hx_count_drop(HX_DROP_NO_FILE);
+		return c.cfg.mode == HX_MODE_AUDIT ? 0 : -EPERM;
+	}
+	/* kernel_cap_t is 64 bits in every layout: u32 cap[2] before 6.3, u64 val since */
+	BPF_CORE_READ_INTO(&old_p, old, cap_permitted);
+	BPF_CORE_READ_INTO(&new_p, new, cap_permitted);
+	BPF_CORE_READ_INTO(&new_e, new, cap_effective);
+	new_euid = BPF_CORE_READ(new, euid.val);
+	if (new_euid == BPF_CORE_READ(old, euid.val) &&
+	    BPF_CORE_READ(new, egid.val) == BPF_CORE_READ(old, egid.val) &&
+	    !(new_p & ~old_p) && !(new_e & ~old_p))
+		return 0;
+
+	decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;
+	hx_count(&c, HX_FAM_EXEC, decision);
+	if (c.cfg.flags & HX_SBX_AUDIT_DENIED) {
+		e = hx_event_start(&c, HX_ACT_EXEC_CREDS, HX_FAM_EXEC);
+		if (e) {
+			e->decision = decision;
+			e->err = decision == 1 ? -EPERM : 0;
+			e->target_pid = new_euid; /* the user id the exec would have run as */
+			d = BPF_CORE_READ(file, f_path.dentry);
+			if (d) {
+				e->dev = hx_dev_of(d);
+				e->ino = BPF_CORE_READ(d, d_inode, i_ino);
+				hx_path_names(e, 0, d, BPF_CORE_READ(file, f_path.mnt));
+			}
+			hx_fill_exe(e);
+			hx_caller_args(e);
+			hx_event_submit(e);
+		}
+	}
+	if (decision == 1)
+		hx_exec_forget();
+	return decision == 1 ? -EPERM : 0;
+}
+
+/*
  * capabilities.drop: refused to the sandbox's processes even when they run
  * as root. Checks marked "no audit" by the kernel (probes, not uses) are
  * refused silently, or they would flood the log.
@@ -209,6 +397,35 @@ int BPF_PROG(hx_capable, const struct cred *cred, struct user_namespace *ns, int
  * match is killed (the exec already succeeded, so no errno can be given).
  * Allowed commands are logged here, with their arguments.
  */
+/*
+ * The context of the exec that just succeeded: the one bprm_check decided
+ * in, unless a second reload since then may have refilled its slot (then
+ * the live one). @old_pid is the thread id the exec started with.
+ */
+static __always_inline int hx_exec_ctx(struct hx_ctx *c, __u32 old_pid,
+				       struct linux_binprm *bprm)
+{
+	struct hx_exec_st *st = bpf_map_lookup_elem(&hx_execs, &old_pid);
+	struct hx_live *live;
+	__u32 zero = 0;
+	int ok = 0;
+
+	if (!st)
+		return hx_current_sandbox(c);
+	live = bpf_map_lookup_elem(&hx_live, &zero);
+	if (st->decided && st->bprm == (__u64)bprm && live &&
+	    live->generation - st->generation <= 1) {
+		c->cgid = st->cgid;
+		c->slot = st->slot & 1;
+		c->generation = st->generation;
+		c->sbx = st->sbx;
+		c->cfg = st->cfg;
+		ok = 1;
+	}
+	bpf_map_delete_elem(&hx_execs, &old_pid);
+	return ok ? 1 : hx_current_sandbox(c);
+}
+
 #define SIGKILL 9
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(hx_exec_done, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
@@ -222,7 +439,7 @@ int BPF_PROG(hx_exec_done, struct task_struct *p, pid_t old_pid, struct linux_bi
 	__u8 decision = 0;
 	char ch;
 
-	if (!hx_current_sandbox(&c))
+	if (!hx_exec_ctx(&c, (__u32)old_pid, bprm))
 		return 0;
 	if (!(c.cfg.flags & (HX_SBX_CMDS | HX_SBX_AUDIT_EXEC_OK)))
 		return 0;
@@ -293,7 +510,9 @@ int BPF_PROG(hx_exec_done, struct task_struct *p, pid_t old_pid, struct linux_bi
 			return 0;
 		e->rule_id = hit->rule_id;
 		e->flags |= decision == 1 ? HX_EVF_KILLED : 0;
-	} else if (!(c.cfg.flags & HX_SBX_AUDIT_EXEC_OK)) {
+	} else if (!(c.cfg.flags & HX_SBX_AUDIT_EXEC_OK) ||
+		   !(c.cfg.flags & (HX_SBX_EXEC_PRESENT | HX_SBX_CMDS))) {
+		/* command_execute only where the policy has exec rules and lists the event */
 		return 0;
 	} else {
 		e->action = HX_ACT_EXEC;

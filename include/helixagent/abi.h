@@ -57,6 +57,7 @@ enum hx_mode {
 #define HX_SBX_GUARD (1u << 12) /* protect the agent (set for every sandbox) */
 #define HX_SBX_CMDS (1u << 5) /* blocked_commands present: check argv after exec */
 #define HX_SBX_CAPS (1u << 6) /* capabilities.drop present */
+#define HX_SBX_NNP (1u << 7) /* no_new_privileges: an exec gains no ids or capabilities */
 
 /* hx_live: the single entry says which slot is live. */
 struct hx_live {
@@ -187,6 +188,7 @@ enum hx_action {
 	HX_ACT_PTRACE = 66,
 	HX_ACT_CAPABLE = 67,
 	HX_ACT_COMMAND = 68, /* a blocked command, killed before its first instruction */
+	HX_ACT_EXEC_CREDS = 69, /* an exec that would gain privileges (no_new_privileges) */
 };
 
 /* hx_event.flags */

@@ -160,6 +160,7 @@ static const struct hx_action_desc actions[] = {
 	[HX_ACT_PTRACE] = { "ptrace", "process", "access", "lsm/ptrace_access_check" },
 	[HX_ACT_CAPABLE] = { "capable", "process", "access", "lsm/capable" },
 	[HX_ACT_COMMAND] = { "exec", "process", "start", "tp_btf/sched_process_exec" },
+	[HX_ACT_EXEC_CREDS] = { "exec", "process", "start", "lsm/bprm_creds_from_file" },
 };
 
 static const struct hx_action_desc *action_desc(uint16_t act)
@@ -338,6 +339,8 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 		jw_kbool(w, "fileless", true);
 	if (e->action == HX_ACT_CAPABLE) {
 		jw_ku64(w, "capability", e->target_pid);
+	} else if (e->action == HX_ACT_EXEC_CREDS) {
+		jw_ku64(w, "new_euid", e->target_pid);
 	} else if (e->target_pid) {
 		jw_key(w, "target");
 		jw_obj(w);
@@ -358,6 +361,8 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 		jw_kstr(w, "name", rname);
 	} else if (e->action == HX_ACT_CAPABLE) {
 		jw_kstr(w, "name", "capabilities.drop");
+	} else if (e->action == HX_ACT_EXEC_CREDS) {
+		jw_kstr(w, "name", "process.no_new_privileges");
 	} else if (e->flags & HX_EVF_FILELESS) {
 		jw_kstr(w, "name", "exec.fileless");
 	} else {

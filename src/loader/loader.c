@@ -954,6 +954,8 @@ static __u32 sbx_flags(const struct hx_policy *p, const struct hx_sandbox *s)
 		f |= HX_SBX_CMDS;
 	if (s->caps.present && (s->caps.drop & ~s->caps.add))
 		f |= HX_SBX_CAPS;
+	if (s->proc.no_new_privileges == HX_YES)
+		f |= HX_SBX_NNP;
 	if (p->audit_enabled && (p->audit_events & HX_AE_COMMAND_EXECUTE))
 		f |= HX_SBX_AUDIT_EXEC_OK;
 	/* Audit mode logs every would-deny, whatever the event list says. */

@@ -31,7 +31,7 @@ test_status_lists_sandboxes() {
 
 test_denied_in_sandbox_with_audit_line() {
 	rm -f /tmp/hello.mark
-	out=$(HX_MARK=/tmp/hello.mark in_sandbox exec $TRY exec $HELLO)
+	out=$(HX_MARK=/tmp/hello.mark in_sandbox exec $TRY exec $HELLO one "two words")
 	assert_contains "$out" "exec: EPERM"
 	[ ! -e /tmp/hello.mark ] || fail "the denied program ran"
 	pid=$(result_pid "$out")
@@ -49,6 +49,9 @@ test_denied_in_sandbox_with_audit_line() {
 	assert_eq /helixagent/exec "$(f .helixagent.cgroup.path)"
 	assert_eq "$TRY" "$(f .process.executable)"
 	assert_eq "$HELLO" "$(f .file.path)"
+	# the refused argv, read from the caller at the decision
+	assert_eq "[\"$HELLO\",\"one\",\"two words\"]" "$(f '.process.args | tojson')"
+	assert_eq 3 "$(f .process.args_count)"
 	assert_eq "exec.blocked[0]" "$(f .rule.name)"
 	assert_eq exec "$(f .rule.ruleset)"
 	assert_eq "$(stat -c %i $HELLO)" "$(f .file.inode)"
@@ -67,6 +70,14 @@ test_same_exec_outside_sandbox_runs_and_logs_nothing() {
 	pid=$(result_pid "$out")
 	audit_barrier exec
 	assert_eq 0 "$(audit_count ".process.pid==$pid")" "events for the outside pid"
+}
+
+test_allowed_exec_not_logged_when_the_events_list_omits_it() {
+	out=$(in_sandbox exec sh -c 'echo pid=$$; exec /bin/true' 2>&1)
+	pid=$(printf '%s\n' "$out" | sed -n 's/^pid=//p')
+	[ -n "$pid" ] || fail "no pid in '$out'"
+	audit_barrier exec
+	assert_eq 0 "$(audit_count ".process.pid==$pid")" "events for an allowed exec"
 }
 
 test_child_cgroup_is_governed() {
@@ -107,6 +118,7 @@ test_script_with_denied_interpreter_is_denied() {
 	pid=$(result_pid "$out")
 	audit_wait 1 ".process.pid==$pid"
 	assert_eq "$HELLO" "$(audit_select ".process.pid==$pid" | jq -r .file.path)"
+	assert_eq "[\"$HXT_TMP/script\"]" "$(audit_select ".process.pid==$pid" | jq -c .process.args)"
 }
 
 test_audit_mode_allows_and_logs_would_deny() {
@@ -142,6 +154,7 @@ test_allow_exec_false_denies_everything() {
 	audit_wait 1 ".process.pid==$pid"
 	assert_eq permissions.allow_exec "$(audit_select ".process.pid==$pid" | jq -r .rule.name)"
 	assert_eq /bin/busybox "$(audit_select ".process.pid==$pid" | jq -r .file.path)"
+	assert_eq '["/bin/true"]' "$(audit_select ".process.pid==$pid" | jq -c .process.args)"
 }
 
 test_helixagent_exec_runs_in_a_child_cgroup() {

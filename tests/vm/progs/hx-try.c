@@ -30,6 +30,11 @@
  *   init-module                   init_module(2) with a bogus image
  *   memfd-exec PATH               copy PATH into a memfd, fexecve it (in a child)
  *   deleted-exec PATH TMP         copy PATH to TMP, open it, unlink it, execveat(fd, "")
+ *   as UID PATH [ARG...]          become user and group UID (no supplementary groups),
+ *                                 then as exec
+ *   exec-stalled GO PATH [ARG...] as exec, but the exec is held after the LSM checks
+ *                                 (in de_thread, by a thread that cannot die yet) until
+ *                                 file GO exists; prints "stalled pid=N" once it is held
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +51,11 @@
 #include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <grp.h>
+#include <pthread.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <linux/userfaultfd.h>
 
 extern char **environ;
 
@@ -190,6 +200,135 @@ static int do_open(const char *path, const char *mode)
 	if (fd >= 0 && flags == O_RDONLY && read(fd, &c, 1) < 0)
 		fd = -1;
 	return report("open", fd);
+}
+
+/*
+ * exec-stalled: a holder process writes to a tmpfs file from a page that a
+ * userfaultfd keeps missing, so the file's inode lock stays held; a thread
+ * of the exec'ing process waits for that lock in an uninterruptible sleep,
+ * and de_thread() cannot finish the exec before that thread dies.
+ */
+struct hx_stall {
+	int fd;
+	void *buf;
+	size_t len;
+	volatile pid_t tid;
+};
+
+static void *stall_write(void *arg)
+{
+	struct hx_stall *s = arg;
+
+	s->tid = (pid_t)syscall(SYS_gettid);
+	(void)!write(s->fd, s->buf, s->len);
+	return NULL;
+}
+
+/* The scheduler state letter of thread @tid of @pid, or 0. */
+static char task_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] && p[2] ? p[2] : 0;
+}
+
+/* Waits until @tid of @pid was seen in state D @times polls in a row (10 ms apart). */
+static int wait_state_d(pid_t pid, pid_t tid, int times)
+{
+	int seen = 0;
+
+	for (int i = 0; i < 6000 && seen < times; i++) {
+		seen = task_state(pid, tid) == 'D' ? seen + 1 : 0;
+		usleep(10000);
+	}
+	return seen >= times ? 0 : -1;
+}
+
+static int do_exec_stalled(int argc, char **argv)
+{
+	char tmpl[] = "/tmp/hx-stall-XXXXXX", c = 0;
+	int hold[2], go[2], epipe[2], fd, e = 0, status;
+	struct hx_stall st = { 0 };
+	pid_t holder, pid;
+	pthread_t t;
+
+	fd = mkstemp(tmpl);
+	if (fd < 0 || unlink(tmpl) || pipe(hold) || pipe(go) || pipe2(epipe, O_CLOEXEC))
+		return report("exec-stalled", -1);
+	holder = fork();
+	if (holder == 0) {
+		struct uffdio_api api = { .api = UFFD_API };
+		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+		struct uffdio_zeropage zp = { 0 };
+		struct uffd_msg msg;
+		int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+
+		st.len = 4096;
+		st.fd = fd;
+		st.buf = mmap(NULL, st.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		reg.range.start = zp.range.start = (unsigned long)st.buf;
+		reg.range.len = zp.range.len = st.len;
+		if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) || st.buf == MAP_FAILED ||
+		    ioctl(uffd, UFFDIO_REGISTER, &reg) || pthread_create(&t, NULL, stall_write, &st))
+			_exit(10);
+		/* the write faults with the inode lock held */
+		if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+			_exit(11);
+		(void)!write(hold[1], "h", 1);
+		(void)!read(go[0], &c, 1);
+		ioctl(uffd, UFFDIO_ZEROPAGE, &zp);
+		pthread_join(t, NULL);
+		_exit(0);
+	}
+	if (holder < 0 || read(hold[0], &c, 1) != 1)
+		return report("exec-stalled holder", -1);
+	pid = fork();
+	if (pid == 0) {
+		close(epipe[0]);
+		st.fd = fd;
+		st.buf = &c;
+		st.len = 1;
+		if (pthread_create(&t, NULL, stall_write, &st))
+			_exit(12);
+		while (!st.tid)
+			usleep(1000);
+		if (wait_state_d(getpid(), st.tid, 3))
+			_exit(13);
+		execve(argv[1], argv + 1, environ);
+		e = errno;
+		(void)!write(epipe[1], &e, sizeof(e));
+		_exit(127);
+	}
+	close(epipe[1]);
+	/* held in de_thread: the exec'ing thread itself sleeps, past the LSM checks */
+	if (pid < 0 || wait_state_d(pid, pid, 20))
+		return report("exec-stalled wait", -1);
+	printf("stalled pid=%d\n", pid);
+	while (access(argv[0], F_OK))
+		usleep(20000);
+	(void)!write(go[1], "g", 1);
+	if (read(epipe[0], &e, sizeof(e)) != sizeof(e))
+		e = 0;
+	waitpid(pid, &status, 0);
+	waitpid(holder, NULL, 0);
+	if (e)
+		printf("exec: %s pid=%d\n", errname(e), pid);
+	else
+		printf("exec: ok pid=%d status=%d\n", pid,
+		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return e;
 }
 
 int main(int argc, char **argv)
@@ -374,6 +513,19 @@ int main(int argc, char **argv)
 			return report("open", -1);
 		p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
 		return report("mmapx", p == MAP_FAILED ? -1 : 0);
+	}
+	if (!strcmp(op, "as")) {
+		uid_t id;
+
+		NEED(2);
+		id = (uid_t)strtoul(argv[0], NULL, 10);
+		if (setgroups(0, NULL) || setgid(id) || setuid(id))
+			return report(op, -1);
+		return do_exec(argc - 1, argv + 1);
+	}
+	if (!strcmp(op, "exec-stalled")) {
+		NEED(2);
+		return do_exec_stalled(argc, argv);
 	}
 	fprintf(stderr, "hx-try: unknown op %s\n", op);
 	return 2;

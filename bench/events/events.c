@@ -73,6 +73,7 @@ struct consumer {
 	struct hx_audit audit;
 	struct hx_compiled *tables;
 	uint64_t records;
+	uint64_t malformed; /* records the daemon would not format: a bench bug, said loudly */
 };
 
 /*
@@ -95,8 +96,10 @@ static int on_event(void *ctx, void *data, size_t len)
 	static struct hx_event copy;
 
 	c->records++;
-	if (len < offsetof(struct hx_event, path) || e->type != HX_EV_DECISION)
+	if (len < offsetof(struct hx_event, path) || e->type != HX_EV_DECISION) {
+		c->malformed++;
 		return 0;
+	}
 	if (len < sizeof(copy)) {
 		memcpy(&copy, data, len);
 		memset((char *)&copy + len, 0, sizeof(copy) - len);
@@ -174,6 +177,11 @@ static int step(double rate, double seconds, const char *log)
 	       cpu / wall);
 	fflush(stdout);
 	err = 0;
+	if (c.malformed) {
+		fprintf(stderr, "hx-bench-events: %llu records not shaped like the agent's events\n",
+			(unsigned long long)c.malformed);
+		err = -1;
+	}
 out:
 	close(go[1]);
 	if (pid > 0) {

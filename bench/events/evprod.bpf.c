@@ -81,7 +81,8 @@ int ev_produce(struct bpf_raw_tracepoint_args *ctx)
 	e->exe_len = sizeof(EXE) - 1;
 	e->nargs = 0;
 	e->args_len = 0;
-	slot = bpf_ringbuf_output(&ev_ring, e, offsetof(struct hx_event, exe) + sizeof(EXE) - 1, 0) ?
+	/* as hx_event_submit: the record ends where its path does */
+	slot = bpf_ringbuf_output(&ev_ring, e, offsetof(struct hx_event, path) + sizeof(PATH), 0) ?
 		       1 :
 		       0;
 	n = bpf_map_lookup_elem(&ev_count, &slot);

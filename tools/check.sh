@@ -11,9 +11,9 @@ cd "$(dirname "$0")/.."
 kernels=${1:-5.10 6.1 6.12 newest}
 suite=${SUITE:-all}
 jobs=${HX_VM_JOBS:-$(nproc 2>/dev/null || echo 1)}
-# A test that restarts the agent waits for a BPF load, which takes minutes
+# A test that (re)starts the agent waits for a BPF load, which takes minutes
 # under TCG on a busy machine.
-export HXT_TIMEOUT=${HXT_TIMEOUT:-300}
+export HXT_TIMEOUT=${HXT_TIMEOUT:-600}
 [ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
 [ "$jobs" -le 2 ] || jobs=2
 

@@ -23,10 +23,10 @@ agent_start() {
 	rm -f "$AUDIT_LOG"
 	$HX run -c "$_pol" --audit-log "$AUDIT_LOG" >>"$HXT_SUITE_TMP/agent.log" 2>&1 &
 	echo $! >"$(agent_pidfile)"
-	wait_for 280 _agent_up_or_dead
+	wait_for 480 _agent_up_or_dead
 	if ! $HX status >/dev/null 2>&1; then
 		cat "$HXT_SUITE_TMP/agent.log" >&2
-		kill -0 "$(agent_pid)" 2>/dev/null && fail "agent did not become active within 280s"
+		kill -0 "$(agent_pid)" 2>/dev/null && fail "agent did not become active within 480s"
 		fail "agent exited before enforcing"
 	fi
 }

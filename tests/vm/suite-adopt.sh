@@ -36,12 +36,19 @@ denied_now() {
 _readies() { grep -c 'event=ready' "$HXT_SUITE_TMP/agent.log"; }
 _readies_above() { [ "$(_readies)" -gt "$1" ]; }
 
-# start: agent_start, and wait for this daemon's own "ready" (status is already active
-# while an earlier daemon's pins enforce)
+_ready_or_dead() { _readies_above "$1" || ! kill -0 "$2" 2>/dev/null; }
+
+# start: a daemon, and wait for its own "ready" line (status alone says "active" while an
+# earlier daemon's pins enforce, and may say otherwise for a moment while links are replaced)
 start() {
 	_n=$(_readies)
-	agent_start "$POLICY"
-	wait_for 480 _readies_above "$_n" || fail "the daemon did not become ready: $(tail -n 5 "$HXT_SUITE_TMP/agent.log")"
+	rm -f "$AUDIT_LOG"
+	$HX run -c "$POLICY" --audit-log "$AUDIT_LOG" >>"$HXT_SUITE_TMP/agent.log" 2>&1 &
+	_p=$!
+	echo "$_p" >"$(agent_pidfile)"
+	wait_for 480 _ready_or_dead "$_n" "$_p"
+	_readies_above "$_n" || fail "the daemon did not become ready: $(tail -n 5 "$HXT_SUITE_TMP/agent.log")"
+	$HX status >/dev/null 2>&1 || fail "status: not active after ready"
 }
 
 # restart [kill]: stop the agent (SIGTERM, or SIGKILL), start it again

@@ -213,7 +213,7 @@ int BPF_PROG(hx_bprm_check, struct linux_binprm *bprm, int ret)
 	}
 	if (decision == 1)
 		hx_exec_forget();
-	return decision == 1 ? -EPERM : 0;
+	return hx_verdict(decision == 1);
 }
 
 /*
@@ -257,7 +257,7 @@ __noinline int hx_exec_map_check(__u64 file_, __u32 action)
 			hx_event_submit(e);
 		}
 	}
-	return decision == 1 ? -EPERM : 0;
+	return hx_verdict(decision == 1);
 }
 
 #define PROT_EXEC 0x4
@@ -275,7 +275,7 @@ int BPF_PROG(hx_exec_mmap, struct file *file, unsigned long reqprot, unsigned lo
 	/* a trusted pointer cannot be a global function's scalar argument: copy it */
 	bpf_probe_read_kernel(&f, sizeof(f), &file);
 	/* a global function's result is unbounded to the verifier: map it */
-	return hx_exec_map_check(f, HX_ACT_MMAP_EXEC) ? -EPERM : 0;
+	return hx_verdict(hx_exec_map_check(f, HX_ACT_MMAP_EXEC));
 }
 
 SEC("lsm/file_mprotect")
@@ -351,7 +351,7 @@ int BPF_PROG(hx_bprm_creds, struct linux_binprm *bprm, struct file *file, int re
 	}
 	if (decision == 1)
 		hx_exec_forget();
-	return decision == 1 ? -EPERM : 0;
+	return hx_verdict(decision == 1);
 }
 
 /*
@@ -387,7 +387,7 @@ int BPF_PROG(hx_capable, const struct cred *cred, struct user_namespace *ns, int
 			hx_event_submit(e);
 		}
 	}
-	return decision == 1 ? -EPERM : 0;
+	return hx_verdict(decision == 1);
 }
 
 /*

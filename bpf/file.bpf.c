@@ -120,7 +120,7 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, _
 			hx_event_submit(e);
 		}
 	}
-	return decision == 1 ? -EPERM : 0;
+	return hx_verdict(decision == 1);
 }
 
 /*

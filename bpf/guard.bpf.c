@@ -24,7 +24,7 @@ static __always_inline int hx_guard_deny(struct hx_ctx *c, __u16 action, __u32 t
 			hx_event_submit(e);
 		}
 	}
-	return decision == 1 ? -EPERM : 0;
+	return hx_verdict(decision == 1);
 }
 
 /* No BPF at all from a sandbox: no detaching, no map edits, no reading. */

@@ -181,7 +181,7 @@ static __always_inline int hx_socket_deny(struct hx_ctx *c, __u16 action, int fa
 	q.proto = (__u8)protocol;
 	q.port = (__u16)type;
 	q.dir = action == HX_ACT_RAW_RECV ? HX_NET_INGRESS : HX_NET_EGRESS;
-	return hx_net_finish(c, action, 1, rule_id, flags, &q) ? -EPERM : 0;
+	return hx_verdict(hx_net_finish(c, action, 1, rule_id, flags, &q));
 }
 
 SEC("lsm/socket_create")
@@ -279,7 +279,7 @@ int BPF_PROG(hx_sock_listen, struct socket *sock, int backlog, int ret)
 		}
 	}
 	deny = hx_net_judge(&c, &q, &rule_id, &flags);
-	return hx_net_finish(&c, HX_ACT_LISTEN, deny, rule_id, flags, &q) ? -EPERM : 0;
+	return hx_verdict(hx_net_finish(&c, HX_ACT_LISTEN, deny, rule_id, flags, &q));
 }
 
 char LICENSE[] SEC("license") = "GPL";

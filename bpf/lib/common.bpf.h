@@ -147,6 +147,23 @@ static __always_inline struct cgroup *hx_cgroup_parent(struct cgroup *cg)
 }
 
 /*
+ * An LSM program's verdict: -EPERM when @deny, else 0, built so that the
+ * verifier sees one of the two constants on every path. Written as
+ * "deny ? -EPERM : 0", clang negates a 0/1 value, and the 6.12 verifier does
+ * not bound a negated scalar to the [-4095, 0] an LSM program must return.
+ */
+static __always_inline int hx_verdict(int deny)
+{
+	int r = 0;
+
+	if (deny) {
+		r = -EPERM;
+		asm volatile("" : "+r"(r));
+	}
+	return r;
+}
+
+/*
  * Finds the sandbox of @task: the nearest ancestor cgroup (itself included)
  * that a sandbox names. Returns 1 when the task is in a sandbox.
  */

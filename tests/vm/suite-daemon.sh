@@ -684,7 +684,9 @@ test_thousand_short_lived_sandboxes_leak_nothing() {
 	assert_contains "$($HX exec -c "$LIVE" --sandbox quiet -- $X 2>&1; echo "rc=$?")" "rc=126"
 	dbarrier
 	# The launchers' events went through the daemon: one writer, one sequence.
-	[ "$(counter audit_relayed)" -ge 40 ] || fail "only $(counter audit_relayed) lines relayed"
+	# (the counters file is rewritten on the daemon's tick, not at each line)
+	wait_for 10 sh -c "[ \$(awk '\$1 == \"audit_relayed\" { print \$2 }' /run/helixagent/counters) -ge 40 ]" ||
+		fail "only $(counter audit_relayed) lines relayed"
 	grep -c '"code":"sandbox_create"' "$AUDIT_LOG" >/dev/null || fail "no sandbox_create event"
 	all_audit | grep -o '"sequence":[0-9]*' | cut -d: -f2 |
 		awk -v s0="$s0" '$1 < s0 { next } n++ && $1 != prev + 1 { print "sequence " prev " then " $1; bad = 1 } { prev = $1 } END { exit bad }' >&2 ||

@@ -261,8 +261,18 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 	if (l->adopted) {
 		/* Maps only: the programs already run, from the pinned links. */
 		bpf_object__for_each_program(prog, s->obj) {
+			struct bpf_link *link;
+			char path[256];
+
 			if (!bpf_program__autoload(prog))
 				continue;
+			*what = "open a pinned link";
+			link_pin_path(path, sizeof(path), prog);
+			link = bpf_link__open(path);
+			if (!link)
+				return -errno;
+			if (keep_link(l, link))
+				return -E2BIG;
 			note_prog(l, prog);
 			bpf_program__set_autoload(prog, false);
 		}
@@ -273,20 +283,7 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 	if (err)
 		return err;
 
-	if (l->adopted) {
-		for (size_t i = 0; i < l->nprogs; i++) {
-			struct bpf_link *link;
-			char path[256];
-
-			*what = "open a pinned link";
-			snprintf(path, sizeof(path), HX_PIN_DIR "/%s", strchr(l->progs[i], ' ') + 1);
-			link = bpf_link__open(path);
-			if (!link)
-				return -errno;
-			if (keep_link(l, link))
-				return -E2BIG;
-		}
-	} else {
+	if (!l->adopted) {
 		/* The links are about to change: no later start may adopt a mix. */
 		struct hx_build none = { 0 };
 

@@ -8,13 +8,37 @@
  */
 #include "lib/common.bpf.h"
 
-static __always_inline int hx_guard_deny(struct hx_ctx *c, __u16 action, __u32 target)
+#define HX_CAP_SYS_ADMIN 21
+#define HX_CAP_PERFMON 38
+#define HX_PTRACE_MODE_READ 0x01
+#define HX_PTRACE_MODE_NOAUDIT 0x04
+/* How long a refused read-mode ptrace check keeps its capability override refused. */
+#define HX_PTRACE_OVERRIDE_NS (200ULL * 1000 * 1000)
+
+/*
+ * Threads whose last read-mode ptrace check the guard refused, with when.
+ * Since 7.x, mm_access() (/proc/PID/environ, maps, auxv, pagemap,
+ * process_madvise) lets CAP_PERFMON or CAP_SYS_ADMIN override a refused
+ * PTRACE_MODE_READ check: it asks capable() right after ptrace_may_access()
+ * said no. hx_guard_capable refuses those two capabilities to a thread listed here,
+ * so a sandbox's root cannot override the guard. (exec.bpf.c's hx_capable,
+ * on the same hook, enforces capabilities.drop.)
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} hx_ptdeny SEC(".maps");
+
+/* @quiet: the kernel marked the check a probe, not a use: counted, not logged. */
+static __always_inline int hx_guard_deny(struct hx_ctx *c, __u16 action, __u32 target, int quiet)
 {
 	struct hx_event *e;
 	__u8 decision = c->cfg.mode == HX_MODE_AUDIT ? 2 : 1;
 
 	hx_count(c, HX_FAM_GUARD, decision);
-	if (c->cfg.flags & HX_SBX_AUDIT_DENIED) {
+	if (!quiet && (c->cfg.flags & HX_SBX_AUDIT_DENIED)) {
 		e = hx_event_start(c, action, HX_FAM_GUARD);
 		if (e) {
 			e->decision = decision;
@@ -34,7 +58,7 @@ static __always_inline int hx_bpf_check(int cmd)
 
 	if (!hx_current_sandbox(&c))
 		return 0;
-	return hx_guard_deny(&c, HX_ACT_BPF, 0);
+	return hx_guard_deny(&c, HX_ACT_BPF, 0, 0);
 }
 
 SEC("lsm/bpf")
@@ -79,7 +103,7 @@ int BPF_PROG(hx_task_kill, struct task_struct *p, struct kernel_siginfo *info, i
 		return 0;
 	if (!hx_current_sandbox(&c))
 		return 0;
-	return hx_guard_deny(&c, HX_ACT_KILL, tgid);
+	return hx_guard_deny(&c, HX_ACT_KILL, tgid, 0);
 }
 
 SEC("lsm/ptrace_access_check")
@@ -96,7 +120,45 @@ int BPF_PROG(hx_ptrace_check, struct task_struct *child, unsigned int mode, int 
 	/* Its own sandbox is fair game; the agent and everything else is not. */
 	if (tgid != hx_agent_tgid() && hx_task_sandbox(child, &t) && t.sbx == c.sbx)
 		return 0;
-	return hx_guard_deny(&c, HX_ACT_PTRACE, tgid);
+	ret = hx_guard_deny(&c, HX_ACT_PTRACE, tgid, mode & HX_PTRACE_MODE_NOAUDIT);
+	if (ret && (mode & HX_PTRACE_MODE_READ)) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		__u64 now = bpf_ktime_get_ns();
+
+		bpf_map_update_elem(&hx_ptdeny, &tid, &now, BPF_ANY);
+	}
+	return ret;
+}
+
+/*
+ * The capability check that follows a refused read-mode ptrace check (see
+ * hx_ptdeny). mm_access asks CAP_PERFMON, then CAP_SYS_ADMIN; the second
+ * question ends the override, and an entry older than
+ * HX_PTRACE_OVERRIDE_NS (the thread lacked CAP_SYS_ADMIN, so this hook was
+ * never asked) is dropped.
+ */
+SEC("lsm/capable")
+int BPF_PROG(hx_guard_capable, const struct cred *cred, struct user_namespace *ns, int cap,
+	     unsigned int opts, int ret)
+{
+	__u32 tid;
+	__u64 *at;
+
+	if (ret)
+		return ret;
+	if (cap != HX_CAP_SYS_ADMIN && cap != HX_CAP_PERFMON)
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	at = bpf_map_lookup_elem(&hx_ptdeny, &tid);
+	if (!at)
+		return 0;
+	if (bpf_ktime_get_ns() - *at > HX_PTRACE_OVERRIDE_NS) {
+		bpf_map_delete_elem(&hx_ptdeny, &tid);
+		return 0;
+	}
+	if (cap == HX_CAP_SYS_ADMIN)
+		bpf_map_delete_elem(&hx_ptdeny, &tid);
+	return hx_verdict(1);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -47,12 +47,28 @@ test_agent_cannot_be_killed() {
 	$HX status >/dev/null || fail "enforcement no longer active"
 }
 
+# mem needs ptrace attach; environ, maps, auxv and pagemap a read-mode check,
+# which since 7.x CAP_PERFMON or CAP_SYS_ADMIN override (the sandbox is root).
 test_agent_memory_cannot_be_read() {
-	out=$(in_sandbox g $TRY open "/proc/$(agent_pid)/mem" r)
-	case $out in *"open: ok"*) fail "read the agent's memory: $out" ;; esac
-	out=$(in_sandbox g $TRY open "/proc/$(agent_pid)/environ" r)
-	case $out in *"open: ok"*) fail "read the agent's environment: $out" ;; esac
+	for f in mem environ maps auxv pagemap; do
+		out=$(in_sandbox g $TRY open "/proc/$(agent_pid)/$f" r)
+		case $out in *"open: ok"*) fail "read the agent's $f: $out" ;; esac
+	done
 	guard_event "$(result_pid "$out")" guard.ptrace
+	out=$(in_sandbox g $TRY open /proc/1/environ r)
+	case $out in *"open: ok"*) fail "read pid 1's environment: $out" ;; esac
+	out=$($TRY open "/proc/$(agent_pid)/environ" r)
+	assert_contains "$out" "open: ok" "outside the sandbox"
+}
+
+# /proc/PID/stat asks a no-audit ptrace probe (to hide another process's
+# registers): refused, counted, not logged, or every `ps` floods the log.
+test_probe_refused_quietly() {
+	out=$(in_sandbox g sh -c "echo pid=\$\$; read x < /proc/$(agent_pid)/stat; read x < /proc/1/stat; kill -TERM $(agent_pid)" 2>&1)
+	pid=$(printf '%s\n' "$out" | sed -n 's/^pid=//p')
+	guard_event "$pid" guard.kill
+	n=$(audit_select ".process.pid==$pid and .rule.name==\"guard.ptrace\"" | wc -l)
+	assert_eq 0 "$n" "probe logged: $(audit_select ".process.pid==$pid" | tail -n 3)"
 }
 
 test_other_process_root_not_reachable() {

@@ -134,6 +134,42 @@ static __always_inline void hx_fill_exe(struct hx_event *e)
 }
 
 /*
+ * The end of an exec decision (bprm_check, bprm_creds_from_file): counted;
+ * a refusal (or what audit mode would have refused) is logged with the
+ * file, the caller's exe and argv when the sandbox logs denials; a refused
+ * exec forgets its hx_execs note. @target: the event's target_pid field.
+ */
+static __always_inline int hx_exec_decided(struct hx_ctx *c, __u16 action, __u8 decision,
+					   __u32 flags, __u32 rule_id, __u32 target,
+					   struct dentry *d, struct vfsmount *mnt)
+{
+	struct hx_event *e;
+
+	hx_count(c, HX_FAM_EXEC, decision);
+	if (decision && (c->cfg.flags & HX_SBX_AUDIT_DENIED)) {
+		e = hx_event_start(c, action, HX_FAM_EXEC);
+		if (e) {
+			e->decision = decision;
+			e->flags |= flags;
+			e->rule_id = rule_id;
+			e->err = decision == 1 ? -EPERM : 0;
+			e->target_pid = target;
+			if (d) {
+				e->dev = hx_dev_of(d);
+				e->ino = BPF_CORE_READ(d, d_inode, i_ino);
+				hx_path_names(e, 0, d, mnt);
+			}
+			hx_fill_exe(e);
+			hx_caller_args(e);
+			hx_event_submit(e);
+		}
+	}
+	if (decision == 1)
+		hx_exec_forget();
+	return hx_verdict(decision == 1);
+}
+
+/*
  * Called for the binary and again for each interpreter stage (#! scripts,
  * binfmt_misc), so a script is judged both as itself and as its interpreter.
  */
@@ -141,7 +177,6 @@ SEC("lsm/bprm_check_security")
 int BPF_PROG(hx_bprm_check, struct linux_binprm *bprm, int ret)
 {
 	struct hx_inode_rule rule = {};
-	struct hx_event *e;
 	struct hx_ctx c = {};
 	struct dentry *d;
 	struct vfsmount *mnt;
@@ -191,29 +226,8 @@ int BPF_PROG(hx_bprm_check, struct linux_binprm *bprm, int ret)
 		decision = 2;
 	else
 		decision = 1;
-	hx_count(&c, HX_FAM_EXEC, decision);
-
 	/* Allowed execs are logged after the exec, with their arguments. */
-	if (decision && (c.cfg.flags & HX_SBX_AUDIT_DENIED)) {
-		e = hx_event_start(&c, HX_ACT_EXEC, HX_FAM_EXEC);
-		if (e) {
-			e->decision = decision;
-			e->flags |= flags;
-			e->rule_id = rule_id;
-			e->err = decision == 1 ? -EPERM : 0;
-			if (d) {
-				e->dev = hx_dev_of(d);
-				e->ino = BPF_CORE_READ(d, d_inode, i_ino);
-				hx_path_names(e, 0, d, mnt);
-			}
-			hx_fill_exe(e);
-			hx_caller_args(e);
-			hx_event_submit(e);
-		}
-	}
-	if (decision == 1)
-		hx_exec_forget();
-	return hx_verdict(decision == 1);
+	return hx_exec_decided(&c, HX_ACT_EXEC, decision, flags, rule_id, 0, d, mnt);
 }
 
 /*
@@ -286,8 +300,8 @@ int BPF_PROG(hx_exec_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 		return ret;
 	if (!(prot & PROT_EXEC))
 		return 0;
-	return hx_exec_map_check((__u64)(unsigned long)BPF_CORE_READ(vma, vm_file),
-				 HX_ACT_MPROTECT_EXEC) ? -EPERM : 0;
+	return hx_verdict(hx_exec_map_check((__u64)(unsigned long)BPF_CORE_READ(vma, vm_file),
+					    HX_ACT_MPROTECT_EXEC));
 }
 
 /*
@@ -305,9 +319,7 @@ int BPF_PROG(hx_bprm_creds, struct linux_binprm *bprm, struct file *file, int re
 	const struct cred *old = BPF_CORE_READ(task, cred);
 	struct cred *new = BPF_CORE_READ(bprm, cred);
 	__u64 old_p = 0, new_p = 0, new_e = 0;
-	struct hx_event *e;
 	struct hx_ctx c = {};
-	struct dentry *d;
 	__u32 new_euid;
 	__u8 decision;
 
@@ -318,7 +330,7 @@ int BPF_PROG(hx_bprm_creds, struct linux_binprm *bprm, struct file *file, int re
 	if (!old || !new) {
 		/* nothing to compare: refuse rather than let a setuid exec through */
 		hx_count_drop(HX_DROP_NO_FILE);
-		return c.cfg.mode == HX_MODE_AUDIT ? 0 : -EPERM;
+		return hx_verdict(c.cfg.mode != HX_MODE_AUDIT);
 	}
 	/* kernel_cap_t is 64 bits in every layout: u32 cap[2] before 6.3, u64 val since */
 	BPF_CORE_READ_INTO(&old_p, old, cap_permitted);
@@ -331,27 +343,9 @@ int BPF_PROG(hx_bprm_creds, struct linux_binprm *bprm, struct file *file, int re
 		return 0;
 
 	decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;
-	hx_count(&c, HX_FAM_EXEC, decision);
-	if (c.cfg.flags & HX_SBX_AUDIT_DENIED) {
-		e = hx_event_start(&c, HX_ACT_EXEC_CREDS, HX_FAM_EXEC);
-		if (e) {
-			e->decision = decision;
-			e->err = decision == 1 ? -EPERM : 0;
-			e->target_pid = new_euid; /* the user id the exec would have run as */
-			d = BPF_CORE_READ(file, f_path.dentry);
-			if (d) {
-				e->dev = hx_dev_of(d);
-				e->ino = BPF_CORE_READ(d, d_inode, i_ino);
-				hx_path_names(e, 0, d, BPF_CORE_READ(file, f_path.mnt));
-			}
-			hx_fill_exe(e);
-			hx_caller_args(e);
-			hx_event_submit(e);
-		}
-	}
-	if (decision == 1)
-		hx_exec_forget();
-	return hx_verdict(decision == 1);
+	/* target_pid: the user id the exec would have run as */
+	return hx_exec_decided(&c, HX_ACT_EXEC_CREDS, decision, 0, HX_RULE_NONE, new_euid,
+			       BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
 }
 
 /*

@@ -89,6 +89,19 @@ struct hx_cgrp_val {
 	__u32 pad;
 };
 
+/*
+ * hx_cgpath: (slot, cgroup path) -> sandbox (struct hx_cgrp_val). Every
+ * sandbox's cgroup, as a path from the cgroup2 hierarchy's root ("/a/b", no
+ * trailing slash, zero-padded): cgroup.bpf.c maps a cgroup created under that
+ * path in hx_cgrp the moment it is made. Paths of HX_CGPATH_MAX - 2 bytes
+ * or more are not entered (the daemon's watch maps them).
+ */
+#define HX_CGPATH_MAX 252
+struct hx_cgpath_key {
+	__u32 slot;
+	char path[HX_CGPATH_MAX];
+};
+
 /* hx_sbx: (slot, sandbox) -> configuration */
 struct hx_sbx_key {
 	__u32 slot;
@@ -349,6 +362,7 @@ struct hx_rl_state {
 #ifndef __bpf__
 _Static_assert(sizeof(struct hx_inode_key) == 24, "hx_inode_key layout");
 _Static_assert(sizeof(struct hx_cgrp_key) == 16, "hx_cgrp_key layout");
+_Static_assert(sizeof(struct hx_cgpath_key) == 256, "hx_cgpath_key layout");
 _Static_assert(sizeof(struct hx_event) == 136 + HX_PATH_BUF + HX_EXE_BUF + HX_ARGS_BUF, "hx_event layout");
 #endif
 

@@ -180,6 +180,13 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 	err = hx_cgroup2_root(l->cg_root, sizeof(l->cg_root));
 	if (err)
 		return err;
+	{
+		/* Mounted inside a cgroup namespace, the mount's root is not the
+		 * hierarchy's (id 1), and the kernel's paths are not ours. */
+		uint64_t root_id = 0;
+
+		l->cg_hier_root = !hx_cgroup_id(l->cg_root, "/", &root_id) && root_id == 1;
+	}
 
 	*what = "create " HX_PIN_DIR;
 	if (mkdir(HX_PIN_DIR, 0700) && errno != EEXIST)
@@ -197,6 +204,7 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 	bpf_map__set_max_entries(s->maps.hx_stats, HX_SLOTS * HX_MAX_SANDBOXES * HX_FAM_MAX);
 	bpf_map__set_max_entries(s->maps.hx_cmds, HX_SLOTS * HX_MAX_COMMANDS);
 	bpf_map__set_max_entries(s->maps.hx_rate, HX_SLOTS * HX_MAX_SANDBOXES);
+	bpf_map__set_max_entries(s->maps.hx_cgpath, HX_SLOTS * HX_MAX_SANDBOXES);
 	bpf_map__set_map_flags(s->maps.hx_rate, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(s->maps.hx_cmds, BPF_F_NO_PREALLOC);
 	/* Policy maps are big; allocate entries only when used. */
@@ -1062,6 +1070,33 @@ static int install_rate_limits(struct hx_bpf *s, uint32_t slot, const struct hx_
 }
 
 /*
+ * hx_cgpath: every sandbox's cgroup path, so that a cgroup made there after
+ * the load is mapped in the kernel as it is created (cgroup.bpf.c). Not
+ * possible when the cgroup2 mount is not the hierarchy's root, or for a
+ * path too long for the key: the daemon's watch maps those.
+ */
+static int install_cgroup_paths(struct hx_loader *l, uint32_t slot, const struct hx_policy *p)
+{
+	int fd = bpf_map__fd(l->skel->maps.hx_cgpath);
+
+	if (!l->cg_hier_root)
+		return 0;
+	for (uint32_t i = 0; i < p->nsandboxes; i++) {
+		struct hx_cgpath_key k = { .slot = slot };
+		struct hx_cgrp_val v = { .sbx = i };
+		int n = hx_cgroup_kernel_path(p->sandboxes[i].cgroup, k.path, sizeof(k.path));
+
+		/* The kernel reads at most sizeof(k.path) - 1 bytes of a path and
+		 * ignores one that fills them (it may be cut); "/" is never made. */
+		if (n < 2 || n >= (int)sizeof(k.path) - 2)
+			continue; /* left to the daemon's watch */
+		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
  * An explicit cgroup that does not exist yet does not stop the install: the
  * sandbox's rules are installed without a cgroup, and the daemon maps the
  * cgroup once it appears (hx_loader_map_cgroup).
@@ -1116,6 +1151,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		   offsetof(struct hx_cmd_key, slot), slot);
 	clear_slot(bpf_map__fd(s->maps.hx_rate), sizeof(struct hx_sbx_key),
 		   offsetof(struct hx_sbx_key, slot), slot);
+	clear_slot(bpf_map__fd(s->maps.hx_cgpath), sizeof(struct hx_cgpath_key),
+		   offsetof(struct hx_cgpath_key, slot), slot);
 	hx_net_clear(l, slot);
 	fs_watch_clear(l, slot);
 
@@ -1207,6 +1244,9 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 	err = install_rate_limits(s, slot, p);
 	if (err)
 		goto out;
+	err = install_cgroup_paths(l, slot, p);
+	if (err)
+		goto out;
 	for (uint32_t i = 0; i < p->nsandboxes; i++) {
 		struct hx_sbx_key sk = { .slot = slot, .sbx = i };
 		struct hx_sbx_cfg cfg = { .flags = sbx_flags(p, &p->sandboxes[i]),
@@ -1243,6 +1283,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		   offsetof(struct hx_cmd_key, slot), slot ^ 1);
 	clear_slot(bpf_map__fd(s->maps.hx_rate), sizeof(struct hx_sbx_key),
 		   offsetof(struct hx_sbx_key, slot), slot ^ 1);
+	clear_slot(bpf_map__fd(s->maps.hx_cgpath), sizeof(struct hx_cgpath_key),
+		   offsetof(struct hx_cgpath_key, slot), slot ^ 1);
 	hx_net_clear(l, slot ^ 1);
 	fs_watch_clear(l, slot ^ 1);
 

@@ -64,6 +64,7 @@ struct hx_loader {
 	bool verbose;
 	int only_prog_type; /* benchmarks (bench/netnative): load only this program type; 0: all */
 	bool adopted; /* the pinned links of this same build were adopted, nothing was verified */
+	bool cg_hier_root; /* cg_root is the cgroup2 hierarchy's root: hx_cgpath can be filled */
 };
 
 extern const struct hx_capacity hx_kernel_capacity;

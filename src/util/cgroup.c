@@ -104,3 +104,30 @@ int hx_cgroup_attach(const char *root, const char *rel, int pid)
 	close(fd);
 	return rc;
 }
+
+int hx_cgroup_kernel_path(const char *rel, char *out, size_t len)
+{
+	size_t n = 1;
+	int sep = 0;
+
+	if (len < 2)
+		return -ENAMETOOLONG;
+	memset(out, 0, len);
+	out[0] = '/';
+	for (const char *c = rel; *c; c++) {
+		if (*c == '/') {
+			sep = 1; /* written before the next name, if one comes */
+			continue;
+		}
+		sep = sep && n > 1;
+		if (n + (size_t)sep + 1 > len - 1) {
+			memset(out, 0, len);
+			return -ENAMETOOLONG;
+		}
+		if (sep)
+			out[n++] = '/';
+		sep = 0;
+		out[n++] = *c;
+	}
+	return (int)n;
+}

@@ -613,44 +613,48 @@ test_sandbox_cgroup_removed_behind_the_agent() {
 	assert_eq cgroup_repair "$(last_load .helixagent.trigger)"
 }
 
+LATE=/sys/fs/cgroup/hxd-late/svc/unit
+
 # in_late CMD...: CMD in the explicit cgroup of sandbox late
 in_late() {
-	sh -c 'echo $$ > /sys/fs/cgroup/hxd-late/cgroup.procs && exec "$@"' sh "$@"
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$LATE" "$@"
 }
 
 _late_mapped() { # N: at least N cgroup_mapped lines for sandbox late
 	[ "$(grep -c "event=cgroup_mapped .*sandbox=late" "$DLOG")" -ge "$1" ]
 }
 
-# Sandbox late names a cgroup that does not exist when the policy loads: the
-# load warns about it and installs everything else; once the cgroup is
-# created its rules apply within 2 s under emulation (the daemon looks four times a
-# second), and again when it is removed and created anew.
+# Sandbox late names a cgroup two levels below a cgroup that does not exist
+# when the policy loads: the load warns about it and installs everything
+# else. The kernel maps the cgroup as it is created, before any process can
+# enter it: its rules apply to the first process, with the daemon stopped
+# (the daemon's own watch, four times a second, is the fallback). Again when
+# it is removed and created anew.
 test_cgroup_created_after_the_load_is_enforced() {
-	rmdir /sys/fs/cgroup/hxd-late 2>/dev/null
+	rmdir $LATE /sys/fs/cgroup/hxd-late/svc /sys/fs/cgroup/hxd-late 2>/dev/null
 	g=$(gen)
 	reload
 	[ "$(gen)" -gt "$g" ] || fail "a policy with a missing explicit cgroup was not loaded"
-	grep -q "sandbox 'late': cgroup /sys/fs/cgroup/hxd-late does not exist (yet)" "$DLOG" ||
+	grep -q "sandbox 'late': cgroup /sys/fs/cgroup/hxd-late/svc/unit does not exist (yet)" "$DLOG" ||
 		fail "no warning for the missing cgroup of sandbox late"
 	assert_contains "$(in_sandbox hammer $TRY exec $X)" "exec: EPERM" "the other sandboxes are enforced"
 	m0=$(grep -c "event=cgroup_mapped .*sandbox=late" "$DLOG")
 	r0=$(grep -c "event=cgroup_gone .*sandbox=late" "$DLOG")
 	for round in 1 2; do
-		mkdir /sys/fs/cgroup/hxd-late || fail "cannot create the cgroup"
-		t0=$(cut -d' ' -f1 /proc/uptime)
-		wait_for 2 _late_mapped $((m0 + round)) || fail "round $round: not mapped within 2s"
-		t1=$(cut -d' ' -f1 /proc/uptime)
-		note "cgroup created later (round $round): mapped within $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s"
+		kill -STOP "$(agent_pid)"
+		mkdir -p $LATE || { kill -CONT "$(agent_pid)"; fail "cannot create the cgroup"; }
 		out=$(in_late $TRY exec $X)
-		assert_contains "$out" "exec: EPERM" "round $round: once the cgroup is mapped"
+		kill -CONT "$(agent_pid)"
+		assert_contains "$out" "exec: EPERM" "round $round: the cgroup's first process, daemon stopped"
 		pid=$(result_pid "$out")
 		dwait_pid "$pid"
 		audit_select ".process.pid==$pid" | grep -q '"sandbox":"late"' ||
 			fail "the denial is not named for sandbox late"
 		assert_contains "$(in_late $TRY exec $Y)" "exec: ok" "y is allowed in late"
+		# The daemon's watch sees it too, and names it.
+		wait_for 10 _late_mapped $((m0 + round)) || fail "round $round: the daemon did not notice the cgroup"
 		# Removed (a container that ended): reported; created again: governed again.
-		rmdir /sys/fs/cgroup/hxd-late || fail "cannot remove the cgroup"
+		rmdir $LATE || fail "cannot remove the cgroup"
 		wait_for 10 sh -c "[ \$(grep -c 'event=cgroup_gone .*sandbox=late' $DLOG) -ge $((r0 + round)) ]" ||
 			fail "round $round: removal not noticed"
 	done

@@ -154,11 +154,8 @@ static __always_inline int hx_exec_decided(struct hx_ctx *c, __u16 action, __u8 
 			e->rule_id = rule_id;
 			e->err = decision == 1 ? -EPERM : 0;
 			e->target_pid = target;
-			if (d) {
-				e->dev = hx_dev_of(d);
-				e->ino = BPF_CORE_READ(d, d_inode, i_ino);
-				hx_path_names(e, 0, d, mnt);
-			}
+			if (d)
+				hx_event_object(e, d, mnt);
 			hx_fill_exe(e);
 			hx_caller_args(e);
 			hx_event_submit(e);
@@ -264,9 +261,7 @@ __noinline int hx_exec_map_check(__u64 file_, __u32 action)
 			e->access = HX_ACC_X;
 			e->rule_id = rule.rule_id;
 			e->err = decision == 1 ? -EPERM : 0;
-			e->dev = hx_dev_of(d);
-			e->ino = BPF_CORE_READ(d, d_inode, i_ino);
-			hx_path_names(e, 0, d, mnt);
+			hx_event_object(e, d, mnt);
 			hx_fill_exe(e);
 			hx_event_submit(e);
 		}
@@ -515,13 +510,9 @@ int BPF_PROG(hx_exec_done, struct task_struct *p, pid_t old_pid, struct linux_bi
 	{
 		struct file *f = BPF_CORE_READ(p, mm, exe_file);
 
-		if (f) {
-			struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-
-			e->dev = hx_dev_of(d);
-			e->ino = BPF_CORE_READ(d, d_inode, i_ino);
-			hx_path_names(e, 0, d, BPF_CORE_READ(f, f_path.mnt));
-		}
+		if (f)
+			hx_event_object(e, BPF_CORE_READ(f, f_path.dentry),
+					BPF_CORE_READ(f, f_path.mnt));
 	}
 	hx_fill_exe(e);
 	hx_event_submit(e);

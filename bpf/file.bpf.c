@@ -111,11 +111,8 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, _
 			e->flags |= flags;
 			e->rule_id = rule_id;
 			e->err = decision == 1 ? -EPERM : 0;
-			if (s) {
-				e->dev = hx_dev_of(s);
-				e->ino = BPF_CORE_READ(s, d_inode, i_ino);
-				hx_path_names(e, 0, s, mnt);
-			}
+			if (s)
+				hx_event_object(e, s, mnt);
 			hx_fill_exe_fs(e);
 			hx_event_submit(e);
 		}

@@ -161,4 +161,13 @@ static __always_inline void hx_path_names(struct hx_event *e, int exe, struct de
 	}
 }
 
+/* The object an event is about: its (device, inode) and its path. */
+static __always_inline void hx_event_object(struct hx_event *e, struct dentry *d,
+					    struct vfsmount *mnt)
+{
+	e->dev = hx_dev_of(d);
+	e->ino = BPF_CORE_READ(d, d_inode, i_ino);
+	hx_path_names(e, 0, d, mnt);
+}
+
 #endif

@@ -121,7 +121,10 @@ int BPF_PROG(hx_ptrace_check, struct task_struct *child, unsigned int mode, int 
 	if (tgid != hx_agent_tgid() && hx_task_sandbox(child, &t) && t.sbx == c.sbx)
 		return 0;
 	ret = hx_guard_deny(&c, HX_ACT_PTRACE, tgid, mode & HX_PTRACE_MODE_NOAUDIT);
-	if (ret && (mode & HX_PTRACE_MODE_READ)) {
+	/* mm_access's checks are never probes (NOAUDIT); a probe, such as
+	 * /proc/PID/stat's, which every ps makes, must not cost the thread
+	 * its capabilities. */
+	if (ret && (mode & (HX_PTRACE_MODE_READ | HX_PTRACE_MODE_NOAUDIT)) == HX_PTRACE_MODE_READ) {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		__u64 now = bpf_ktime_get_ns();
 

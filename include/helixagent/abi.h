@@ -93,7 +93,7 @@ struct hx_cgrp_val {
  * hx_cgpath: (slot, cgroup path) -> sandbox (struct hx_cgrp_val). Every
  * sandbox's cgroup, as a path from the cgroup2 hierarchy's root ("/a/b", no
  * trailing slash, zero-padded): cgroup.bpf.c maps a cgroup created under that
- * path in hx_cgrp the moment it is made. Paths of HX_CGPATH_MAX - 2 bytes
+ * path in hx_cgrp the moment it is made. Paths of HX_CGPATH_MAX - 1 bytes
  * or more are not entered (the daemon's watch maps them).
  */
 #define HX_CGPATH_MAX 252

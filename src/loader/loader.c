@@ -1086,10 +1086,10 @@ static int install_cgroup_paths(struct hx_loader *l, uint32_t slot, const struct
 		struct hx_cgrp_val v = { .sbx = i };
 		int n = hx_cgroup_kernel_path(p->sandboxes[i].cgroup, k.path, sizeof(k.path));
 
-		/* The kernel reads at most sizeof(k.path) - 1 bytes of a path and
-		 * ignores one that fills them (it may be cut); "/" is never made. */
-		if (n < 2 || n >= (int)sizeof(k.path) - 2)
-			continue; /* left to the daemon's watch */
+		/* Too long (cgroup.bpf.c ignores a path that fills the key), or
+		 * "/", which is never made: left to the daemon's watch. */
+		if (n < 2)
+			continue;
 		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
 			return -errno;
 	}

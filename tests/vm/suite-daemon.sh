@@ -651,8 +651,8 @@ test_cgroup_created_after_the_load_is_enforced() {
 		audit_select ".process.pid==$pid" | grep -q '"sandbox":"late"' ||
 			fail "the denial is not named for sandbox late"
 		assert_contains "$(in_late $TRY exec $Y)" "exec: ok" "y is allowed in late"
-		# The daemon's watch sees it too, and names it.
-		wait_for 10 _late_mapped $((m0 + round)) || fail "round $round: the daemon did not notice the cgroup"
+		# The daemon's watch (the fallback) sees it too, within 2 s of running again, and names it.
+		wait_for 2 _late_mapped $((m0 + round)) || fail "round $round: the daemon's watch did not map the cgroup within 2s"
 		# Removed (a container that ended): reported; created again: governed again.
 		rmdir $LATE || fail "cannot remove the cgroup"
 		wait_for 10 sh -c "[ \$(grep -c 'event=cgroup_gone .*sandbox=late' $DLOG) -ge $((r0 + round)) ]" ||

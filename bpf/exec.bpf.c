@@ -2,6 +2,7 @@
 /* Exec family: which binaries a sandbox may run. */
 #include "lib/common.bpf.h"
 #include "lib/path.bpf.h"
+#include "lib/contain.bpf.h"
 
 /*
  * One exec in flight of a sandboxed thread, keyed by its thread id: the
@@ -37,24 +38,6 @@ static __always_inline void hx_exec_forget(void)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	bpf_map_delete_elem(&hx_execs, &tid);
-}
-
-/*
- * The calling thread's user registers, saved at the top of its kernel
- * stack at syscall entry: they hold execve's arguments until the new
- * program's registers are set, after every hook here.
- */
-static __always_inline struct pt_regs *hx_user_regs(void)
-{
-	struct task_struct *t;
-	void *stack;
-
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
-		return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	/* before 5.15, task_pt_regs() by hand: x86-64 without KASAN or FRED, 16 KiB stacks */
-	t = (struct task_struct *)bpf_get_current_task();
-	stack = BPF_CORE_READ(t, stack);
-	return stack ? (struct pt_regs *)(stack + 16384) - 1 : NULL;
 }
 
 /* Remembers which policy judged this exec, for the events after it. */
@@ -344,7 +327,8 @@ int BPF_PROG(hx_bprm_creds, struct linux_binprm *bprm, struct file *file, int re
 }
 
 /*
- * capabilities.drop: refused to the sandbox's processes even when they run
+ * capabilities.drop, and the containment baseline's capabilities
+ * (lib/contain.bpf.h): refused to the sandbox's processes even when they run
  * as root. Checks marked "no audit" by the kernel (probes, not uses) are
  * refused silently, or they would flood the log.
  */
@@ -355,13 +339,18 @@ int BPF_PROG(hx_capable, const struct cred *cred, struct user_namespace *ns, int
 {
 	struct hx_event *e;
 	struct hx_ctx c = {};
+	__u16 action;
+	__u32 bi;
 	__u8 decision;
 
 	if (ret)
 		return ret;
-	if (cap < 0 || cap > 63 || !hx_current_sandbox(&c) || !(c.cfg.flags & HX_SBX_CAPS))
+	if (cap < 0 || cap > 63 || !hx_current_sandbox(&c))
 		return 0;
-	if (!(c.cfg.cap_deny & (1ull << cap)))
+	bi = hx_contain_cap(&c, ns, cap, &action);
+	if (bi)
+		return hx_bi_deny(&c, action, bi, (__u32)cap, opts & CAP_OPT_NOAUDIT);
+	if (!(c.cfg.flags & HX_SBX_CAPS) || !(c.cfg.cap_deny & (1ull << cap)))
 		return 0;
 	decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;
 	hx_count(&c, HX_FAM_EXEC, decision);

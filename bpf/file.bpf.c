@@ -14,6 +14,7 @@
  */
 #include "lib/common.bpf.h"
 #include "lib/path.bpf.h"
+#include "lib/contain.bpf.h"
 
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
@@ -50,12 +51,21 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, _
 	struct hx_inode_rule rule = {};
 	struct hx_ctx c = {};
 	struct hx_event *e;
-	__u32 flags = 0, rule_id = HX_RULE_NONE;
-	__u8 decision;
+	__u32 flags = 0, rule_id = HX_RULE_NONE, bi;
+	__u8 decision, family = HX_FAM_FILE;
 	int deny = 0, walk;
 
 	if (!hx_current_sandbox(&c))
 		return 0;
+	/* The containment baseline first: no rule of the sandbox can grant what it refuses. */
+	bi = hx_contain_fs(&c, d, need);
+	if (bi) {
+		deny = 1;
+		rule_id = HX_RULE_BUILTIN | bi;
+		family = HX_FAM_GUARD;
+		flags |= HX_EVF_FORBIDDEN;
+		goto decided;
+	}
 	/* Without filesystem rules the walk still runs for the agent's own files,
 	 * which the guard protects from writes only: a read has nothing to check. */
 	if (!(c.cfg.flags & HX_SBX_FS_PRESENT) &&
@@ -93,16 +103,17 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, _
 		}
 	}
 
+decided:
 	if (!deny)
 		decision = 0;
 	else if (c.cfg.mode == HX_MODE_AUDIT)
 		decision = 2;
 	else
 		decision = 1;
-	hx_count(&c, HX_FAM_FILE, decision);
+	hx_count(&c, family, decision);
 
 	if (decision && (c.cfg.flags & HX_SBX_AUDIT_DENIED)) {
-		e = hx_event_start(&c, action, HX_FAM_FILE);
+		e = hx_event_start(&c, action, family);
 		if (e) {
 			struct dentry *s = subject ? subject : d;
 
@@ -120,25 +131,11 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, _
 	return hx_verdict(decision == 1);
 }
 
-/*
- * Pointers the verifier trusts (a hook's own arguments) may not be passed as
- * scalars; one read through the stack turns such a pointer into a plain
- * value. Values from BPF_CORE_READ are plain already.
- */
-static __always_inline __u64 hx_scalar(const void *p)
-{
-	__u64 v = 0;
-
-	bpf_probe_read_kernel(&v, sizeof(v), &p);
-	return v;
-}
-
 /* A global function's result is an unknown scalar to the verifier, and newer
  * kernels check an LSM program's return is within [-4095, 0]: map it back. */
 #define hx_fs_check(d, mnt, need, action, subject)                                           \
 	(hx_fs_check_g((__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt), (need), (action), \
 		       (__u64)(unsigned long)(subject)) ? -EPERM : 0)
-#define P(x) ((void *)hx_scalar(x))
 
 /*
  * Watched paths: a rule whose path did not exist at load is watched from

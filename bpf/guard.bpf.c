@@ -7,8 +7,8 @@
  * outside the tracer's own sandbox.
  */
 #include "lib/common.bpf.h"
+#include "lib/contain.bpf.h"
 
-#define HX_CAP_SYS_ADMIN 21
 #define HX_CAP_PERFMON 38
 #define HX_PTRACE_MODE_READ 0x01
 #define HX_PTRACE_MODE_NOAUDIT 0x04
@@ -51,13 +51,33 @@ static __always_inline int hx_guard_deny(struct hx_ctx *c, __u16 action, __u32 t
 	return hx_verdict(decision == 1);
 }
 
+/*
+ * The agent's own calls (it makes some every second) keep hx_acred current
+ * for task_prlimit (contain.bpf.c).
+ */
+static __always_inline void hx_note_agent_cred(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 agent = hx_agent_tgid(), zero = 0, one = 1;
+	__u64 v;
+
+	if (!agent || (__u32)(bpf_get_current_pid_tgid() >> 32) != agent)
+		return;
+	v = (__u64)BPF_CORE_READ(task, cred);
+	bpf_map_update_elem(&hx_acred, &zero, &v, BPF_ANY);
+	v = (__u64)BPF_CORE_READ(task, real_cred);
+	bpf_map_update_elem(&hx_acred, &one, &v, BPF_ANY);
+}
+
 /* No BPF at all from a sandbox: no detaching, no map edits, no reading. */
 static __always_inline int hx_bpf_check(int cmd)
 {
 	struct hx_ctx c = {};
 
-	if (!hx_current_sandbox(&c))
+	if (!hx_current_sandbox(&c)) {
+		hx_note_agent_cred();
 		return 0;
+	}
 	return hx_guard_deny(&c, HX_ACT_BPF, 0, 0);
 }
 
@@ -78,14 +98,6 @@ int BPF_PROG(hx_bpf4, int cmd, union bpf_attr *attr, unsigned int size, bool ker
 	if (kernel)
 		return 0; /* the kernel's own use (light skeletons), not a process's */
 	return hx_bpf_check(cmd);
-}
-
-static __always_inline __u32 hx_agent_tgid(void)
-{
-	__u32 zero = 0;
-	struct hx_guard *g = bpf_map_lookup_elem(&hx_guard, &zero);
-
-	return g ? g->agent_tgid : 0;
 }
 
 SEC("lsm/task_kill")

@@ -135,6 +135,22 @@ static bool drop_loses_event(unsigned r)
 	       (r < HX_DROP_MAX && drop_names[r] == NULL);
 }
 
+/*
+ * The agent makes itself the OOM killer's last choice: a sandbox that fills
+ * memory must not be able to get its guard killed. Best effort: a daemon
+ * not allowed to (no CAP_SYS_RESOURCE) says so and goes on.
+ */
+static void write_oom_score_adj(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "-1000", 5) != 5)
+		hx_dlog(LOG_WARNING, "startup", NULL, "cannot set oom_score_adj to -1000: %s",
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 static int64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -1534,6 +1550,11 @@ int hx_cmd_run(const struct hx_cli *cli)
 	hx_policy_free(p);
 	if (rc)
 		goto out;
+
+	/* Before anything slow: the guard protects this process from the first moment. */
+	hx_loader_name_agent();
+	/* Under memory pressure the kernel kills anything before the agent. */
+	write_oom_score_adj();
 
 	t0 = mono_ns();
 	hx_probe_run(&pr);

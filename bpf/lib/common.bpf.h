@@ -216,6 +216,39 @@ static __always_inline int hx_task_sandbox(struct task_struct *task, struct hx_c
 	return 0;
 }
 
+/*
+ * Pointers the verifier trusts (a hook's own arguments) may not be passed as
+ * scalars; one read through the stack turns such a pointer into a plain
+ * value. Values from BPF_CORE_READ are plain already.
+ */
+static __always_inline __u64 hx_scalar(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+#define P(x) ((void *)hx_scalar(x))
+
+/*
+ * The calling thread's user registers, saved at the top of its kernel
+ * stack at syscall entry: they hold the syscall's number and arguments
+ * (execve's until the new program's registers are set, after every exec
+ * hook).
+ */
+static __always_inline struct pt_regs *hx_user_regs(void)
+{
+	struct task_struct *t;
+	void *stack;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	/* before 5.15, task_pt_regs() by hand: x86-64 without KASAN or FRED, 16 KiB stacks */
+	t = (struct task_struct *)bpf_get_current_task();
+	stack = BPF_CORE_READ(t, stack);
+	return stack ? (struct pt_regs *)(stack + 16384) - 1 : NULL;
+}
+
 static __always_inline int hx_current_sandbox(struct hx_ctx *c)
 {
 	return hx_task_sandbox((struct task_struct *)bpf_get_current_task(), c);

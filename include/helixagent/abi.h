@@ -111,9 +111,31 @@ struct hx_sbx_key {
 struct hx_sbx_cfg {
 	__u32 flags;
 	__u8 mode; /* enum hx_mode */
-	__u8 pad[3];
+	__u8 relax; /* HX_RELAX_*: the containment baseline's relaxations (policy containment:) */
+	__u16 mount_types; /* HX_MNT_* the sandbox may mount in a mount namespace of its own */
 	__u64 cap_deny; /* capabilities refused to the sandbox (CAP_* bits), even for root */
 };
+
+/*
+ * hx_sbx_cfg.relax: what the policy's containment: section gives back of the
+ * baseline every sandbox gets (docs/threat-model.md). Nothing else of the
+ * baseline or the guard can be relaxed.
+ */
+#define HX_RELAX_KERNEL_TUNABLES (1u << 0) /* writes under /proc/sys and /sys */
+#define HX_RELAX_RAW_DEVICES (1u << 1) /* block devices, CAP_SYS_RAWIO */
+#define HX_RELAX_NETWORK_ADMIN (1u << 2) /* CAP_NET_ADMIN over the host's network namespace */
+#define HX_RELAX_SYSTEM_TIME (1u << 3) /* CAP_SYS_TIME */
+
+/* hx_sbx_cfg.mount_types: the filesystem types containment.mount may name */
+#define HX_MNT_TMPFS (1u << 0)
+#define HX_MNT_PROC (1u << 1)
+#define HX_MNT_SYSFS (1u << 2)
+#define HX_MNT_MQUEUE (1u << 3)
+#define HX_MNT_DEVPTS (1u << 4)
+#define HX_MNT_RAMFS (1u << 5)
+#define HX_MNT_OVERLAY (1u << 6)
+#define HX_MNT_BIND (1u << 7) /* bind mounts of what the sandbox can already reach */
+#define HX_MNT_COUNT 8
 
 /* hx_inode: rules on filesystem objects, shared by the exec and file families */
 struct hx_inode_key {
@@ -143,6 +165,8 @@ struct hx_inode_rule {
 /* hx_guard: the single entry names what sandboxes may never touch. */
 struct hx_guard {
 	__u32 agent_tgid; /* the daemon: no signals, no ptrace from sandboxes */
+	__u32 host_mntns; /* the daemon's mount namespace (inode number): the host's */
+	__u32 host_netns; /* the daemon's network namespace (inode number): the host's */
 	__u32 pad;
 };
 
@@ -202,6 +226,25 @@ enum hx_action {
 	HX_ACT_CAPABLE = 67,
 	HX_ACT_COMMAND = 68, /* a blocked command, killed before its first instruction */
 	HX_ACT_EXEC_CREDS = 69, /* an exec that would gain privileges (no_new_privileges) */
+	/* containment (bpf/contain.bpf.c) */
+	HX_ACT_MOUNT = 70, /* mount(2): new, bind, move, remount, propagation */
+	HX_ACT_UMOUNT = 71,
+	HX_ACT_PIVOT_ROOT = 72,
+	HX_ACT_MOVE_MOUNT = 73,
+	HX_ACT_MOUNT_API = 74, /* fsopen, fsconfig, fsmount, fspick, open_tree, mount_setattr */
+	HX_ACT_CLONE = 75, /* clone3(CLONE_INTO_CGROUP) */
+	HX_ACT_KERNEL_READ = 76, /* finit_module, kexec_file_load, firmware, policy */
+	HX_ACT_KERNEL_LOAD = 77, /* init_module, kexec_load */
+	HX_ACT_MODULE_REQUEST = 78, /* a module the kernel would load on the sandbox's behalf */
+	HX_ACT_SIGIO = 79, /* SIGIO/SIGURG through F_SETOWN */
+	HX_ACT_SETNICE = 80,
+	HX_ACT_SETIOPRIO = 81,
+	HX_ACT_SETSCHED = 82,
+	HX_ACT_PRLIMIT = 83,
+	HX_ACT_LEASE = 84,
+	HX_ACT_FANOTIFY = 85, /* a fanotify permission mark: it would stall whoever opens */
+	HX_ACT_SYSCALL = 86, /* a host-wide syscall refused through its capability check */
+	HX_ACT_MOVEMEM = 87,
 };
 
 /* hx_event.flags */
@@ -339,6 +382,32 @@ struct hx_pend_slot {
 };
 
 #define HX_RULE_NONE 0xffffffffu
+
+/*
+ * Built-in rules: the containment baseline every sandbox gets and the guard
+ * of the agent's own life. An event's rule_id is HX_RULE_BUILTIN | enum
+ * hx_builtin; the audit stream names them (src/events/audit.c).
+ */
+#define HX_RULE_BUILTIN 0x80000000u
+enum hx_builtin {
+	HX_BI_CGROUP_ESCAPE = 1, /* guard.cgroup_escape */
+	HX_BI_CGROUPFS, /* guard.cgroupfs */
+	HX_BI_MOUNT, /* baseline.mount */
+	HX_BI_KERNEL_TUNABLES, /* baseline.kernel_tunables: /proc/sys, /sys, kernel pseudo filesystems */
+	HX_BI_RAW_DEVICES, /* baseline.raw_devices */
+	HX_BI_KERNEL_MODULES, /* baseline.kernel_modules */
+	HX_BI_KEXEC, /* baseline.kexec */
+	HX_BI_KERNEL_LOAD, /* baseline.kernel_load: firmware, policy, certificates */
+	HX_BI_CAPABILITY, /* baseline.capability */
+	HX_BI_HOST_SYSCALL, /* baseline.host_syscall: swapon, swapoff, ... */
+	HX_BI_PROC_PID, /* guard.proc_pid: /proc/PID of a process outside the sandbox */
+	HX_BI_SIGIO, /* guard.sigio */
+	HX_BI_SCHED, /* guard.sched: nice, I/O priority, scheduler, affinity, memory placement */
+	HX_BI_PRLIMIT, /* guard.prlimit */
+	HX_BI_LEASE, /* guard.lease */
+	HX_BI_FANOTIFY, /* baseline.fanotify_permission */
+	HX_BI_MAX,
+};
 
 /*
  * Per-sandbox event rate limit (policy rate_limit), a GCRA bucket: an event

@@ -161,7 +161,56 @@ static const struct hx_action_desc actions[] = {
 	[HX_ACT_CAPABLE] = { "capable", "process", "access", "lsm/capable" },
 	[HX_ACT_COMMAND] = { "exec", "process", "start", "tp_btf/sched_process_exec" },
 	[HX_ACT_EXEC_CREDS] = { "exec", "process", "start", "lsm/bprm_creds_from_file" },
+	[HX_ACT_MOUNT] = { "mount", "configuration", "change", "lsm/sb_mount" },
+	[HX_ACT_UMOUNT] = { "umount", "configuration", "change", "lsm/sb_umount" },
+	[HX_ACT_PIVOT_ROOT] = { "pivot_root", "configuration", "change", "lsm/sb_pivotroot" },
+	[HX_ACT_MOVE_MOUNT] = { "move_mount", "configuration", "change", "lsm/move_mount" },
+	[HX_ACT_MOUNT_API] = { "mount_api", "configuration", "change", "lsm/capable" },
+	[HX_ACT_CLONE] = { "clone_into_cgroup", "process", "start", "lsm/task_alloc" },
+	[HX_ACT_KERNEL_READ] = { "kernel_load", "driver", "change", "lsm/kernel_read_file" },
+	[HX_ACT_KERNEL_LOAD] = { "kernel_load", "driver", "change", "lsm/kernel_load_data" },
+	[HX_ACT_MODULE_REQUEST] = { "module_request", "driver", "change",
+				    "lsm/kernel_module_request" },
+	[HX_ACT_SIGIO] = { "sigio", "process", "access", "lsm/file_send_sigiotask" },
+	[HX_ACT_SETNICE] = { "setpriority", "process", "change", "lsm/task_setnice" },
+	[HX_ACT_SETIOPRIO] = { "ioprio_set", "process", "change", "lsm/task_setioprio" },
+	[HX_ACT_SETSCHED] = { "sched_set", "process", "change", "lsm/task_setscheduler" },
+	[HX_ACT_PRLIMIT] = { "prlimit", "process", "change", "lsm/task_prlimit" },
+	[HX_ACT_LEASE] = { "lease", "file", "access", "lsm/file_fcntl" },
+	[HX_ACT_FANOTIFY] = { "fanotify_mark", "file", "access", "lsm/path_notify" },
+	[HX_ACT_SYSCALL] = { "syscall", "host", "change", "lsm/capable" },
+	[HX_ACT_MOVEMEM] = { "move_pages", "process", "change", "lsm/task_movememory" },
 };
+
+/* The built-in rules' names (enum hx_builtin): what the audit line says refused it. */
+static const char *const builtin_names[HX_BI_MAX] = {
+	[HX_BI_CGROUP_ESCAPE] = "guard.cgroup_escape",
+	[HX_BI_CGROUPFS] = "guard.cgroupfs",
+	[HX_BI_MOUNT] = "baseline.mount",
+	[HX_BI_KERNEL_TUNABLES] = "baseline.kernel_tunables",
+	[HX_BI_RAW_DEVICES] = "baseline.raw_devices",
+	[HX_BI_KERNEL_MODULES] = "baseline.kernel_modules",
+	[HX_BI_KEXEC] = "baseline.kexec",
+	[HX_BI_KERNEL_LOAD] = "baseline.kernel_load",
+	[HX_BI_CAPABILITY] = "baseline.capability",
+	[HX_BI_HOST_SYSCALL] = "baseline.host_syscall",
+	[HX_BI_PROC_PID] = "guard.proc_pid",
+	[HX_BI_SIGIO] = "guard.sigio",
+	[HX_BI_SCHED] = "guard.sched",
+	[HX_BI_PRLIMIT] = "guard.prlimit",
+	[HX_BI_LEASE] = "guard.lease",
+	[HX_BI_FANOTIFY] = "baseline.fanotify_permission",
+};
+
+/* The built-in rule an event names, or NULL. */
+static const char *builtin_rule(const struct hx_event *e)
+{
+	uint32_t id = e->rule_id & ~HX_RULE_BUILTIN;
+
+	if (e->rule_id == HX_RULE_NONE || !(e->rule_id & HX_RULE_BUILTIN))
+		return NULL;
+	return id < HX_BI_MAX && builtin_names[id] ? builtin_names[id] : "guard.unknown";
+}
 
 static const struct hx_action_desc *action_desc(uint16_t act)
 {
@@ -285,6 +334,7 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	const struct hx_sbx_info *sb = c && e->sbx < c->nsbx ? &c->sbx[e->sbx] : NULL;
 	const struct hx_rule_info *rule = c && e->rule_id < c->nrules ? &c->rules[e->rule_id] : NULL;
 	const struct hx_action_desc *ad = action_desc(e->action);
+	const char *builtin = builtin_rule(e);
 	const char *fam = e->family < HX_FAM_MAX ? family_names[e->family] : "unknown";
 	struct jw *w = &a->w;
 	const char *cats[3], *types[3];
@@ -337,7 +387,8 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 		jw_kstr(w, "enforcement", "killed");
 	if (e->flags & HX_EVF_FILELESS)
 		jw_kbool(w, "fileless", true);
-	if (e->action == HX_ACT_CAPABLE) {
+	if (e->action == HX_ACT_CAPABLE || e->action == HX_ACT_MOUNT_API ||
+	    e->action == HX_ACT_SYSCALL) {
 		jw_ku64(w, "capability", e->target_pid);
 	} else if (e->action == HX_ACT_EXEC_CREDS) {
 		jw_ku64(w, "new_euid", e->target_pid);
@@ -347,14 +398,17 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 		jw_ku64(w, "pid", e->target_pid);
 		jw_obj_end(w);
 	}
-	jw_kstr(w, "reason", e->flags & HX_EVF_NO_RULE	 ? "default_policy" :
+	jw_kstr(w, "reason", builtin ? (builtin[0] == 'b' ? "baseline" : "guard") :
+			     e->flags & HX_EVF_NO_RULE	 ? "default_policy" :
 			     e->flags & HX_EVF_FORBIDDEN ? "permissions" :
 							   "rule");
 	jw_obj_end(w);
 
 	jw_key(w, "rule");
 	jw_obj(w);
-	if (rule) {
+	if (builtin) {
+		jw_kstr(w, "name", builtin);
+	} else if (rule) {
 		jw_kstr(w, "name", rule->name);
 	} else if (e->family == HX_FAM_GUARD) {
 		snprintf(rname, sizeof(rname), "guard.%s", ad->action);

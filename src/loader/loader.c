@@ -158,6 +158,42 @@ static bool can_adopt(struct hx_bpf *s, const struct hx_build *want)
 	return ok;
 }
 
+/* Names this process and the host's namespaces (its own) to the guard (hx_guard). */
+static int guard_register(int fd)
+{
+	struct hx_guard g = { .agent_tgid = (__u32)getpid() };
+	struct stat st;
+	__u32 zero = 0;
+
+	if (!stat("/proc/self/ns/mnt", &st))
+		g.host_mntns = (__u32)st.st_ino;
+	if (!stat("/proc/self/ns/net", &st))
+		g.host_netns = (__u32)st.st_ino;
+	return bpf_map_update_elem(fd, &zero, &g, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * A restart: the pinned guard still names the old daemon. The daemon names
+ * itself before anything else: probing, verifying and attaching take seconds
+ * (minutes under emulation), and meanwhile the sandboxes could signal it.
+ * Nothing pinned (a first start): the load registers it.
+ */
+void hx_loader_name_agent(void)
+{
+	int fd = bpf_obj_get(HX_PIN_DIR "/hx_guard");
+
+	if (fd >= 0) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		/* a map of another shape is an older build's: the load will say so */
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.value_size == sizeof(struct hx_guard))
+			guard_register(fd);
+		close(fd);
+	}
+}
+
 static void note_prog(struct hx_loader *l, const struct bpf_program *prog)
 {
 	if (l->nprogs < sizeof(l->progs) / sizeof(l->progs[0]) &&
@@ -191,6 +227,8 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 	*what = "create " HX_PIN_DIR;
 	if (mkdir(HX_PIN_DIR, 0700) && errno != EEXIST)
 		return -errno;
+
+	hx_loader_name_agent();
 
 	*what = "open the BPF object";
 	s = hx_bpf__open();
@@ -328,12 +366,9 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 	}
 
 	*what = "register the agent with the guard";
-	{
-		struct hx_guard g = { .agent_tgid = (__u32)getpid() };
-
-		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_guard), &zero, &g, BPF_ANY))
-			return -errno;
-	}
+	err = guard_register(bpf_map__fd(s->maps.hx_guard));
+	if (err)
+		return err;
 
 	*what = "read the live policy slot";
 	err = bpf_map_lookup_elem(bpf_map__fd(s->maps.hx_live), &zero, &live);
@@ -857,6 +892,23 @@ static int compile_guard(struct build *b, uint32_t slot, uint32_t sbx, const str
 	return 0;
 }
 
+/* The policy's mount types are the kernel side's bits (HX_MNT_*), in the same order. */
+_Static_assert(HX_MT_TMPFS == HX_MNT_TMPFS && HX_MT_PROC == HX_MNT_PROC &&
+		       HX_MT_SYSFS == HX_MNT_SYSFS && HX_MT_MQUEUE == HX_MNT_MQUEUE &&
+		       HX_MT_DEVPTS == HX_MNT_DEVPTS && HX_MT_RAMFS == HX_MNT_RAMFS &&
+		       HX_MT_OVERLAY == HX_MNT_OVERLAY && HX_MT_BIND == HX_MNT_BIND &&
+		       HX_MT_COUNT == HX_MNT_COUNT,
+	       "containment.mount bits");
+
+/* containment: the relaxations as hx_sbx_cfg.relax bits */
+static __u8 contain_relax(const struct hx_containment *ct)
+{
+	return (__u8)((ct->kernel_tunables == HX_YES ? HX_RELAX_KERNEL_TUNABLES : 0) |
+		      (ct->raw_devices == HX_YES ? HX_RELAX_RAW_DEVICES : 0) |
+		      (ct->network_admin == HX_YES ? HX_RELAX_NETWORK_ADMIN : 0) |
+		      (ct->system_time == HX_YES ? HX_RELAX_SYSTEM_TIME : 0));
+}
+
 /* FNV-1a over the words, each with its NUL, as bpf/exec.bpf.c hashes argv. */
 static int command_key(const char *cmd, struct hx_cmd_key *key)
 {
@@ -1251,6 +1303,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		struct hx_sbx_key sk = { .slot = slot, .sbx = i };
 		struct hx_sbx_cfg cfg = { .flags = sbx_flags(p, &p->sandboxes[i]),
 					  .mode = b.out.sbx[i].mode,
+					  .relax = contain_relax(&p->sandboxes[i].contain),
+					  .mount_types = (__u16)p->sandboxes[i].contain.mount_types,
 					  .cap_deny = p->sandboxes[i].caps.drop & ~p->sandboxes[i].caps.add };
 		struct hx_cgrp_key ck = { .cgid = b.out.sbx[i].cgid, .slot = slot };
 		struct hx_cgrp_val cv = { .sbx = i };

@@ -70,6 +70,8 @@ struct hx_loader {
 extern const struct hx_capacity hx_kernel_capacity;
 
 /* Loads, attaches and pins (or adopts pinned maps). Returns 0 or -errno; *what names the step. */
+/* Names this process to a pinned guard left by an earlier daemon, if any. */
+void hx_loader_name_agent(void);
 int hx_loader_open(struct hx_loader *l, const char **what);
 /*
  * Compiles @p into the inactive slot and makes it live in one map write.

@@ -246,6 +246,21 @@ static void sandbox(struct jw *w, const struct hx_sandbox *s)
 		jw_obj_end(w);
 	}
 
+	/* containment: the relaxations in force (false and [] are the baseline) */
+	jw_key(w, "containment");
+	jw_obj(w);
+	jw_key(w, "mount");
+	jw_arr(w);
+	for (unsigned i = 0; i < HX_MT_COUNT; i++)
+		if (s->contain.mount_types & (1u << i))
+			jw_str(w, hx_mount_type_name(i));
+	jw_arr_end(w);
+	jw_kbool(w, "kernel_tunables", s->contain.kernel_tunables == HX_YES);
+	jw_kbool(w, "raw_devices", s->contain.raw_devices == HX_YES);
+	jw_kbool(w, "network_admin", s->contain.network_admin == HX_YES);
+	jw_kbool(w, "system_time", s->contain.system_time == HX_YES);
+	jw_obj_end(w);
+
 	jw_key(w, "command_validation");
 	jw_obj(w);
 	tri(w, "enabled", s->cmd.enabled);

@@ -291,6 +291,16 @@ void hx_sandbox_inherit(struct hx_sandbox *s, const struct hx_sandbox *b)
 		s->caps.add = add;
 	}
 
+	/* containment: each relaxation as the sandbox says, else as security: says */
+	if (!s->contain.mount_set && b->contain.mount_set) {
+		s->contain.mount_set = true;
+		s->contain.mount_types = b->contain.mount_types;
+	}
+	s->contain.kernel_tunables = tri_or(s->contain.kernel_tunables, b->contain.kernel_tunables);
+	s->contain.raw_devices = tri_or(s->contain.raw_devices, b->contain.raw_devices);
+	s->contain.network_admin = tri_or(s->contain.network_admin, b->contain.network_admin);
+	s->contain.system_time = tri_or(s->contain.system_time, b->contain.system_time);
+
 	s->cmd.enabled = tri_or(s->cmd.enabled, b->cmd.enabled);
 	strings_inherit(&s->cmd.blocked_commands, &b->cmd.blocked_commands);
 	strings_inherit(&s->cmd.blocked_patterns, &b->cmd.blocked_patterns);

@@ -1678,6 +1678,66 @@ static void parse_rate_limit(struct pctx *c, const struct ynode *v, struct hx_ra
 	r->set = true;
 }
 
+/* ---- containment ---- */
+
+static const char *const mount_type_names[HX_MT_COUNT] = {
+	"tmpfs", "proc", "sysfs", "mqueue", "devpts", "ramfs", "overlay", "bind",
+};
+
+const char *hx_mount_type_name(unsigned i)
+{
+	return i < HX_MT_COUNT ? mount_type_names[i] : NULL;
+}
+
+static void parse_mount_types(struct pctx *c, const struct ynode *v, struct hx_containment *ct)
+{
+	if (!want(c, v, Y_SEQ, "mount"))
+		return;
+	ct->mount_set = true;
+	ct->mount_types = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		const char *s = scalar(c, v->items[i], "mount");
+		unsigned t;
+
+		if (!s)
+			continue;
+		for (t = 0; t < HX_MT_COUNT; t++)
+			if (!strcmp(s, mount_type_names[t]))
+				break;
+		if (t == HX_MT_COUNT)
+			err(c, v->items[i],
+			    "'mount': '%s' is not a mount type a sandbox may be given (tmpfs, proc, sysfs, mqueue, devpts, ramfs, overlay, bind)",
+			    s);
+		else
+			ct->mount_types |= 1u << t;
+	}
+}
+
+static void parse_containment(struct pctx *c, const struct ynode *n, struct hx_containment *ct)
+{
+	const char *k;
+	const struct ynode *v;
+
+	if (!map_ok(c, n, "containment"))
+		return;
+	MAP_FOREACH(n, k, v) {
+		if (!k || is_null(v))
+			continue;
+		if (!strcmp(k, "mount"))
+			parse_mount_types(c, v, ct);
+		else if (!strcmp(k, "kernel_tunables"))
+			get_tri(c, v, k, &ct->kernel_tunables);
+		else if (!strcmp(k, "raw_devices"))
+			get_tri(c, v, k, &ct->raw_devices);
+		else if (!strcmp(k, "network_admin"))
+			get_tri(c, v, k, &ct->network_admin);
+		else if (!strcmp(k, "system_time"))
+			get_tri(c, v, k, &ct->system_time);
+		else
+			unknown_key(c, KEYNODE(n), "containment");
+	}
+}
+
 /* Returns false if @k is not a key of this kind of layer. */
 static bool parse_layer_key(struct pctx *c, const char *k, const struct ynode *v,
 			    struct hx_sandbox *s, enum layer kind, struct decl *dc)
@@ -1702,6 +1762,8 @@ static bool parse_layer_key(struct pctx *c, const char *k, const struct ynode *v
 		parse_cmd(c, v, &s->cmd);
 	else if (!strcmp(k, "rate_limit"))
 		parse_rate_limit(c, v, &s->rate_limit);
+	else if (!strcmp(k, "containment"))
+		parse_containment(c, v, &s->contain);
 	else if (kind != L_BASE && !strcmp(k, "process"))
 		parse_process(c, v, &s->proc, "process");
 	else if (kind != L_BASE && !strcmp(k, "container"))

@@ -200,6 +200,34 @@ struct hx_rate_limit {
 	uint32_t window_s; /* 1, 60 or 3600 */
 };
 
+/*
+ * containment: what a sandbox gets back of the baseline every sandbox has
+ * (docs/threat-model.md). Unset keys inherit security:'s.
+ */
+enum hx_mount_type {
+	HX_MT_TMPFS = 1u << 0,
+	HX_MT_PROC = 1u << 1,
+	HX_MT_SYSFS = 1u << 2,
+	HX_MT_MQUEUE = 1u << 3,
+	HX_MT_DEVPTS = 1u << 4,
+	HX_MT_RAMFS = 1u << 5,
+	HX_MT_OVERLAY = 1u << 6,
+	HX_MT_BIND = 1u << 7,
+	HX_MT_COUNT = 8,
+};
+
+/* The name of mount type bit @i (containment.mount's words). */
+const char *hx_mount_type_name(unsigned i);
+
+struct hx_containment {
+	bool mount_set;
+	unsigned mount_types; /* enum hx_mount_type: mounts in a mount namespace of its own */
+	enum hx_tri kernel_tunables; /* writes under /proc/sys, /sys and kernel pseudo filesystems */
+	enum hx_tri raw_devices; /* block devices, CAP_SYS_RAWIO */
+	enum hx_tri network_admin; /* CAP_NET_ADMIN over the host's network namespace */
+	enum hx_tri system_time; /* CAP_SYS_TIME */
+};
+
 struct hx_sandbox {
 	char *name;
 	char *cgroup; /* path below the cgroup2 mount, starting with "/" */
@@ -216,6 +244,7 @@ struct hx_sandbox {
 	struct hx_caps caps;
 	struct hx_cmd_validation cmd;
 	struct hx_rate_limit rate_limit;
+	struct hx_containment contain;
 	/*
 	 * Where the sandbox is declared: "sandboxes.web", "plugins.security.overrides.NAME",
 	 * "plugins.security.default_context" (the sandbox "plugins"), "tools.security" (the

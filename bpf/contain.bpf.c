@@ -516,4 +516,68 @@ int BPF_PROG(hx_path_notify, const struct path *path, __u64 mask, unsigned int o
 			 BPF_CORE_READ(path, mnt), 0);
 }
 
+/* ---- the host's terminals, the kernel's events ---- */
+
+#define TIOCSTI 0x5412
+#define TIOCLINUX 0x541c
+
+/* Typing into a terminal: what a sandbox types into the operator's shell runs outside. */
+static __always_inline int hx_ioctl(struct file *file, unsigned int cmd)
+{
+	struct hx_ctx c = {};
+
+	if (cmd != TIOCSTI && cmd != TIOCLINUX)
+		return 0;
+	if (!hx_current_sandbox(&c))
+		return 0;
+	return hx_ct_obj(HX_ACT_IOCTL, HX_BI_TTY_INJECT, BPF_CORE_READ(file, f_path.dentry),
+			 BPF_CORE_READ(file, f_path.mnt), 0);
+}
+
+SEC("lsm/file_ioctl")
+int BPF_PROG(hx_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_ioctl(file, cmd);
+}
+
+/* 32-bit programs' ioctls, since 6.8 (before, they reached file_ioctl) */
+SEC("lsm/file_ioctl_compat")
+int BPF_PROG(hx_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_ioctl(file, cmd);
+}
+
+#define HX_PERF_TYPE_HARDWARE 0
+#define HX_PERF_TYPE_SOFTWARE 1
+#define HX_PERF_TYPE_HW_CACHE 3
+#define HX_PERF_TYPE_RAW 4
+
+/*
+ * perf_event_open: a sandbox may count its own user-space work; kernel
+ * events, tracepoints, breakpoints and the probe PMUs (kprobes, uprobes)
+ * change or watch the whole kernel.
+ */
+SEC("lsm/perf_event_open")
+int BPF_PROG(hx_perf_event_open, struct perf_event_attr *attr, int type, int ret)
+{
+	struct hx_ctx c = {};
+	__u32 t;
+
+	if (ret)
+		return ret;
+	if (!hx_current_sandbox(&c))
+		return 0;
+	t = BPF_CORE_READ(attr, type);
+	if ((t == HX_PERF_TYPE_HARDWARE || t == HX_PERF_TYPE_SOFTWARE ||
+	     t == HX_PERF_TYPE_HW_CACHE || t == HX_PERF_TYPE_RAW) &&
+	    BPF_CORE_READ_BITFIELD_PROBED(attr, exclude_kernel) &&
+	    BPF_CORE_READ_BITFIELD_PROBED(attr, exclude_hv))
+		return 0;
+	return hx_bi_deny(&c, HX_ACT_PERF, HX_BI_PERF, 0, 0);
+}
+
 char LICENSE[] SEC("license") = "GPL";

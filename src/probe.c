@@ -117,6 +117,52 @@ int hx_probe_lsm_hook(const char *hook)
 	return rc;
 }
 
+/*
+ * The containment baseline's hooks (bpf/contain.bpf.c), each with the class
+ * it closes: a kernel without one says here what stays open on it.
+ */
+static void probe_containment(struct hx_probe *p, const struct btf *btf)
+{
+	static const char *const hooks[][2] = {
+		{ "task_alloc", "clone3 into another cgroup" },
+		{ "sb_mount", "mount" },
+		{ "sb_umount", "umount" },
+		{ "sb_pivotroot", "pivot_root" },
+		{ "move_mount", "move_mount" },
+		{ "kernel_read_file", "module and kexec files" },
+		{ "kernel_load_data", "module and kexec images" },
+		{ "kernel_module_request", "module autoloading" },
+		{ "file_set_fowner", "SIGIO to the agent" },
+		{ "file_send_sigiotask", "SIGIO to the agent" },
+		{ "task_setnice", "the agent's nice value" },
+		{ "task_setioprio", "the agent's I/O priority" },
+		{ "task_setscheduler", "the agent's scheduling" },
+		{ "task_movememory", "the agent's memory placement" },
+		{ "task_prlimit", "the agent's limits" },
+		{ "path_notify", "fanotify permission marks" },
+		{ "file_fcntl", "leases on the agent's inputs" },
+		{ "file_ioctl", "terminal injection" },
+		{ "perf_event_open", "kernel perf events" },
+	};
+	char missing[512] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		char fn[64];
+
+		snprintf(fn, sizeof(fn), "bpf_lsm_%s", hooks[i][0]);
+		if (btf_func(btf, fn) > 0)
+			continue;
+		n += (size_t)snprintf(missing + n, n < sizeof(missing) ? sizeof(missing) - n : 0,
+				      "%s%s (%s)", n ? ", " : "", hooks[i][1], hooks[i][0]);
+		if (n >= sizeof(missing))
+			n = sizeof(missing) - 1;
+	}
+	set(p, HX_P_CONTAIN, "containment", false, !missing[0], "%s%s",
+	    missing[0] ? "not closed on this kernel: " : "every containment class has its hook",
+	    missing);
+}
+
 void hx_probe_run(struct hx_probe *p)
 {
 	struct btf *btf = NULL;
@@ -198,6 +244,7 @@ void hx_probe_run(struct hx_probe *p)
 	set(p, HX_P_USERNS_HOOK, "hook lsm/userns_create", false, id > 0, "%s",
 	    id > 0 ? "present (6.1+)" : "absent: user namespace creation is not hooked");
 
+	probe_containment(p, btf);
 	btf__free(btf);
 
 	/* The reason names the most decisive failure: a refused program first. */

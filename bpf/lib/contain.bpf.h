@@ -27,6 +27,26 @@
 
 #define HX_S_IFMT 00170000
 #define HX_S_IFBLK 0060000
+#define HX_S_IFCHR 0020000
+
+/*
+ * The character devices every sandbox may open, as the container runtimes'
+ * default device list: null, zero, full, random, urandom, kmsg, tty,
+ * console, ptmx and the pseudo-terminals. Any other (a disk through SCSI
+ * generic or NVMe, device-mapper and loop control, kvm, serial lines and
+ * virtual consoles, ...) is a raw device.
+ */
+static __always_inline int hx_plain_chrdev(__u32 rdev)
+{
+	__u32 major = rdev >> 20, minor = rdev & 0xfffff;
+
+	if (major == 1)
+		return minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9 ||
+		       minor == 11;
+	if (major == 5)
+		return minor <= 2;
+	return major >= 136 && major <= 143;
+}
 
 /*
  * The agent's credentials (struct cred pointers, [0] cred, [1] real_cred),
@@ -75,6 +95,16 @@ static __always_inline int hx_host_netns(void)
 	__u32 inum = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 
 	return !g || !g->host_netns || inum == g->host_netns;
+}
+
+/* 1 when the calling task uses the host's UTS namespace (or it is unknown). */
+static __always_inline int hx_host_utsns(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct hx_guard *g = hx_guard_get();
+	__u32 inum = BPF_CORE_READ(task, nsproxy, uts_ns, ns.inum);
+
+	return !g || !g->host_utsns || inum == g->host_utsns;
 }
 
 /*
@@ -132,7 +162,8 @@ static __always_inline struct task_struct *hx_proc_task(struct inode *inode, int
  * debugfs, tracefs, configfs, efivarfs, binfmt_misc, pstore, fusectl) and to
  * cgroupfs (every mount, v1 included); /proc/PID of a process outside the
  * sandbox (oom_score_adj, attr, ...); block devices, opened for writing in
- * every sandbox and at all where the filesystem family is present. For a
+ * every sandbox and at all where the filesystem family is present; character
+ * devices other than the plain ones (hx_plain_chrdev). For a
  * creation @d is the parent directory, so making files there is refused too.
  */
 static __always_inline __u32 hx_contain_fs(struct hx_ctx *c, struct dentry *d, __u8 need)
@@ -171,9 +202,12 @@ static __always_inline __u32 hx_contain_fs(struct hx_ctx *c, struct dentry *d, _
 			return HX_BI_PROC_PID;
 		}
 	}
-	mode = BPF_CORE_READ(inode, i_mode);
-	if ((mode & HX_S_IFMT) == HX_S_IFBLK && !(c->cfg.relax & HX_RELAX_RAW_DEVICES) &&
-	    ((need & HX_ACC_W) || (c->cfg.flags & HX_SBX_FS_PRESENT)))
+	if (c->cfg.relax & HX_RELAX_RAW_DEVICES)
+		return 0;
+	mode = BPF_CORE_READ(inode, i_mode) & HX_S_IFMT;
+	if (mode == HX_S_IFBLK && ((need & HX_ACC_W) || (c->cfg.flags & HX_SBX_FS_PRESENT)))
+		return HX_BI_RAW_DEVICES;
+	if (mode == HX_S_IFCHR && !hx_plain_chrdev(BPF_CORE_READ(inode, i_rdev)))
 		return HX_BI_RAW_DEVICES;
 	return 0;
 }
@@ -183,14 +217,22 @@ static __always_inline __u32 hx_contain_fs(struct hx_ctx *c, struct dentry *d, _
 #define HX_CAP_SYS_MODULE 16
 #define HX_CAP_SYS_RAWIO 17
 #define HX_CAP_SYS_ADMIN 21
+#define HX_CAP_SYS_PACCT 20
 #define HX_CAP_SYS_BOOT 22
 #define HX_CAP_SYS_TIME 25
+#define HX_CAP_SYS_TTY_CONFIG 26
 #define HX_CAP_AUDIT_CONTROL 30
 #define HX_CAP_MAC_ADMIN 33
+#define HX_CAP_SYSLOG 34
 
 /* x86-64 syscall numbers whose CAP_SYS_ADMIN check the baseline answers */
+#define HX_NR_SYSLOG 103
 #define HX_NR_SWAPON 167
 #define HX_NR_SWAPOFF 168
+#define HX_NR_SETHOSTNAME 170
+#define HX_NR_SETDOMAINNAME 171
+#define HX_NR_QUOTACTL 179
+#define HX_NR_QUOTACTL_FD 443
 #define HX_NR_OPEN_TREE 428
 #define HX_NR_MOVE_MOUNT 429
 #define HX_NR_FSOPEN 430
@@ -226,6 +268,9 @@ static __always_inline __u32 hx_contain_cap(struct hx_ctx *c, struct user_namesp
 	case HX_CAP_SYS_BOOT:
 	case HX_CAP_MAC_ADMIN:
 	case HX_CAP_AUDIT_CONTROL:
+	case HX_CAP_SYS_PACCT: /* acct(2): the host's process accounting */
+	case HX_CAP_SYSLOG: /* clearing the kernel log, the console level */
+	case HX_CAP_SYS_TTY_CONFIG: /* vhangup, the consoles' configuration */
 		return host ? HX_BI_CAPABILITY : 0;
 	case HX_CAP_SYS_RAWIO:
 		return host && !(c->cfg.relax & HX_RELAX_RAW_DEVICES) ? HX_BI_CAPABILITY : 0;
@@ -244,7 +289,15 @@ static __always_inline __u32 hx_contain_cap(struct hx_ctx *c, struct user_namesp
 			*action = HX_ACT_MOUNT_API;
 			return c->cfg.mount_types && hx_own_mntns() ? 0 : HX_BI_MOUNT;
 		}
-		if (host && (nr == HX_NR_SWAPON || nr == HX_NR_SWAPOFF)) {
+		/* syslog(2) falls back to CAP_SYS_ADMIN where CAP_SYSLOG was refused */
+		if (host && nr == HX_NR_SYSLOG) {
+			*action = HX_ACT_CAPABLE;
+			return HX_BI_CAPABILITY;
+		}
+		if (host && (nr == HX_NR_SWAPON || nr == HX_NR_SWAPOFF || nr == HX_NR_QUOTACTL ||
+			     nr == HX_NR_QUOTACTL_FD ||
+			     ((nr == HX_NR_SETHOSTNAME || nr == HX_NR_SETDOMAINNAME) &&
+			      hx_host_utsns()))) {
 			*action = HX_ACT_SYSCALL;
 			return HX_BI_HOST_SYSCALL;
 		}

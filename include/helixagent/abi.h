@@ -167,7 +167,7 @@ struct hx_guard {
 	__u32 agent_tgid; /* the daemon: no signals, no ptrace from sandboxes */
 	__u32 host_mntns; /* the daemon's mount namespace (inode number): the host's */
 	__u32 host_netns; /* the daemon's network namespace (inode number): the host's */
-	__u32 pad;
+	__u32 host_utsns; /* the daemon's UTS namespace (inode number): the host's */
 };
 
 /* Counters: per (slot, sandbox, family), per CPU */
@@ -245,6 +245,8 @@ enum hx_action {
 	HX_ACT_FANOTIFY = 85, /* a fanotify permission mark: it would stall whoever opens */
 	HX_ACT_SYSCALL = 86, /* a host-wide syscall refused through its capability check */
 	HX_ACT_MOVEMEM = 87,
+	HX_ACT_IOCTL = 88, /* TIOCSTI, TIOCLINUX: typing into a terminal */
+	HX_ACT_PERF = 89, /* perf_event_open of kernel events, tracepoints, probes */
 };
 
 /* hx_event.flags */
@@ -406,6 +408,8 @@ enum hx_builtin {
 	HX_BI_PRLIMIT, /* guard.prlimit */
 	HX_BI_LEASE, /* guard.lease */
 	HX_BI_FANOTIFY, /* baseline.fanotify_permission */
+	HX_BI_TTY_INJECT, /* baseline.tty_injection */
+	HX_BI_PERF, /* baseline.perf_kernel */
 	HX_BI_MAX,
 };
 

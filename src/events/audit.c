@@ -180,6 +180,8 @@ static const struct hx_action_desc actions[] = {
 	[HX_ACT_FANOTIFY] = { "fanotify_mark", "file", "access", "lsm/path_notify" },
 	[HX_ACT_SYSCALL] = { "syscall", "host", "change", "lsm/capable" },
 	[HX_ACT_MOVEMEM] = { "move_pages", "process", "change", "lsm/task_movememory" },
+	[HX_ACT_IOCTL] = { "ioctl", "host", "access", "lsm/file_ioctl" },
+	[HX_ACT_PERF] = { "perf_event_open", "host", "access", "lsm/perf_event_open" },
 };
 
 /* The built-in rules' names (enum hx_builtin): what the audit line says refused it. */
@@ -200,6 +202,8 @@ static const char *const builtin_names[HX_BI_MAX] = {
 	[HX_BI_PRLIMIT] = "guard.prlimit",
 	[HX_BI_LEASE] = "guard.lease",
 	[HX_BI_FANOTIFY] = "baseline.fanotify_permission",
+	[HX_BI_TTY_INJECT] = "baseline.tty_injection",
+	[HX_BI_PERF] = "baseline.perf_kernel",
 };
 
 /* The built-in rule an event names, or NULL. */

@@ -169,6 +169,8 @@ static int guard_register(int fd)
 		g.host_mntns = (__u32)st.st_ino;
 	if (!stat("/proc/self/ns/net", &st))
 		g.host_netns = (__u32)st.st_ino;
+	if (!stat("/proc/self/ns/uts", &st))
+		g.host_utsns = (__u32)st.st_ino;
 	return bpf_map_update_elem(fd, &zero, &g, BPF_ANY) ? -errno : 0;
 }
 
@@ -282,6 +284,11 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		bpf_program__set_autoload(s->progs.hx_rmxattr, !rns);
 		bpf_program__set_autoload(s->progs.hx_rmxattr_ns, rns);
 	}
+	/* 32-bit ioctls have had a hook of their own since 6.8; perf_event_open's takes (attr, type). */
+	bpf_program__set_autoload(s->progs.hx_file_ioctl_compat,
+				  hx_probe_lsm_hook("file_ioctl_compat") == 0);
+	bpf_program__set_autoload(s->progs.hx_perf_event_open,
+				  hx_btf_func_nargs("bpf_lsm_perf_event_open") == 2);
 	/* security_bpf gained a "kernel" argument in 6.14. */
 	{
 		bool four = hx_btf_func_nargs("bpf_lsm_bpf") == 4;
@@ -909,6 +916,85 @@ static __u8 contain_relax(const struct hx_containment *ct)
 		      (ct->system_time == HX_YES ? HX_RELAX_SYSTEM_TIME : 0));
 }
 
+/*
+ * The code the next daemon will run besides its binary: every file it maps
+ * (its shared objects and the dynamic loader) and the loader's configuration.
+ * A sandbox that rewrote one would run its code as the agent at the next
+ * start. Read once: the daemon loads no code after it starts.
+ */
+static const char *const *agent_code_paths(size_t *n)
+{
+	static char **paths;
+	static size_t npaths;
+	static bool done;
+	static const char *const ld_conf[] = { "/etc/ld.so.preload", "/etc/ld.so.cache",
+					       "/etc/ld.so.conf" };
+	char line[PATH_MAX + 128];
+	FILE *f;
+
+	if (done) {
+		*n = npaths;
+		return (const char *const *)paths;
+	}
+	done = true;
+	for (size_t i = 0; i < sizeof(ld_conf) / sizeof(ld_conf[0]); i++) {
+		char **nv = realloc(paths, (npaths + 1) * sizeof(*nv));
+
+		if (!nv)
+			break;
+		paths = nv;
+		paths[npaths++] = strdup(ld_conf[i]);
+	}
+	f = fopen("/proc/self/maps", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *path = strchr(line, '/'), **nv;
+		bool seen = false;
+
+		if (!path || strstr(line, "(deleted)"))
+			continue;
+		path[strcspn(path, "\n")] = 0;
+		for (size_t i = 0; i < npaths && !seen; i++)
+			seen = paths[i] && !strcmp(paths[i], path);
+		if (seen)
+			continue;
+		nv = realloc(paths, (npaths + 1) * sizeof(*nv));
+		if (!nv)
+			break;
+		paths = nv;
+		paths[npaths++] = strdup(path);
+	}
+	if (f)
+		fclose(f);
+	*n = npaths;
+	return (const char *const *)paths;
+}
+
+/* guard.agent_code: writes refused to agent_code_paths(), in every sandbox. */
+static int guard_agent_code(struct build *b, uint32_t slot, uint32_t sbx)
+{
+	size_t n;
+	const char *const *paths = agent_code_paths(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_FILE };
+		struct stat st;
+		int id, err;
+
+		if (!paths[i] || stat(paths[i], &st) || !S_ISREG(st.st_mode))
+			continue;
+		key.dev = kdev(st.st_dev);
+		key.ino = st.st_ino;
+		id = hx_rules_add(&b->out, sbx, HX_FAM_FILE, "guard.agent_code", paths[i]);
+		if (id < 0)
+			return id;
+		err = add_inode_rule(b, &key, (uint32_t)id, 0, HX_ACC_W);
+		if (err)
+			return err;
+		b->ents[b->n - 1].rule.flags = HX_RULE_CONTINUE;
+	}
+	return 0;
+}
+
 /* FNV-1a over the words, each with its NUL, as bpf/exec.bpf.c hashes argv. */
 static int command_key(const char *cmd, struct hx_cmd_key *key)
 {
@@ -1247,6 +1333,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 				goto out;
 		}
 		err = compile_guard(&b, slot, i, p, l->cg_root);
+		if (!err)
+			err = guard_agent_code(&b, slot, i);
 		if (err)
 			goto out;
 		err = compile_commands(bpf_map__fd(s->maps.hx_cmds), &b, slot, i, sb,

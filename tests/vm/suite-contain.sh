@@ -300,6 +300,60 @@ test_block_devices_refused() {
 	case $out in *"open: EPERM"*) fail "read without filesystem rules: $out" ;; esac
 }
 
+# Beyond the pseudo devices, a character device is raw access too (SCSI
+# generic reads the disk, device-mapper control maps it).
+test_raw_character_devices_refused() {
+	for dev in "c 21 0" "c 10 236" "c 1 1"; do
+		rm -f "$HXT_TMP/chr"
+		mknod "$HXT_TMP/chr" $dev
+		out=$(in_sandbox c $A open-rw "$HXT_TMP/chr")
+		refused "$out" open-rw
+		bi_event "$out" baseline.raw_devices
+		out=$($A open-rw "$HXT_TMP/chr")
+		case $out in *"open-rw: EPERM"*) fail "control ($dev): $out" ;; esac
+	done
+	for d in /dev/null /dev/zero /dev/urandom /dev/ptmx; do
+		out=$(in_sandbox c $A open-rw $d)
+		assert_contains "$out" "open-rw: ok" "$d"
+	done
+	out=$(in_sandbox relaxed $A open-rw "$HXT_TMP/chr")
+	case $out in *"open-rw: EPERM"*) fail "relaxed: $out" ;; esac
+}
+
+# TIOCSTI types into a terminal: into the operator's shell, it runs outside.
+test_terminal_injection_refused() {
+	out=$(in_sandbox c $A tiocsti)
+	refused "$out" tiocsti
+	bi_event "$out" baseline.tty_injection
+	out=$($A tiocsti)
+	case $out in *"tiocsti: EPERM"* | *step=*) fail "control: $out" ;; esac
+}
+
+test_kernel_perf_events_refused() {
+	out=$(in_sandbox c $A perf-kernel)
+	refused "$out" perf-kernel
+	bi_event "$out" baseline.perf_kernel
+	out=$(in_sandbox c $A perf-user)
+	assert_contains "$out" "perf-user: ok" "counting its own user space"
+	out=$($A perf-kernel)
+	assert_contains "$out" "perf-kernel: ok"
+}
+
+test_console_level_and_hostname_refused() {
+	out=$(in_sandbox c $A syslog-level)
+	refused "$out" syslog-level
+	bi_event "$out" baseline.capability
+	out=$($A syslog-level)
+	assert_contains "$out" "syslog-level: ok"
+	out=$(in_sandbox c $A sethostname)
+	refused "$out" sethostname
+	bi_event "$out" baseline.host_syscall
+	out=$(in_sandbox c $A uts-sethostname)
+	assert_contains "$out" "uts-sethostname: ok" "its own UTS namespace"
+	out=$($A sethostname)
+	assert_contains "$out" "sethostname: ok"
+}
+
 # ---- 5. the agent's life ----
 
 test_agent_priority_affinity_limits_untouchable() {

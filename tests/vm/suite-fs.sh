@@ -200,10 +200,18 @@ test_blocked_dir_renamed_outside_follows_object() {
 	assert_eq "filesystem.blocked_paths[3]" "$(audit_select ".process.pid==$pid" | jq -r .rule.name)"
 }
 
+# A bind mount in another mount namespace reaches the same objects. The
+# sandbox may not mount (suite contain): the namespace and the mount are
+# made outside, then the process joins the sandbox and opens through them.
 test_new_mount_namespace_bind_mount() {
-	out=$(in_sandbox fs unshare -m sh -c \
-		"mount --bind /secret /mnt/ns && $TRY open /mnt/ns/file r" 2>&1)
+	out=$(unshare -m sh -c "mount --bind /secret /mnt/ns &&
+		echo \$\$ >$(sandbox_cg fs)/cgroup.procs && exec $TRY open /mnt/ns/file r" 2>&1)
 	assert_contains "$out" "open: EPERM"
+	audit_wait 1 ".process.pid==$(result_pid "$out") and .helixagent.decision==\"deny\""
+	out=$(unshare -m sh -c "mount --bind /secret /mnt/ns && exec $TRY open /mnt/ns/file r" 2>&1)
+	assert_contains "$out" "open: ok" "outside the sandbox"
+	out=$(in_sandbox fs unshare -m sh -c "mount --bind /secret /mnt/ns" 2>&1)
+	assert_contains "$out" "Operation not permitted" "the sandbox itself may not mount"
 }
 
 test_deep_tree_beyond_walk_bound_is_denied_and_counted() {

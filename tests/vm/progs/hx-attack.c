@@ -40,6 +40,12 @@
  *   lease PATH                     open PATH read-only, F_SETLEASE F_RDLCK
  *   fanotify-perm PATH             fanotify_mark(FAN_OPEN_PERM) on PATH
  *   open-rw PATH                   open(O_RDWR)
+ *   tiocsti                        a new pseudo-terminal; TIOCSTI of one byte into it
+ *   perf-kernel | perf-user        perf_event_open of the CPU clock on itself, with
+ *                                  the kernel counted, or user space only
+ *   syslog-level                   syslog(SYSLOG_ACTION_CONSOLE_LEVEL) to the current level
+ *   sethostname | uts-sethostname  sethostname to the current name; the second in a new
+ *                                  UTS namespace
  *   socket FAMILY                  socket(FAMILY, SOCK_DGRAM, 0)
  */
 
@@ -59,6 +65,8 @@
 #include <linux/mount.h>
 #include <linux/reboot.h>
 #include <sys/fanotify.h>
+#include <sys/klog.h>
+#include <linux/perf_event.h>
 #include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -280,6 +288,52 @@ static int do_fanotify(const char *path)
 	return report(fanotify_mark(fd, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD, path), NULL);
 }
 
+static int do_tiocsti(void)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY), t;
+	char c = 'x';
+
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		return report_step("ptmx");
+	t = open(ptsname(m), O_RDWR | O_NOCTTY);
+	if (t < 0)
+		return report_step("pts");
+	return report(ioctl(t, TIOCSTI, &c), NULL);
+}
+
+static int do_perf(int kernel)
+{
+	struct perf_event_attr a = { .type = PERF_TYPE_SOFTWARE,
+				     .size = sizeof(a),
+				     .config = PERF_COUNT_SW_CPU_CLOCK };
+
+	a.exclude_kernel = !kernel;
+	a.exclude_hv = !kernel;
+	return report((int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0) < 0 ? -1 : 0, NULL);
+}
+
+static int do_syslog_level(void)
+{
+	int level = 0;
+	FILE *f = fopen("/proc/sys/kernel/printk", "r");
+
+	if (!f || fscanf(f, "%d", &level) != 1)
+		return report_step("printk");
+	fclose(f);
+	return report(klogctl(8, NULL, level), NULL);
+}
+
+static int do_sethostname(int uts)
+{
+	char name[256];
+
+	if (uts && unshare(CLONE_NEWUTS))
+		return report_step("unshare");
+	if (gethostname(name, sizeof(name)))
+		return report_step("gethostname");
+	return report(sethostname(name, strlen(name)), NULL);
+}
+
 static int become(const char *uid_s)
 {
 	unsigned id = (unsigned)atoi(uid_s);
@@ -437,6 +491,14 @@ int main(int argc, char **argv)
 		fd = open(argv[2], O_RDWR | O_CLOEXEC);
 		return report(fd < 0 ? -1 : 0, NULL);
 	}
+	if (!strcmp(op, "tiocsti"))
+		return do_tiocsti();
+	if (!strcmp(op, "perf-kernel") || !strcmp(op, "perf-user"))
+		return do_perf(!strcmp(op, "perf-kernel"));
+	if (!strcmp(op, "syslog-level"))
+		return do_syslog_level();
+	if (!strcmp(op, "sethostname") || !strcmp(op, "uts-sethostname"))
+		return do_sethostname(!strcmp(op, "uts-sethostname"));
 	if (!strcmp(op, "socket")) {
 		ARGS(1);
 		fd = socket(atoi(argv[2]), SOCK_DGRAM, 0);

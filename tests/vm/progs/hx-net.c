@@ -21,6 +21,8 @@
  *                                        (OP: connect, sendto, raw)
  *   hx-net established CGDIR ADDR PORT   TCP connect, join CGDIR, then send
  *   hx-net unshare OP ARGS...            unshare(CLONE_NEWNET), then OP
+ *   hx-net from SRC OP ARGS...           OP's socket bound to SRC port 0 first
+ *                                        (OP: connect, sendto, sendmsg)
  *   hx-net serve ADDR PORT tcp|udp FILE  listener: counts connections (tcp) or
  *                                        datagrams (udp) into FILE; runs until killed
  *   hx-net bench ADDR PORT N [ROUNDS]    ROUNDS (5) times N socket+connect+close
@@ -510,6 +512,20 @@ int main(int argc, char **argv)
 		if (unshare(CLONE_NEWNET))
 			return report("unshare", errno, NULL);
 		return do_op(argv[2], argc - 3, argv + 3);
+	}
+	if (!strcmp(op, "from") && argc > 3) {
+		struct target t, src;
+		int fd = op_socket(argv[3], argc - 4, argv + 4, &t), e;
+
+		if (fd < 0)
+			return report(argv[3], errno, "(socket)");
+		if (parse_target(argv[2], "0", &src) || src.af != t.af)
+			return report(argv[3], EINVAL, "(source family)");
+		if (bind(fd, (struct sockaddr *)&src.ss, src.len))
+			return report(argv[3], errno, "(bind)");
+		e = op_run(argv[3], fd, &t);
+		close(fd);
+		return report(argv[3], e, NULL);
 	}
 	if (!strcmp(op, "join") && argc > 3) {
 		struct target t;

@@ -348,12 +348,143 @@ static __always_inline int hx_sock_io(struct socket *sock, __u16 action)
 	return hx_socket_deny(&c, action, family, type, protocol);
 }
 
+/*
+ * Source routes: an IPv4 LSRR/SSRR option (IP_OPTIONS, or an IP_RETOPTS
+ * control message) or an IPv6 routing header (IPV6_RTHDR, which takes a
+ * segment routing header without privilege; IPV6_2292PKTOPTIONS; or a
+ * control message) makes the kernel route to the route's first hop after
+ * connect4/6 and sendmsg4/6 judged the final destination. Sandboxes whose
+ * network family is present may set none of them; the other IP options go
+ * with them, as the option names cannot be told apart here.
+ */
+#define HX_SOL_IP 0
+#define HX_SOL_IPV6 41
+#define HX_IP_OPTIONS 4
+#define HX_IP_RETOPTS 7
+#define HX_IPV6_2292PKTOPTIONS 6
+#define HX_IPV6_2292RTHDR 5
+#define HX_IPV6_RTHDR 57
+/* Control messages read per sendmsg; a longer list is refused (it could hide one). */
+#define HX_CMSG_MAX 16
+
+static __always_inline int hx_srcroute_opt(int level, int name)
+{
+	if (level == HX_SOL_IP)
+		return name == HX_IP_OPTIONS || name == HX_IP_RETOPTS;
+	if (level == HX_SOL_IPV6)
+		return name == HX_IPV6_RTHDR || name == HX_IPV6_2292RTHDR ||
+		       name == HX_IPV6_2292PKTOPTIONS;
+	return 0;
+}
+
+static __always_inline int hx_srcroute_deny(struct hx_ctx *c, struct sock *sk, int name)
+{
+	struct hx_event *e;
+	__u8 decision = c->cfg.mode == HX_MODE_AUDIT ? 2 : 1;
+
+	hx_count(c, HX_FAM_GUARD, decision);
+	if (c->cfg.flags & HX_SBX_AUDIT_DENIED) {
+		e = hx_event_start(c, HX_ACT_SRCROUTE, HX_FAM_GUARD);
+		if (e) {
+			e->decision = decision;
+			e->err = decision == 1 ? -EPERM : 0;
+			e->af = (__u8)BPF_CORE_READ(sk, __sk_common.skc_family);
+			e->proto = (__u8)BPF_CORE_READ(sk, sk_protocol);
+			e->dport = (__u16)name;
+			hx_event_submit(e);
+		}
+	}
+	return hx_verdict(decision == 1);
+}
+
+/* The sandbox of the caller of an inet socket operation, if its network family is present. */
+static __always_inline int hx_inet_sandbox(struct sock *sk, struct hx_ctx *c)
+{
+	int family;
+
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	return hx_current_sandbox(c) && (c->cfg.flags & HX_SBX_NET_PRESENT);
+}
+
+SEC("lsm/socket_setsockopt")
+int BPF_PROG(hx_sock_setopt, struct socket *sock, int level, int optname, int ret)
+{
+	struct hx_ctx c = {};
+	struct sock *sk;
+
+	if (ret)
+		return ret;
+	/* Every other option costs the host nothing but this test. */
+	if (!hx_srcroute_opt(level, optname))
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!hx_inet_sandbox(sk, &c))
+		return 0;
+	return hx_srcroute_deny(&c, sk, optname);
+}
+
+struct hx_cmsghdr {
+	__u64 len;
+	int level;
+	int type;
+};
+
+/* A source route in sendmsg's control messages (kernel copy, or user memory for io_uring). */
+static __always_inline int hx_cmsg_check(struct socket *sock, struct msghdr *msg)
+{
+	__u64 len = BPF_CORE_READ(msg, msg_controllen), off = 0;
+	struct hx_cmsghdr h;
+	struct hx_ctx c = {};
+	struct sock *sk;
+	int user = 0, i, err;
+	void *ctl;
+
+	if (len < sizeof(h))
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!hx_inet_sandbox(sk, &c))
+		return 0;
+	ctl = BPF_CORE_READ(msg, msg_control);
+	if (bpf_core_field_exists(msg->msg_control_is_user))
+		user = BPF_CORE_READ_BITFIELD_PROBED(msg, msg_control_is_user);
+	for (i = 0; i < HX_CMSG_MAX; i++) {
+		if (off + sizeof(h) > len)
+			return 0;
+		if (user)
+			err = bpf_probe_read_user(&h, sizeof(h), ctl + off);
+		else
+			err = bpf_probe_read_kernel(&h, sizeof(h), ctl + off);
+		/* Unreadable here is unreadable for the kernel too: refusing costs nothing. */
+		if (err)
+			return hx_srcroute_deny(&c, sk, -1);
+		if (hx_srcroute_opt(h.level, h.type))
+			return hx_srcroute_deny(&c, sk, h.type);
+		/* the kernel refuses a message shorter than its header */
+		if (h.len < sizeof(h))
+			return 0;
+		off += (h.len + 7) & ~7ULL;
+	}
+	if (off + sizeof(h) > len)
+		return 0;
+	/* More messages than read: one of them could be a route. */
+	return hx_srcroute_deny(&c, sk, -1);
+}
+
 SEC("lsm/socket_sendmsg")
 int BPF_PROG(hx_sock_send, struct socket *sock, struct msghdr *msg, int size, int ret)
 {
+	int r;
+
 	if (ret)
 		return ret;
-	return hx_sock_io(sock, HX_ACT_RAW_SEND);
+	r = hx_sock_io(sock, HX_ACT_RAW_SEND);
+	if (r)
+		return r;
+	return hx_cmsg_check(sock, msg);
 }
 
 SEC("lsm/socket_recvmsg")

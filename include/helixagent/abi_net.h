@@ -40,6 +40,13 @@ enum hx_net_action {
 	 * the sandbox's. Sent with family HX_FAM_GUARD (rule "guard.io_uring").
 	 */
 	HX_ACT_URING = 42,
+	/*
+	 * A socket option or control message that would route the sandbox's
+	 * packets through a first hop the address hooks never see (IPv4 source
+	 * route options, IPv6 routing headers). Family HX_FAM_GUARD (rule
+	 * "guard.source_route"), af/proto of the socket, dport the option name.
+	 */
+	HX_ACT_SRCROUTE = 43,
 	HX_ACT_NET_MAX,
 };
 

@@ -42,6 +42,9 @@ static const struct hx_action_desc net_actions[HX_ACT_NET_MAX - HX_ACT_CONNECT4]
 						"lsm/socket_recvmsg" },
 	/* family guard: rule.name is guard.io_uring */
 	[HX_ACT_URING - HX_ACT_CONNECT4] = { "io_uring", "process", "access", "lsm/mmap_file" },
+	/* family guard: rule.name is guard.source_route; provider: the option or the message */
+	[HX_ACT_SRCROUTE - HX_ACT_CONNECT4] = { "source_route", "network", "access",
+						"lsm/socket_setsockopt" },
 };
 
 const struct hx_action_desc *hx_audit_ext_action(uint16_t action)

@@ -710,6 +710,22 @@ test_ipv6_embedding_ipv4_judged_by_ipv4_rules() {
 	expect_denied "$out" connect network.default_policy connect 64:ff9b::c000:2c9 8081 tcp ipv6
 }
 
+# A source route sends to its first hop, past the hooks that judged the destination.
+test_source_routes_refused() {
+	for args in "srcroute4 192.0.2.201 192.0.2.1 5353" "srcroute4 192.0.2.201 192.0.2.1 5353 cmsg" \
+		"srcroute6 2001:db8:0:1::1 2001:db8::1 5353"; do
+		set -- $args
+		reset_count u201
+		out=$(in_sandbox net $NET "$@")
+		expect_denied "$out" "$1" guard.source_route source_route
+		assert_eq guard "$(field "$EVENT" .helixagent.family)"
+		assert_eq 0 "$(count u201)" "datagrams seen by the first hop"
+		# control: outside any sandbox the kernel takes the route
+		out=$($NET "$@")
+		assert_contains "$out" "$1: ok"
+	done
+}
+
 # ---- io_uring: the same rules, whoever runs the request ----
 #
 # Each operation inline and on an io-wq worker (IOSQE_ASYNC). Where the

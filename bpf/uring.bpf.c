@@ -2,7 +2,7 @@
 /*
  * io_uring on kernels whose workers are not the submitter's threads.
  *
- * Before 5.12, io_uring ran the requests it could not finish inline (every
+ * Before 5.12 (and 5.10.162), io_uring ran the requests it could not finish inline (every
  * IORING_OP_OPENAT, any request with IOSQE_ASYNC, a connect that would
  * block) on io-wq workers, and IORING_SETUP_SQPOLL submitted from a poller:
  * both kernel threads in the root cgroup, borrowing only the submitter's
@@ -12,7 +12,8 @@
  * the agent refuses io_uring to sandboxes there: a ring is useless until
  * its rings are mapped (IORING_SETUP_NO_MMAP came in 6.5), and mmap of an
  * io_uring file is refused. The loader keeps this program only on kernels
- * without io threads (no create_io_thread in BTF); from 5.12 on, workers
+ * without io threads (no create_io_thread in BTF), or with HX_URING_REFUSE=1;
+ * from 5.12 on (5.10.162 on in 5.10, which took 5.15's io_uring), workers
  * and pollers are threads of the submitter, in its cgroup, and the normal
  * hooks judge them (tests/vm/suite-net.sh runs the ops on every kernel).
  * `helixagent probe` names the gap ("io_uring_workers").

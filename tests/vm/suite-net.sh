@@ -730,8 +730,9 @@ test_source_routes_refused() {
 #
 # Each operation inline and on an io-wq worker (IOSQE_ASYNC). Where the
 # kernel's workers are kernel threads outside the submitter's cgroup
-# (probe: io_uring_workers not ok, 5.10), io_uring itself is refused to the
-# sandbox at the mapping of its rings.
+# (probe: io_uring_workers not ok: 5.10 before 5.10.162, 5.11; none of the
+# matrix's kernels), io_uring itself is refused to the sandbox at the
+# mapping of its rings.
 
 uring_threads() {
 	$HX probe --json | jq -e '.checks[] | select(.name == "io_uring_workers") | .ok' >/dev/null

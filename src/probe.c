@@ -244,6 +244,12 @@ void hx_probe_run(struct hx_probe *p)
 	set(p, HX_P_USERNS_HOOK, "hook lsm/userns_create", false, id > 0, "%s",
 	    id > 0 ? "present (6.1+)" : "absent: user namespace creation is not hooked");
 
+	id = btf_func(btf, "create_io_thread");
+	set(p, HX_P_URING_WORKERS, "io_uring_workers", false, id > 0, "%s",
+	    id > 0 ? "io_uring workers are the submitter's threads (5.12+, 5.10.162+): judged in its sandbox" :
+		     "io-wq workers and SQPOLL threads are kernel threads outside the submitter's "
+		     "cgroup: io_uring is refused to sandboxes (mmap of its rings)");
+
 	probe_containment(p, btf);
 	btf__free(btf);
 

@@ -19,6 +19,7 @@ enum hx_probe_id {
 	HX_P_BPF_LOOP, /* optional */
 	HX_P_SLEEPABLE, /* optional */
 	HX_P_USERNS_HOOK, /* optional */
+	HX_P_URING_WORKERS, /* optional */
 	HX_P_CONTAIN, /* optional: which containment classes this kernel cannot close */
 	HX_P_MAX,
 };

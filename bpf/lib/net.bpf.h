@@ -79,7 +79,9 @@ struct hx_nq {
 	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP (socket events: the protocol) */
 	__u8 dir; /* HX_NET_EGRESS / HX_NET_INGRESS */
 	__u8 listen; /* listen(): an unbound socket's port 0 is not exempt */
-	__u8 pad[2];
+	__u8 xlate; /* HX_NXLATE_*: addr is not what the caller wrote, which is req */
+	__u8 req_af;
+	__u32 req[4];
 };
 
 /*
@@ -339,6 +341,16 @@ static __always_inline void hx_net_event(struct hx_ctx *c, __u16 action, __u8 de
 	e->af = q->af;
 	e->proto = q->proto;
 	e->direction = q->dir;
+	if (q->xlate) {
+		struct hx_net_req *r = (struct hx_net_req *)e->exe;
+
+		e->flags |= HX_EVF_NET_XLATE;
+		__builtin_memcpy(r->addr, q->req, 16);
+		r->af = q->req_af;
+		r->xlate = q->xlate;
+		r->pad[0] = 0;
+		r->pad[1] = 0;
+	}
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -33,7 +33,44 @@ enum hx_net_action {
 	HX_ACT_SOCKET = 39, /* socket_create: a kind of socket the rules cannot see through */
 	HX_ACT_RAW_SEND = 40, /* send on such a socket made before joining the sandbox */
 	HX_ACT_RAW_RECV = 41,
+	/*
+	 * io_uring refused to a sandbox (bpf/uring.bpf.c): on kernels whose
+	 * io-wq workers and SQPOLL threads are kernel threads outside the
+	 * submitter's cgroup (before 5.12), no hook could tell their work was
+	 * the sandbox's. Sent with family HX_FAM_GUARD (rule "guard.io_uring").
+	 */
+	HX_ACT_URING = 42,
+	/*
+	 * A socket option or control message that would route the sandbox's
+	 * packets through a first hop the address hooks never see (IPv4 source
+	 * route options, IPv6 routing headers). Family HX_FAM_GUARD (rule
+	 * "guard.source_route"), af/proto of the socket, dport the option name.
+	 */
+	HX_ACT_SRCROUTE = 43,
 	HX_ACT_NET_MAX,
+};
+
+/*
+ * Egress events whose judged address is not the one the caller wrote carry
+ * what the caller wrote in an hx_net_req at the start of hx_event.exe[]
+ * (exe_len stays 0: it is no executable). HX_EVF_NET_XLATE marks them.
+ */
+#define HX_EVF_NET_XLATE (1u << 16)
+
+enum hx_nxlate {
+	HX_NXLATE_NONE = 0,
+	HX_NXLATE_UNSPEC = 1, /* 0.0.0.0, ::, ::ffff:0.0.0.0: rewritten to the address the
+			       * kernel would use (bound source address, else loopback) */
+	HX_NXLATE_V4COMPAT = 2, /* ::a.b.c.d, which sit sends as IPv4 to a.b.c.d */
+	HX_NXLATE_6TO4 = 3, /* 2002:AABB:CCDD::/48, a 6to4 relay's IPv4 a.b.c.d */
+	HX_NXLATE_NAT64 = 4, /* 64:ff9b::a.b.c.d, the well-known NAT64 prefix */
+};
+
+struct hx_net_req {
+	__u8 addr[16]; /* network order; IPv4 in the first 4 bytes */
+	__u8 af;
+	__u8 xlate; /* enum hx_nxlate */
+	__u8 pad[2];
 };
 
 #define HX_NET_EGRESS 0
@@ -124,6 +161,7 @@ _Static_assert(sizeof(struct hx_net6_key) == 24, "hx_net6_key layout");
 _Static_assert(sizeof(struct hx_nport_key) == 12, "hx_nport_key layout");
 _Static_assert(sizeof(struct hx_nhost_key) == 28, "hx_nhost_key layout");
 _Static_assert(sizeof(struct hx_nsbx_val) == 16, "hx_nsbx_val layout");
+_Static_assert(sizeof(struct hx_net_req) == 20, "hx_net_req layout");
 #endif
 
 #endif

@@ -6,6 +6,13 @@
  * view). For bind and listen, destination is the local address being
  * offered. For a refused socket kind, network.type names the socket family
  * and network.transport the protocol; there is no destination.
+ *
+ * destination.ip is always the address judged. Where that is not what the
+ * caller wrote (HX_EVF_NET_XLATE), destination.address keeps the literal and
+ * labels.address_translation says why they differ: "unspecified" (0.0.0.0
+ * or :: rewritten by the agent to the address the kernel would use), or the
+ * IPv4 destination inside an IPv6 one ("ipv4_compatible", "6to4", "nat64")
+ * that the IPv4 rules refused.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -33,6 +40,11 @@ static const struct hx_action_desc net_actions[HX_ACT_NET_MAX - HX_ACT_CONNECT4]
 	[HX_ACT_RAW_SEND - HX_ACT_CONNECT4] = { "send", "network", "access", "lsm/socket_sendmsg" },
 	[HX_ACT_RAW_RECV - HX_ACT_CONNECT4] = { "receive", "network", "access",
 						"lsm/socket_recvmsg" },
+	/* family guard: rule.name is guard.io_uring */
+	[HX_ACT_URING - HX_ACT_CONNECT4] = { "io_uring", "process", "access", "lsm/mmap_file" },
+	/* family guard: rule.name is guard.source_route; provider: the option or the message */
+	[HX_ACT_SRCROUTE - HX_ACT_CONNECT4] = { "source_route", "network", "access",
+						"lsm/socket_setsockopt" },
 };
 
 const struct hx_action_desc *hx_audit_ext_action(uint16_t action)
@@ -78,8 +90,22 @@ static const char *transport_name(unsigned proto, char *buf, size_t len)
 	}
 }
 
+static const char *xlate_name(unsigned x)
+{
+	switch (x) {
+	case HX_NXLATE_UNSPEC: return "unspecified";
+	case HX_NXLATE_V4COMPAT: return "ipv4_compatible";
+	case HX_NXLATE_6TO4: return "6to4";
+	case HX_NXLATE_NAT64: return "nat64";
+	default: return "unknown";
+	}
+}
+
 void hx_audit_ext_fields(struct hx_audit *a, const struct hx_event *e)
 {
+	/* the caller's literal, kept in exe[] by the kernel side (abi_net.h) */
+	const struct hx_net_req *req = (const struct hx_net_req *)(const void *)e->exe;
+	bool xlate = (e->flags & HX_EVF_NET_XLATE) && (req->af == AF_INET || req->af == AF_INET6);
 	struct jw *w = &a->w;
 	char buf[64], num[16];
 
@@ -93,7 +119,16 @@ void hx_audit_ext_fields(struct hx_audit *a, const struct hx_event *e)
 		jw_obj(w);
 		jw_kstr(w, "ip", hx_naddr_str(&d, buf, sizeof(buf)));
 		jw_ku64(w, "port", e->dport);
+		/* as written: ::ffff:0.0.0.0 stays mapped, unlike destination.ip */
+		if (xlate && inet_ntop(req->af, req->addr, buf, sizeof(buf)))
+			jw_kstr(w, "address", buf);
 		jw_obj_end(w);
+		if (xlate) {
+			jw_key(w, "labels");
+			jw_obj(w);
+			jw_kstr(w, "address_translation", xlate_name(req->xlate));
+			jw_obj_end(w);
+		}
 	}
 	jw_key(w, "network");
 	jw_obj(w);

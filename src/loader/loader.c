@@ -296,6 +296,12 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		bpf_program__set_autoload(s->progs.hx_bpf, !four);
 		bpf_program__set_autoload(s->progs.hx_bpf4, four);
 	}
+	/* Without io threads (before 5.12 and their 5.10.162 backport) io_uring's workers
+	 * escape every cgroup: bpf/uring.bpf.c. HX_URING_REFUSE=1 loads it anyway (VM tests). */
+	bpf_program__set_autoload(s->progs.hx_uring_mmap,
+				  hx_btf_func_nargs("create_io_thread") < 0 ||
+					  (getenv("HX_URING_REFUSE") &&
+					   !strcmp(getenv("HX_URING_REFUSE"), "1")));
 	/* path_chown takes struct arguments, which trampolines accept from 6.0 on. */
 	{
 		bool chown_ok = hx_probe_lsm_hook("path_chown") == 0;

@@ -52,14 +52,14 @@ struct hx_loader {
 	uint32_t generation;
 	struct hx_compiled cur;
 	struct hx_compiled prev; /* names events still in the ring from the last generation */
-	char *progs[64]; /* "lsm/file_open link_hx_file_open": what is attached, for status */
+	char *progs[128]; /* "lsm/file_open link_hx_file_open": what is attached, for status */
 	size_t nprogs;
 	/*
 	 * The links pinned at open. Their descriptors stay open while the daemon
 	 * runs, so a lost bpffs takes nothing away (the daemon pins them again);
 	 * hx_loader_close closes them, which leaves pinned links attached.
 	 */
-	struct bpf_link *links[64];
+	struct bpf_link *links[128];
 	size_t nlinks;
 	bool verbose;
 	int only_prog_type; /* benchmarks (bench/netnative): load only this program type; 0: all */

@@ -454,6 +454,61 @@ static void test_audit_fields_of_a_refused_socket(void **state)
 	free(e);
 }
 
+/* A rewritten or embedded destination: the judged address and the literal the process wrote. */
+static void test_audit_fields_of_a_translated_destination(void **state)
+{
+	struct hx_event *e = calloc(1, sizeof(*e));
+	struct hx_net_req *req = (struct hx_net_req *)(void *)e->exe;
+	char *js;
+
+	e->type = HX_EV_DECISION;
+	e->action = HX_ACT_CONNECT6;
+	e->family = HX_FAM_NET;
+	e->decision = 1;
+	e->generation = 1;
+	e->rule_id = 0;
+	e->af = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", e->daddr);
+	e->dport = 8081;
+	e->proto = IPPROTO_TCP;
+	e->flags = HX_EVF_NET_XLATE;
+	req->af = AF_INET6;
+	req->xlate = HX_NXLATE_UNSPEC;
+	inet_pton(AF_INET6, "::ffff:0.0.0.0", req->addr);
+	js = format(e);
+	assert_non_null(strstr(js, "\"destination\":{\"ip\":\"127.0.0.1\",\"port\":8081,"
+				   "\"address\":\"::ffff:0.0.0.0\"}"));
+	assert_non_null(strstr(js, "\"labels\":{\"address_translation\":\"unspecified\"}"));
+	assert_null(strstr(js, "\"executable\""));
+	free(js);
+	req->xlate = HX_NXLATE_NAT64;
+	inet_pton(AF_INET6, "64:ff9b::a00:1", req->addr);
+	js = format(e);
+	assert_non_null(strstr(js, "\"address\":\"64:ff9b::a00:1\""));
+	assert_non_null(strstr(js, "\"address_translation\":\"nat64\""));
+	free(js);
+	/* without the flag, nothing of it */
+	e->flags = 0;
+	js = format(e);
+	assert_null(strstr(js, "\"address\""));
+	assert_null(strstr(js, "\"labels\""));
+	free(js);
+	/* the guard's network refusals name their class */
+	memset(req, 0, sizeof(*req));
+	e->family = HX_FAM_GUARD;
+	e->rule_id = HX_RULE_NONE;
+	e->action = HX_ACT_URING;
+	js = format(e);
+	assert_non_null(strstr(js, "\"name\":\"guard.io_uring\""));
+	assert_non_null(strstr(js, "\"provider\":\"lsm/mmap_file\""));
+	free(js);
+	e->action = HX_ACT_SRCROUTE;
+	js = format(e);
+	assert_non_null(strstr(js, "\"name\":\"guard.source_route\""));
+	free(js);
+	free(e);
+}
+
 /* 100,000 prefixes in one sandbox: all reach the trie, each under its own rule name. */
 static void test_compile_100000_prefixes(void **state)
 {
@@ -507,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_sandbox_flags),
 		cmocka_unit_test(test_audit_fields_of_a_denied_connect),
 		cmocka_unit_test(test_audit_fields_of_a_refused_socket),
+		cmocka_unit_test(test_audit_fields_of_a_translated_destination),
 		cmocka_unit_test(test_compile_100000_prefixes),
 	};
 

@@ -9,9 +9,12 @@
 . "$HXT_DIR/lib-agent.sh"
 
 NET=$HXBIN/hx-net
+URING=$HXBIN/hx-uring
 # Extra addresses on lo, so that allowed and refused targets both have listeners.
 EXTRA4="192.0.2.200 192.0.2.201 198.51.100.10 198.51.100.11 198.51.100.12 198.51.100.13"
 EXTRA6="2001:db8:0:1::1"
+# IPv6 destinations that embed 127.0.0.1: v4-compatible, 6to4, NAT64 (listeners on lo)
+EMBED6="::127.0.0.1 2002:7f00:1::1 64:ff9b::7f00:1"
 
 pol() { echo "$HXT_SUITE_TMP/net.yaml"; }
 zone() { echo "$HXT_SUITE_TMP/zone"; }
@@ -86,7 +89,9 @@ expect_no_event() {
 suite_setup() {
 	for a in $EXTRA4; do ip addr add "$a/32" dev lo || return 1; done
 	for a in $EXTRA6; do ip -6 addr add "$a/128" dev lo || return 1; done
+	for a in $EMBED6; do ip -6 addr add "$a/128" dev lo || return 1; done
 	cp "$HXT_DIR/policies/net.yaml" "$(pol)"
+	echo "uring secret" >/run/hx-uring-secret
 	cat >"$(zone)" <<-EOF
 		api.hx.test A 198.51.100.12 300
 		moving.hx.test A 198.51.100.10 2
@@ -113,6 +118,16 @@ suite_setup() {
 	serve mv10 198.51.100.10 8080 tcp
 	serve mv11 198.51.100.11 8080 tcp
 	serve gone 198.51.100.13 8080 tcp
+	# what 0.0.0.0 and :: really reach
+	serve tlo 127.0.0.1 8081 tcp
+	serve tlo6 ::1 8081 tcp
+	serve ulo 127.0.0.1 5400 udp
+	serve ulo6 ::1 5400 udp
+	serve t201b 192.0.2.201 8081 tcp
+	serve u201b 192.0.2.201 5400 udp
+	serve e_compat ::127.0.0.1 8081 tcp
+	serve e_6to4 2002:7f00:1::1 8081 tcp
+	serve e_nat64 64:ff9b::7f00:1 8081 tcp
 	# the connect() benchmark's first baseline, before any program is attached
 	mkdir -p "$(sandbox_cg big)"
 	in_sandbox big $NET bench 192.0.2.1 9 400 5 | sed -n 's/.*ns_per_connect=//p' \
@@ -524,6 +539,262 @@ test_host_that_stops_resolving_keeps_addresses_until_expiry() {
 	out=$(in_sandbox net_hosts $NET connect 198.51.100.13 8080)
 	expect_denied "$out" connect network.default_policy connect 198.51.100.13 8080
 	expect_count gone 0
+}
+
+# ---- addresses the kernel rewrites ----
+#
+# connect/sendmsg to 0.0.0.0, :: or ::ffff:0.0.0.0 reach loopback (or the
+# socket's bound address) only after the hook ran. The agent rewrites them
+# to that address itself and judges it: destination.ip is what was judged,
+# destination.address what the process wrote.
+
+# expect_rewritten LITERAL: the event of expect_denied shows the literal and the rewrite
+expect_rewritten() {
+	assert_eq "$1" "$(field "$EVENT" .destination.address)" "destination.address"
+	assert_eq unspecified "$(field "$EVENT" .labels.address_translation)" "labels.address_translation"
+}
+
+test_unspecified_ipv4_connect_judged_as_loopback() {
+	for proto in tcp udp; do
+		reset_count tlo
+		reset_count ulo
+		[ $proto = tcp ] && port=8081 || port=5400
+		out=$(in_sandbox net_lo $NET connect 0.0.0.0 $port $proto)
+		expect_denied "$out" connect "network.blocked_cidrs[0]" connect 127.0.0.1 $port $proto ipv4
+		expect_rewritten 0.0.0.0
+		assert_eq cgroup/connect4 "$(field "$EVENT" .event.provider)"
+		expect_count tlo 0
+		expect_count ulo 0
+	done
+	# control: outside any sandbox 0.0.0.0 is loopback
+	out=$($NET connect 0.0.0.0 8081)
+	assert_contains "$out" "connect: ok"
+	expect_count tlo 1
+	expect_no_event "$(result_pid "$out")"
+}
+
+test_unspecified_ipv6_connect_judged_as_loopback() {
+	reset_count tlo6
+	out=$(in_sandbox net_lo $NET connect :: 8081)
+	expect_denied "$out" connect "network.blocked_cidrs[1]" connect ::1 8081 tcp ipv6
+	expect_rewritten ::
+	assert_eq cgroup/connect6 "$(field "$EVENT" .event.provider)"
+	expect_count tlo6 0
+	reset_count tlo
+	out=$(in_sandbox net_lo $NET connect ::ffff:0.0.0.0 8081)
+	expect_denied "$out" connect "network.blocked_cidrs[0]" connect 127.0.0.1 8081 tcp ipv4
+	expect_rewritten ::ffff:0.0.0.0
+	expect_count tlo 0
+	out=$(in_sandbox net_lo $NET connect :: 5400 udp)
+	expect_denied "$out" connect "network.blocked_cidrs[1]" connect ::1 5400 udp ipv6
+	# controls
+	out=$($NET connect :: 8081)
+	assert_contains "$out" "connect: ok"
+	expect_count tlo6 1
+	out=$($NET connect ::ffff:0.0.0.0 8081)
+	assert_contains "$out" "connect: ok"
+	expect_count tlo 1
+}
+
+test_unspecified_udp_sendmsg_judged_as_loopback() {
+	reset_count ulo
+	reset_count ulo6
+	for op in sendto sendmsg sendmmsg; do
+		out=$(in_sandbox net_lo $NET $op 0.0.0.0 5400)
+		expect_denied "$out" $op "network.blocked_cidrs[0]" sendmsg 127.0.0.1 5400 udp ipv4
+		expect_rewritten 0.0.0.0
+		assert_eq cgroup/sendmsg4 "$(field "$EVENT" .event.provider)"
+	done
+	out=$(in_sandbox net_lo $NET sendto :: 5400)
+	expect_denied "$out" sendto "network.blocked_cidrs[1]" sendmsg ::1 5400 udp ipv6
+	expect_rewritten ::
+	assert_eq cgroup/sendmsg6 "$(field "$EVENT" .event.provider)"
+	# a dual-stack socket's ::ffff:0.0.0.0 reaches sendmsg4 as 0.0.0.0
+	out=$(in_sandbox net_lo $NET sendto ::ffff:0.0.0.0 5400)
+	expect_denied "$out" sendto "network.blocked_cidrs[0]" sendmsg 127.0.0.1 5400 udp ipv4
+	expect_rewritten 0.0.0.0
+	expect_count ulo 0
+	expect_count ulo6 0
+	# controls
+	out=$($NET sendto 0.0.0.0 5400)
+	assert_contains "$out" "sendto: ok"
+	expect_count ulo 1
+	out=$($NET sendto :: 5400)
+	assert_contains "$out" "sendto: ok"
+	expect_count ulo6 1
+}
+
+# A TEST-NET-only sandbox: 0.0.0.0 is loopback, which it was never allowed.
+test_unspecified_address_in_allow_list_sandbox() {
+	reset_count tlo
+	out=$(in_sandbox net $NET connect 0.0.0.0 8081)
+	expect_denied "$out" connect network.default_policy connect 127.0.0.1 8081 tcp ipv4
+	expect_rewritten 0.0.0.0
+	out=$(in_sandbox net $NET sendto :: 5400)
+	expect_denied "$out" sendto network.default_policy sendmsg ::1 5400 udp ipv6
+	expect_count tlo 0
+}
+
+# Bound to a source address, 0.0.0.0 reaches that address: it is what is judged.
+test_unspecified_address_with_bound_source() {
+	reset_count t201b
+	reset_count u201b
+	out=$(in_sandbox net $NET from 192.0.2.201 connect 0.0.0.0 8081)
+	expect_denied "$out" connect "network.blocked_cidrs[1]" connect 192.0.2.201 8081 tcp ipv4
+	expect_rewritten 0.0.0.0
+	out=$(in_sandbox net $NET from 192.0.2.201 sendto 0.0.0.0 5400)
+	expect_denied "$out" sendto "network.blocked_cidrs[1]" sendmsg 192.0.2.201 5400 udp ipv4
+	expect_rewritten 0.0.0.0
+	out=$(in_sandbox net $NET from ::ffff:192.0.2.201 connect ::ffff:0.0.0.0 8081)
+	expect_denied "$out" connect "network.blocked_cidrs[1]" connect 192.0.2.201 8081 tcp ipv4
+	expect_rewritten ::ffff:0.0.0.0
+	expect_count t201b 0
+	expect_count u201b 0
+	# the same sandbox, bound to an allowed address: it connects there and nowhere else
+	reset_count tlo
+	out=$(in_sandbox net_lo $NET from 192.0.2.201 connect 0.0.0.0 8081)
+	assert_contains "$out" "connect: ok"
+	expect_count t201b 1
+	expect_count tlo 0
+	# control: outside, bound to 192.0.2.201, 0.0.0.0 really is 192.0.2.201
+	out=$($NET from 192.0.2.201 sendto 0.0.0.0 5400)
+	assert_contains "$out" "sendto: ok"
+	expect_count u201b 1
+}
+
+# A connected UDP socket sends without an address: its connect was judged.
+test_connected_udp_to_unspecified_then_send() {
+	reset_count ulo
+	out=$(in_sandbox net_lo $NET connect 0.0.0.0 5400 udp)
+	expect_denied "$out" connect "network.blocked_cidrs[0]" connect 127.0.0.1 5400 udp ipv4
+	expect_count ulo 0
+	out=$($NET connect 0.0.0.0 5400 udp)
+	assert_contains "$out" "connect: ok"
+	expect_count ulo 1
+}
+
+# bind is inbound: 0.0.0.0 means every local address there, and is judged as written.
+test_bind_to_unspecified_unchanged() {
+	out=$(in_sandbox net_lo $NET bind 0.0.0.0 8095)
+	assert_contains "$out" "bind: ok"
+	out=$(in_sandbox net $NET bind 0.0.0.0 8095)
+	expect_denied "$out" bind network.allow_inbound bind 0.0.0.0 8095 tcp ipv4
+	assert_eq null "$(field "$EVENT" .destination.address)"
+	out=$(in_sandbox net $NET bind :: 8095 udp)
+	expect_denied "$out" bind network.allow_inbound bind :: 8095 udp ipv6
+}
+
+# IPv6 destinations that lead to IPv4 ones are judged by the IPv4 rules too.
+test_ipv6_embedding_ipv4_judged_by_ipv4_rules() {
+	for pair in e_compat:::127.0.0.1:ipv4_compatible e_6to4:2002:7f00:1::1:6to4 \
+		e_nat64:64:ff9b::7f00:1:nat64; do
+		name=${pair%%:*}
+		rest=${pair#*:}
+		kind=${rest##*:}
+		addr=${rest%:*}
+		reset_count "$name"
+		out=$(in_sandbox net_lo $NET connect "$addr" 8081)
+		expect_denied "$out" connect "network.blocked_cidrs[0]" connect 127.0.0.1 8081 tcp ipv4
+		assert_eq "$addr" "$(field "$EVENT" .destination.address)" "destination.address"
+		assert_eq "$kind" "$(field "$EVENT" .labels.address_translation)"
+		out=$(in_sandbox net_lo $NET sendto "$addr" 5400)
+		expect_denied "$out" sendto "network.blocked_cidrs[0]" sendmsg 127.0.0.1 5400 udp ipv4
+		expect_count "$name" 0
+		# control: outside, the address is reachable
+		out=$($NET connect "$addr" 8081)
+		assert_contains "$out" "connect: ok"
+		expect_count "$name" 1
+	done
+	# an IPv6 rule still judges them first
+	out=$(in_sandbox net $NET connect 64:ff9b::c000:2c9 8081)
+	expect_denied "$out" connect network.default_policy connect 64:ff9b::c000:2c9 8081 tcp ipv6
+}
+
+# A source route sends to its first hop, past the hooks that judged the destination.
+test_source_routes_refused() {
+	for args in "srcroute4 192.0.2.201 192.0.2.1 5353" "srcroute4 192.0.2.201 192.0.2.1 5353 cmsg" \
+		"srcroute6 2001:db8:0:1::1 2001:db8::1 5353"; do
+		set -- $args
+		reset_count u201
+		out=$(in_sandbox net $NET "$@")
+		expect_denied "$out" "$1" guard.source_route source_route
+		assert_eq guard "$(field "$EVENT" .helixagent.family)"
+		assert_eq 0 "$(count u201)" "datagrams seen by the first hop"
+		# control: outside any sandbox the kernel takes the route
+		out=$($NET "$@")
+		assert_contains "$out" "$1: ok"
+	done
+}
+
+# ---- io_uring: the same rules, whoever runs the request ----
+#
+# Each operation inline and on an io-wq worker (IOSQE_ASYNC). Where the
+# kernel's workers are kernel threads outside the submitter's cgroup
+# (probe: io_uring_workers not ok: 5.10 before 5.10.162, 5.11; none of the
+# matrix's kernels), io_uring itself is refused to the sandbox at the
+# mapping of its rings.
+
+uring_threads() {
+	$HX probe --json | jq -e '.checks[] | select(.name == "io_uring_workers") | .ok' >/dev/null
+}
+
+# expect_uring_denied OUT OP RULE ACTION: refused by the rule, or (no io threads) at setup
+expect_uring_denied() {
+	if uring_threads; then
+		expect_denied "$1" "$2" "$3" "$4"
+	else
+		expect_denied "$1" "$2" guard.io_uring io_uring
+		assert_contains "$1" "(setup)"
+		assert_eq guard "$(field "$EVENT" .helixagent.family)"
+		assert_eq lsm/mmap_file "$(field "$EVENT" .event.provider)"
+	fi
+}
+
+test_uring_openat_blocked_file() {
+	for mode in "" async; do
+		out=$(in_sandbox net_uring $URING openat /run/hx-uring-secret $mode)
+		case $out in *secret*) fail "read the file: $out" ;; esac
+		expect_uring_denied "$out" openat "filesystem.blocked_paths[0]" open
+		uring_threads && assert_eq /run/hx-uring-secret "$(field "$EVENT" .file.path)"
+		out=$($URING openat /run/hx-uring-secret $mode)
+		assert_contains "$out" "openat: ok"
+		assert_contains "$out" "uring secret"
+	done
+}
+
+test_uring_connect_blocked_address() {
+	for mode in "" async; do
+		reset_count t201
+		out=$(in_sandbox net_uring $URING connect 192.0.2.201 8080 $mode)
+		expect_uring_denied "$out" connect "network.blocked_cidrs[0]" connect
+		uring_threads && assert_eq 192.0.2.201 "$(field "$EVENT" .destination.ip)"
+		expect_count t201 0
+		out=$($URING connect 192.0.2.201 8080 $mode)
+		assert_contains "$out" "connect: ok"
+		expect_count t201 1
+	done
+}
+
+test_uring_sendmsg_blocked_address() {
+	for mode in "" async; do
+		reset_count u201
+		out=$(in_sandbox net_uring $URING sendmsg 192.0.2.201 5353 $mode)
+		expect_uring_denied "$out" sendmsg "network.blocked_cidrs[0]" sendmsg
+		uring_threads && assert_eq 192.0.2.201 "$(field "$EVENT" .destination.ip)"
+		expect_count u201 0
+		out=$($URING sendmsg 192.0.2.201 5353 $mode)
+		assert_contains "$out" "sendmsg: ok"
+		expect_count u201 1
+	done
+}
+
+# The sandbox's allowed operations still work through io_uring (5.12+).
+test_uring_allowed_operations() {
+	uring_threads || return 0
+	reset_count t1
+	out=$(in_sandbox net_uring $URING connect 192.0.2.1 8080 async)
+	assert_contains "$out" "connect: ok"
+	expect_count t1 1
 }
 
 # ---- lifetime ----

@@ -21,6 +21,13 @@
  *                                        (OP: connect, sendto, raw)
  *   hx-net established CGDIR ADDR PORT   TCP connect, join CGDIR, then send
  *   hx-net unshare OP ARGS...            unshare(CLONE_NEWNET), then OP
+ *   hx-net srcroute4 HOP ADDR PORT [cmsg]  UDP to ADDR with an IPv4 loose source route
+ *                                        through HOP: IP_OPTIONS, or (cmsg) an
+ *                                        IP_RETOPTS control message
+ *   hx-net srcroute6 HOP ADDR PORT       UDP to ADDR with an IPv6 segment routing
+ *                                        header through HOP (IPV6_RTHDR)
+ *   hx-net from SRC OP ARGS...           OP's socket bound to SRC port 0 first
+ *                                        (OP: connect, sendto, sendmsg)
  *   hx-net serve ADDR PORT tcp|udp FILE  listener: counts connections (tcp) or
  *                                        datagrams (udp) into FILE; runs until killed
  *   hx-net bench ADDR PORT N [ROUNDS]    ROUNDS (5) times N socket+connect+close
@@ -449,6 +456,66 @@ static int bench(int argc, char **argv)
 	return report("bench", 0, detail);
 }
 
+static int srcroute(const char *op, int argc, char **argv)
+{
+	struct target hop, t;
+	struct iovec iov = { .iov_base = "hx", .iov_len = 2 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	bool v6 = !strcmp(op, "srcroute6"), cmsg = argc > 3 && !strcmp(argv[3], "cmsg");
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(8)];
+	} ctl;
+	unsigned char opt[40];
+	socklen_t optlen;
+	int fd;
+
+	if (argc < 3 || parse_target(argv[0], "0", &hop) || parse_target(argv[1], argv[2], &t) ||
+	    hop.af != t.af || (t.af == AF_INET6) != v6)
+		return report(op, EINVAL, "(usage)");
+	fd = socket(t.af, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return report(op, errno, "(socket)");
+	memset(opt, 0, sizeof(opt));
+	if (!v6) {
+		/* LSRR: type, length 7, pointer 4, the first hop; then a NOP to 8 bytes */
+		opt[0] = 0x83;
+		opt[1] = 7;
+		opt[2] = 4;
+		memcpy(opt + 3, &((struct sockaddr_in *)&hop.ss)->sin_addr, 4);
+		opt[7] = 1;
+		optlen = 8;
+	} else {
+		/* SRH (type 4), two segments, the next one (segments[1]) the hop */
+		opt[0] = IPPROTO_UDP;
+		opt[1] = 4;
+		opt[2] = 4;
+		opt[3] = 1;
+		opt[4] = 1;
+		memcpy(opt + 8, &((struct sockaddr_in6 *)&t.ss)->sin6_addr, 16);
+		memcpy(opt + 24, &((struct sockaddr_in6 *)&hop.ss)->sin6_addr, 16);
+		optlen = 40;
+	}
+	if (cmsg && !v6) {
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.h.cmsg_level = IPPROTO_IP;
+		ctl.h.cmsg_type = IP_RETOPTS;
+		ctl.h.cmsg_len = CMSG_LEN(8);
+		memcpy(CMSG_DATA(&ctl.h), opt, 8);
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof(ctl.buf);
+	} else if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_RTHDR : IP_OPTIONS, opt,
+			      optlen)) {
+		return report(op, errno, "(setsockopt)");
+	}
+	m.msg_name = &t.ss;
+	m.msg_namelen = t.len;
+	if (sendmsg(fd, &m, 0) != 2)
+		return report(op, errno, "(sendmsg)");
+	close(fd);
+	return report(op, 0, NULL);
+}
+
 static int established(int argc, char **argv)
 {
 	static const char byte = 'x';
@@ -484,6 +551,8 @@ int main(int argc, char **argv)
 		return dns(argc - 2, argv + 2);
 	if (!strcmp(op, "bench"))
 		return bench(argc - 2, argv + 2);
+	if (!strcmp(op, "srcroute4") || !strcmp(op, "srcroute6"))
+		return srcroute(op, argc - 2, argv + 2);
 	if (!strcmp(op, "established"))
 		return established(argc - 2, argv + 2);
 	if (!strcmp(op, "thread") && argc > 2) {
@@ -510,6 +579,20 @@ int main(int argc, char **argv)
 		if (unshare(CLONE_NEWNET))
 			return report("unshare", errno, NULL);
 		return do_op(argv[2], argc - 3, argv + 3);
+	}
+	if (!strcmp(op, "from") && argc > 3) {
+		struct target t, src;
+		int fd = op_socket(argv[3], argc - 4, argv + 4, &t), e;
+
+		if (fd < 0)
+			return report(argv[3], errno, "(socket)");
+		if (parse_target(argv[2], "0", &src) || src.af != t.af)
+			return report(argv[3], EINVAL, "(source family)");
+		if (bind(fd, (struct sockaddr *)&src.ss, src.len))
+			return report(argv[3], errno, "(bind)");
+		e = op_run(argv[3], fd, &t);
+		close(fd);
+		return report(argv[3], e, NULL);
 	}
 	if (!strcmp(op, "join") && argc > 3) {
 		struct target t;

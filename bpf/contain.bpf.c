@@ -551,33 +551,40 @@ int BPF_PROG(hx_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned
 	return hx_ioctl(file, cmd);
 }
 
-#define HX_PERF_TYPE_HARDWARE 0
-#define HX_PERF_TYPE_SOFTWARE 1
-#define HX_PERF_TYPE_HW_CACHE 3
-#define HX_PERF_TYPE_RAW 4
+/* security_perf_event_open's type (enum perf_event_... PERF_SECURITY_*) */
+#define HX_PERF_SECURITY_OPEN 0
 
 /*
- * perf_event_open: a sandbox may count its own user-space work; kernel
- * events, tracepoints, breakpoints and the probe PMUs (kprobes, uprobes)
- * change or watch the whole kernel.
+ * perf_event_open beyond counting one's own user-space work: system-wide
+ * (per CPU), kernel events and tracepoints watch the whole kernel. (Probe
+ * PMUs need CAP_PERFMON or CAP_SYS_ADMIN, which the baseline refuses.)
  */
+static __always_inline int hx_perf(int type)
+{
+	struct hx_ctx c = {};
+
+	if (type == HX_PERF_SECURITY_OPEN)
+		return 0;
+	if (!hx_current_sandbox(&c))
+		return 0;
+	return hx_bi_deny(&c, HX_ACT_PERF, HX_BI_PERF, 0, 0);
+}
+
 SEC("lsm/perf_event_open")
 int BPF_PROG(hx_perf_event_open, struct perf_event_attr *attr, int type, int ret)
 {
-	struct hx_ctx c = {};
-	__u32 t;
-
 	if (ret)
 		return ret;
-	if (!hx_current_sandbox(&c))
-		return 0;
-	t = BPF_CORE_READ(attr, type);
-	if ((t == HX_PERF_TYPE_HARDWARE || t == HX_PERF_TYPE_SOFTWARE ||
-	     t == HX_PERF_TYPE_HW_CACHE || t == HX_PERF_TYPE_RAW) &&
-	    BPF_CORE_READ_BITFIELD_PROBED(attr, exclude_kernel) &&
-	    BPF_CORE_READ_BITFIELD_PROBED(attr, exclude_hv))
-		return 0;
-	return hx_bi_deny(&c, HX_ACT_PERF, HX_BI_PERF, 0, 0);
+	return hx_perf(type);
+}
+
+/* Newer kernels pass the type alone (the loader picks by BTF). */
+SEC("lsm/perf_event_open")
+int BPF_PROG(hx_perf_event_open1, int type, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_perf(type);
 }
 
 char LICENSE[] SEC("license") = "GPL";

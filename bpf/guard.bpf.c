@@ -9,7 +9,6 @@
 #include "lib/common.bpf.h"
 #include "lib/contain.bpf.h"
 
-#define HX_CAP_PERFMON 38
 #define HX_PTRACE_MODE_READ 0x01
 #define HX_PTRACE_MODE_NOAUDIT 0x04
 /* How long a refused read-mode ptrace check keeps its capability override refused. */

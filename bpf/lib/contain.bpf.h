@@ -224,9 +224,11 @@ static __always_inline __u32 hx_contain_fs(struct hx_ctx *c, struct dentry *d, _
 #define HX_CAP_AUDIT_CONTROL 30
 #define HX_CAP_MAC_ADMIN 33
 #define HX_CAP_SYSLOG 34
+#define HX_CAP_PERFMON 38
 
 /* x86-64 syscall numbers whose CAP_SYS_ADMIN check the baseline answers */
 #define HX_NR_SYSLOG 103
+#define HX_NR_PERF_EVENT_OPEN 298
 #define HX_NR_SWAPON 167
 #define HX_NR_SWAPOFF 168
 #define HX_NR_SETHOSTNAME 170
@@ -271,6 +273,7 @@ static __always_inline __u32 hx_contain_cap(struct hx_ctx *c, struct user_namesp
 	case HX_CAP_SYS_PACCT: /* acct(2): the host's process accounting */
 	case HX_CAP_SYSLOG: /* clearing the kernel log, the console level */
 	case HX_CAP_SYS_TTY_CONFIG: /* vhangup, the consoles' configuration */
+	case HX_CAP_PERFMON: /* perf beyond an unprivileged user's: kprobes, kernel events */
 		return host ? HX_BI_CAPABILITY : 0;
 	case HX_CAP_SYS_RAWIO:
 		return host && !(c->cfg.relax & HX_RELAX_RAW_DEVICES) ? HX_BI_CAPABILITY : 0;
@@ -289,8 +292,9 @@ static __always_inline __u32 hx_contain_cap(struct hx_ctx *c, struct user_namesp
 			*action = HX_ACT_MOUNT_API;
 			return c->cfg.mount_types && hx_own_mntns() ? 0 : HX_BI_MOUNT;
 		}
-		/* syslog(2) falls back to CAP_SYS_ADMIN where CAP_SYSLOG was refused */
-		if (host && nr == HX_NR_SYSLOG) {
+		/* syslog(2) and perf fall back to CAP_SYS_ADMIN where CAP_SYSLOG or
+		 * CAP_PERFMON was refused */
+		if (host && (nr == HX_NR_SYSLOG || nr == HX_NR_PERF_EVENT_OPEN)) {
 			*action = HX_ACT_CAPABLE;
 			return HX_BI_CAPABILITY;
 		}

@@ -284,11 +284,15 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		bpf_program__set_autoload(s->progs.hx_rmxattr, !rns);
 		bpf_program__set_autoload(s->progs.hx_rmxattr_ns, rns);
 	}
-	/* 32-bit ioctls have had a hook of their own since 6.8; perf_event_open's takes (attr, type). */
+	/* 32-bit ioctls have had a hook of their own since 6.8; perf_event_open lost its attr argument. */
 	bpf_program__set_autoload(s->progs.hx_file_ioctl_compat,
 				  hx_probe_lsm_hook("file_ioctl_compat") == 0);
-	bpf_program__set_autoload(s->progs.hx_perf_event_open,
-				  hx_btf_func_nargs("bpf_lsm_perf_event_open") == 2);
+	{
+		int n = hx_btf_func_nargs("bpf_lsm_perf_event_open");
+
+		bpf_program__set_autoload(s->progs.hx_perf_event_open, n == 2);
+		bpf_program__set_autoload(s->progs.hx_perf_event_open1, n == 1);
+	}
 	/* security_bpf gained a "kernel" argument in 6.14. */
 	{
 		bool four = hx_btf_func_nargs("bpf_lsm_bpf") == 4;

@@ -1526,6 +1526,8 @@ int hx_cmd_run(const struct hx_cli *cli)
 		hx_log("--log-format: '%s' is not logfmt or json", cli->log_format);
 		return 1;
 	}
+	/* Before anything else: the guard protects this process from its first moments. */
+	hx_loader_name_agent();
 	d.started_at = real_s();
 	for (int i = 0; i < RELAY_CONNS; i++)
 		d.relay_conns[i] = -1;
@@ -1551,8 +1553,6 @@ int hx_cmd_run(const struct hx_cli *cli)
 	if (rc)
 		goto out;
 
-	/* Before anything slow: the guard protects this process from the first moment. */
-	hx_loader_name_agent();
 	/* Under memory pressure the kernel kills anything before the agent. */
 	write_oom_score_adj();
 

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -174,6 +175,25 @@ static int guard_register(int fd)
 	return bpf_map_update_elem(fd, &zero, &g, BPF_ANY) ? -errno : 0;
 }
 
+/* Whether @pid runs (a zombie, killed and not yet reaped, does not). */
+static bool process_alive(pid_t pid)
+{
+	char path[64], buf[256], *end;
+	FILE *f;
+	bool alive = true;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno != ENOENT;
+	if (fgets(buf, sizeof(buf), f) && (end = strrchr(buf, ')')) && end[1] == ' ')
+		alive = end[2] != 'Z' && end[2] != 'X';
+	fclose(f);
+	return alive;
+}
+
 /*
  * A restart: the pinned guard still names the old daemon. The daemon names
  * itself before anything else: probing, verifying and attaching take seconds
@@ -183,17 +203,19 @@ static int guard_register(int fd)
 void hx_loader_name_agent(void)
 {
 	int fd = bpf_obj_get(HX_PIN_DIR "/hx_guard");
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	struct hx_guard g = { 0 };
 
-	if (fd >= 0) {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-
-		/* a map of another shape is an older build's: the load will say so */
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    info.value_size == sizeof(struct hx_guard))
-			guard_register(fd);
-		close(fd);
-	}
+	if (fd < 0)
+		return;
+	/* A map of another shape is an older build's: the load will say so. A
+	 * daemon still alive keeps the guard (this start will find it running). */
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.value_size == sizeof(struct hx_guard) &&
+	    !bpf_map_lookup_elem(fd, &zero, &g) &&
+	    (!g.agent_tgid || !process_alive((pid_t)g.agent_tgid)))
+		guard_register(fd);
+	close(fd);
 }
 
 static void note_prog(struct hx_loader *l, const struct bpf_program *prog)

@@ -164,9 +164,14 @@ test_new_mount_api_refused() {
 	# a read-only bind (as the launcher's read_only paths) made writable again
 	mount --bind /etc "$HXT_TMP/ro"
 	mount -o remount,bind,ro "$HXT_TMP/ro"
-	out=$(in_sandbox c $A mount-setattr-rw "$HXT_TMP/ro")
-	refused "$out" mount-setattr-rw
-	bi_event "$out" baseline.mount
+	# mount_setattr is 5.12+: where the kernel lacks it, there is nothing to refuse
+	setattr=yes
+	case $($A mount-setattr-rw /nonexistent) in *ENOSYS*) setattr= ;; esac
+	if [ -n "$setattr" ]; then
+		out=$(in_sandbox c $A mount-setattr-rw "$HXT_TMP/ro")
+		refused "$out" mount-setattr-rw
+		bi_event "$out" baseline.mount
+	fi
 	in_sandbox c sh -c "echo x >$HXT_TMP/ro/hx-contain-probe" 2>/dev/null &&
 		fail "the read-only bind became writable"
 	# the controls
@@ -175,8 +180,10 @@ test_new_mount_api_refused() {
 	umount "$HXT_TMP/m"
 	out=$($A open-tree-clone /etc "$HXT_TMP/m")
 	assert_contains "$out" "open-tree-clone: ok"
-	out=$($A mount-setattr-rw "$HXT_TMP/ro")
-	assert_contains "$out" "mount-setattr-rw: ok"
+	if [ -n "$setattr" ]; then
+		out=$($A mount-setattr-rw "$HXT_TMP/ro")
+		assert_contains "$out" "mount-setattr-rw: ok"
+	fi
 }
 
 # An unprivileged user makes its own user and mount namespaces: still no mount.
@@ -472,9 +479,8 @@ test_restarted_agent_guarded_before_it_loads() {
 	$HX status >/dev/null || fail "the new daemon did not start"
 	log "sequence: $(uniq -c "$HXT_TMP/seq" | tr '\n' ' ')"
 	grep -q refused "$HXT_TMP/seq" || fail "never refused while loading"
-	sed -n '/refused/,$p' "$HXT_TMP/seq" | grep -q through && fail "a signal got through after the guard named the daemon"
-	# the daemon names itself at once (before, it took the whole load)
-	first=$(grep -n -m1 refused "$HXT_TMP/seq" | cut -d: -f1)
-	total=$(wc -l <"$HXT_TMP/seq")
-	[ "$first" -le 30 ] && [ "$first" -lt "$total" ] || fail "named only after $first of $total attempts"
+	if sed -n '/refused/,$p' "$HXT_TMP/seq" | grep -q through; then
+		fail "a signal got through after the guard named the daemon"
+	fi
+	kill -0 "$new" || fail "the new daemon died"
 }

@@ -111,7 +111,15 @@ kernels='' suite='' timeout=600 keep_log=${HX_VM_KEEP_LOG:-0}
 if [ "${1:-}" = --scan-log ]; then
 	[ -f "${2:-}" ] || { echo "vmtest: --scan-log needs a log file" >&2; exit 2; }
 	judge_log "$2" "${3:-0}"
-	echo "${why:-ok}"
+	if [ -n "$why" ]; then
+		echo "$why"
+	elif [ "$failed" != 0 ]; then
+		echo "tests failed (failed=$failed)"
+	elif [ "$passed" = 0 ]; then
+		echo "no test ran (passed=0)"
+	else
+		echo ok
+	fi
 	echo "$passed $failed $expected $notrun"
 	[ -z "$why" ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
 	exit

@@ -11,9 +11,15 @@
 #   --keep-log  keep the console log of a VM that passed too (by default only
 #             the log of a failed VM is kept); or set HX_VM_KEEP_LOG=1
 #
-# Console log: build/vmtest/<series>-<suite>.log; result ("passed failed"):
-# build/vmtest/<series>-<suite>.result.  Exit status 0 only if every VM printed
-# "HXT DONE" with failed=0 and passed>0 and did not panic.
+#   vmtest/run.sh --scan-log LOG [QEMU_STATUS]
+#             judge a saved console log the way a VM's log is judged (kernel
+#             faults, DONE counts) without booting anything; prints the
+#             verdict and the .result line, exit status 0 if it passes
+#
+# Console log: build/vmtest/<series>-<suite>.log; result ("passed failed
+# expected not_run"): build/vmtest/<series>-<suite>.result.  Exit status 0 only
+# if every VM printed "HXT DONE" with failed=0, passed>0 and
+# passed+failed+xfail == expected, and its log shows no kernel fault.
 #
 # Environment: HXT_TIMEOUT (per-test timeout in the guest, seconds),
 # HX_VM_APPEND (extra kernel parameters), HX_VM_EXTRA / HX_VM_EXTRA_SUITES
@@ -34,7 +40,90 @@ usage() {
 	exit 2
 }
 
+# Kernel faults that fail a VM even when every test passed.  Each must start a
+# kernel message: at the start of a line or right after the printk timestamp
+# ("[   12.345678] "; a message can also land in the middle of a line the
+# guest was printing), so that test output (indented by the guest runner) and
+# boot messages such as "NMI watchdog: Perf NMI watchdog permanently disabled"
+# or "rcu: Hierarchical RCU implementation." do not match.
+#   BUG: / Oops: / general protection fault   oopses
+#   watchdog: BUG: soft lockup, watchdog: Watchdog detected hard LOCKUP
+#   WARNING: CPU: N PID: N at ...             WARN_ON splats
+#   INFO: task NAME:PID blocked for more than N seconds   hung tasks
+#   rcu: INFO: rcu_sched detected stalls / rcu_preempt self-detected stall
+#                                             (5.10 prints the same without "rcu: ")
+FAULT_RE='(^|\] )(BUG: |Oops: |general protection fault|watchdog: BUG: soft lockup|watchdog: Watchdog detected hard LOCKUP|WARNING: CPU: |INFO: task .* blocked for more than|(rcu: )?INFO: rcu_[a-z_]+ (self-)?detected stall)'
+
+# judge_log LOG QEMU_STATUS: sets why ("" if the VM passed), passed, failed,
+# expected and notrun from a console log.
+judge_log() {
+	local log=$1 qrc=$2 done_line xfail planned results fault
+	why='' passed=0 failed=1 expected='' notrun=0
+	done_line=$(grep -a '^HXT DONE ' "$log" | tail -n 1 || true)
+	# What the console shows, to check DONE against and to account for a
+	# VM that never printed DONE.
+	planned=$(sed -n 's/^HXT PLAN [^ ]* \([0-9][0-9]*\)$/\1/p' "$log" | awk '{ n += $1 } END { print n + 0 }')
+	results=$(grep -acE '^HXT (PASS|FAIL|XFAIL) [^ ]+/' "$log" || true)
+	notrun=$(grep -acE '^HXT FAIL [^ ]+: not run$' "$log" || true)
+	if [ -n "$done_line" ]; then
+		passed=$(printf '%s\n' "$done_line" | sed -n 's/.* passed=\([0-9]*\).*/\1/p')
+		failed=$(printf '%s\n' "$done_line" | sed -n 's/.* failed=\([0-9]*\).*/\1/p')
+		xfail=$(printf '%s\n' "$done_line" | sed -n 's/.* xfail=\([0-9]*\).*/\1/p')
+		expected=$(printf '%s\n' "$done_line" | sed -n 's/.* expected=\([0-9]*\).*/\1/p')
+		passed=${passed:-0} failed=${failed:-1} xfail=${xfail:-0}
+	else
+		# No DONE: count what did report; every planned test without a
+		# result is not run (and failed), and the VM is one more failure
+		# (added below).
+		passed=$(grep -acE '^HXT PASS [^ ]+/' "$log" || true)
+		failed=$(grep -acE '^HXT FAIL [^ ]+/' "$log" || true)
+		xfail=$(grep -acE '^HXT XFAIL [^ ]+/' "$log" || true)
+		expected=$planned
+		if [ "$results" -lt "$planned" ]; then
+			notrun=$((notrun + planned - results))
+			failed=$((failed + planned - results))
+		fi
+	fi
+	fault=$(grep -aE -m1 "$FAULT_RE" "$log" | sed 's/^\[[ 0-9.]*\] //' || true)
+	if grep -aq -e 'Kernel panic' -e 'end Kernel panic' "$log"; then
+		why="kernel panic: $(grep -a -m1 'Kernel panic' "$log" | sed 's/^\[[ 0-9.]*\] //')"
+	elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		why="hang: no poweroff within ${timeout}s, qemu killed${fault:+ (kernel fault: $fault)}"
+	elif [ -z "$done_line" ]; then
+		why="qemu exited (status $qrc) without HXT DONE${fault:+ (kernel fault: $fault)}"
+	elif [ -n "$fault" ]; then
+		why="kernel fault: $fault"
+	elif [ -z "$expected" ]; then
+		why="HXT DONE has no expected= (cannot tell whether every test ran): $done_line"
+	elif [ $((passed + failed + xfail)) != "$expected" ]; then
+		why="HXT DONE accounts for $((passed + failed + xfail)) results (passed+failed+xfail) but expected=$expected: $done_line"
+	elif [ "$expected" -lt "$planned" ]; then
+		why="HXT DONE says expected=$expected but the HXT PLAN lines add up to $planned"
+	fi
+	if [ -n "$why" ]; then
+		# A VM that did not finish cleanly counts as one more failure.
+		failed=$((failed + 1))
+	fi
+	expected=${expected:-0}
+}
+
 kernels='' suite='' timeout=600 keep_log=${HX_VM_KEEP_LOG:-0}
+if [ "${1:-}" = --scan-log ]; then
+	[ -f "${2:-}" ] || { echo "vmtest: --scan-log needs a log file" >&2; exit 2; }
+	judge_log "$2" "${3:-0}"
+	if [ -n "$why" ]; then
+		echo "$why"
+	elif [ "$failed" != 0 ]; then
+		echo "tests failed (failed=$failed)"
+	elif [ "$passed" = 0 ]; then
+		echo "no test ran (passed=0)"
+	else
+		echo ok
+	fi
+	echo "$passed $failed $expected $notrun"
+	[ -z "$why" ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+	exit
+fi
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernels=${2:?--kernel needs a value}; shift 2 ;;
@@ -89,7 +178,7 @@ boot_one() {
 	rm -f "$log" "$res"
 	if [ ! -s "$kdir/vmlinuz" ]; then
 		echo "$tag HXT FAIL vm/boot: kernel $k not available (vmtest/fetch-kernels.sh $k failed)"
-		echo "0 1" >"$res"
+		echo "0 1 0 0" >"$res"
 		return 1
 	fi
 	local append="console=ttyS0 panic=-1 rdinit=/init hx.suite=$suite"
@@ -118,43 +207,25 @@ boot_one() {
 	set -e
 	local secs=$((SECONDS - start))
 
-	local done_line passed=0 failed=1 why=
-	done_line=$(grep -a '^HXT DONE ' "$log" | tail -n 1 || true)
-	if [ -n "$done_line" ]; then
-		passed=$(printf '%s\n' "$done_line" | sed -n 's/.*passed=\([0-9]*\).*/\1/p')
-		failed=$(printf '%s\n' "$done_line" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
-		passed=${passed:-0} failed=${failed:-1}
-	fi
-	if grep -aq -e 'Kernel panic' -e 'end Kernel panic' "$log"; then
-		why="kernel panic: $(grep -a -m1 'Kernel panic' "$log" | sed 's/^\[[ 0-9.]*\] //')"
-	elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-		why="hang: no poweroff within ${timeout}s, qemu killed"
-	elif [ -z "$done_line" ]; then
-		why="qemu exited (status $qrc) without HXT DONE"
-	elif grep -aqE '(^|\] )(BUG: |Oops: |general protection fault)' "$log"; then
-		why="kernel oops: $(grep -aE -m1 '(^|\] )(BUG: |Oops: |general protection fault)' "$log" | sed 's/^\[[ 0-9.]*\] //')"
-	fi
+	local why passed failed expected notrun
+	judge_log "$log" "$qrc"
 	if [ -n "$why" ]; then
-		# A VM that did not finish cleanly counts as one more failure; one
-		# that never printed DONE counts as "0 1".
-		[ -n "$done_line" ] || passed=0 failed=0
-		failed=$((failed + 1))
 		echo "$tag HXT FAIL vm/$k: $why (after ${secs}s; log: ${log#"$ROOT"/}); last 30 console lines:"
 		tail -n 30 "$log" | sed "s/^/$tag     /"
 	fi
-	echo "$passed $failed" >"$res"
+	echo "$passed $failed $expected $notrun" >"$res"
 	if [ -z "$why" ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]; then
 		if [ "$keep_log" = 1 ]; then
-			echo "$tag ok: passed=$passed failed=0 in ${secs}s (log: ${log#"$ROOT"/})"
+			echo "$tag ok: expected=$expected passed=$passed failed=0 in ${secs}s (log: ${log#"$ROOT"/})"
 		else
 			rm -f "$log"
-			echo "$tag ok: passed=$passed failed=0 in ${secs}s"
+			echo "$tag ok: expected=$expected passed=$passed failed=0 in ${secs}s"
 		fi
 		return 0
 	fi
 	[ -n "$why" ] || [ "$passed" -gt 0 ] || [ "$failed" != 0 ] ||
 		echo "$tag HXT FAIL vm/$k: no test ran (passed=0)"
-	echo "$tag FAILED: passed=$passed failed=$failed in ${secs}s (log: ${log#"$ROOT"/})"
+	echo "$tag FAILED: expected=$expected passed=$passed failed=$failed (not run: $notrun) in ${secs}s (log: ${log#"$ROOT"/})"
 	return 1
 }
 

@@ -5,10 +5,18 @@
 #                        comma-separated list, or "all" (every suite but smoke)
 #
 # Protocol (read by vmtest/run.sh on the host, from the serial console):
+#   HXT PLAN SUITE N                    (before the suite runs: N test_ functions)
 #   HXT PASS SUITE/NAME
 #   HXT FAIL SUITE/NAME: MESSAGE        (preceded by the test's output, indented)
-#   HXT DONE passed=N failed=M          (last line)
-# NAME is the test function's name without its "test_" prefix.
+#   HXT XFAIL SUITE/NAME: MESSAGE (known: REASON)
+#   HXT DONE passed=N failed=M xfail=X expected=E   (last line)
+# NAME is the test function's name without its "test_" prefix, or one of the
+# suite-level results suite-load, suite-run, suite_teardown.  Every planned
+# test gets exactly one result: one that never ran (the suite file failed to
+# load, or the runner's subshell died) is reported "HXT FAIL SUITE/NAME: not
+# run".  E counts the results owed: every planned test plus one per
+# suite-level failure, so passed+failed+xfail == expected always holds; the
+# host checks it to catch a runner that lost results.
 # See tests/vm/lib.sh for how to write a suite.
 set -u
 
@@ -24,6 +32,8 @@ rm -rf "$HXT_WORK"
 mkdir -p "$HXT_WORK"
 _hxt_results=$HXT_WORK/results
 : >"$_hxt_results"
+_hxt_extra=$HXT_WORK/extra
+: >"$_hxt_extra"
 HXT_OUTPUT_LINES=${HXT_OUTPUT_LINES:-200}
 
 # Known failures: tests/vm/known-failures lists "SUITE/NAME REASON" lines for
@@ -36,18 +46,38 @@ hxt_known() {
 }
 
 # hxt_report PASS|FAIL ID [MSG]
+# The results file gets "PASS|FAIL|XFAIL ID": the ID is what lets the main
+# loop find the planned tests that never reported.
 hxt_report() {
 	_hxt_msg=$(printf '%s' "${3:-failed}" | tr '\n\r' '  ')
 	if [ "$1" = PASS ]; then
 		echo "HXT PASS $2"
-		echo PASS >>"$_hxt_results"
+		echo "PASS $2" >>"$_hxt_results"
 	elif _hxt_why_known=$(hxt_known "$2"); then
 		echo "HXT XFAIL $2: $_hxt_msg (known:$_hxt_why_known)"
-		echo XFAIL >>"$_hxt_results"
+		echo "XFAIL $2" >>"$_hxt_results"
 	else
 		echo "HXT FAIL $2: $_hxt_msg"
-		echo FAIL >>"$_hxt_results"
+		echo "FAIL $2" >>"$_hxt_results"
 	fi
+}
+
+# hxt_suite_fail SUITE WHAT MSG: a failure of the suite rather than of one of
+# its tests (SUITE/WHAT is not a planned test, so it adds one to expected).
+hxt_suite_fail() {
+	echo "$1/$2" >>"$_hxt_extra"
+	hxt_report FAIL "$1/$2" "$3"
+}
+
+# hxt_reported ID: true if ID already has a result.
+hxt_reported() {
+	awk -v id="$1" '$2 == id { found = 1 } END { exit !found }' "$_hxt_results"
+}
+
+# hxt_plan FILE: the test_ functions FILE defines, in file order (read from
+# the text, not by sourcing it: the plan must exist even when sourcing fails).
+hxt_plan() {
+	sed -n 's/^[[:space:]]*\(test_[A-Za-z0-9_]*\)[[:space:]]*().*/\1/p' "$1"
 }
 
 # hxt_show FILE: a failing step's output, indented (the last lines only).
@@ -187,29 +217,42 @@ hxt_run_test() {
 }
 
 # hxt_run_suite NAME (call in a subshell: it defines the suite's functions)
+# Runs the tests listed in $HXT_WORK/NAME.plan.  It writes NAME.loaded once the
+# suite file is sourced and NAME.finished at its end, so that the caller can
+# tell how far it got if the subshell exits early (a suite file that calls
+# exit, or dies on an unset variable or a missing file under `set -u`).
 hxt_run_suite() {
 	HXT_SUITE=$1
 	_hxt_file=$HXT_DIR/suite-$1.sh
 	if [ ! -f "$_hxt_file" ]; then
-		hxt_report FAIL "$1/suite" "no such suite: $_hxt_file"
+		hxt_suite_fail "$1" suite-load "no such suite: $_hxt_file"
 		return
 	fi
 	if ! sh -n "$_hxt_file" >"$HXT_WORK/$1.syntax" 2>&1; then
 		hxt_show "$HXT_WORK/$1.syntax"
-		hxt_report FAIL "$1/suite" "syntax error in $_hxt_file"
+		hxt_suite_fail "$1" suite-load "syntax error in $_hxt_file"
 		return
 	fi
-	_hxt_tests=$(sed -n 's/^\(test_[a-z0-9_]*\)[[:space:]]*().*/\1/p' "$_hxt_file")
+	_hxt_tests=$(cat "$HXT_WORK/$1.plan")
 	if [ -z "$_hxt_tests" ]; then
-		hxt_report FAIL "$1/suite" "no test_ functions in $_hxt_file"
+		hxt_suite_fail "$1" suite-load "no test_ functions in $_hxt_file"
 		return
 	fi
 	HXT_SUITE_TMP=/tmp/hxt-$1
 	export HXT_SUITE HXT_SUITE_TMP
 	rm -rf "$HXT_SUITE_TMP"
 	mkdir -p "$HXT_SUITE_TMP"
+	# Top-level output of the suite file goes to a file, shown if loading
+	# fails (here or, if the file exits, by the caller).
 	# shellcheck disable=SC1090
-	. "$_hxt_file"
+	. "$_hxt_file" >"$HXT_WORK/$1.load" 2>&1
+	_hxt_lrc=$?
+	if [ "$_hxt_lrc" != 0 ]; then
+		hxt_show "$HXT_WORK/$1.load"
+		hxt_suite_fail "$1" suite-load "sourcing $_hxt_file returned $_hxt_lrc"
+		return
+	fi
+	: >"$HXT_WORK/$1.loaded"
 
 	_hxt_setupwhy=
 	if hxt_defined suite_setup; then
@@ -245,9 +288,28 @@ hxt_run_suite() {
 		_hxt_why=$(hxt_why $? "$_hxt_o.msg" suite_teardown)
 		if [ -n "$_hxt_why" ]; then
 			hxt_show "$_hxt_o"
-			hxt_report FAIL "$1/suite_teardown" "$_hxt_why"
+			hxt_suite_fail "$1" suite_teardown "$_hxt_why"
 		fi
 	fi
+	: >"$HXT_WORK/$1.finished"
+}
+
+# hxt_check_suite NAME RC: after the suite's subshell exited with RC, report
+# what it could not: a suite file that exited while being sourced, a subshell
+# that died before the end, and every planned test without a result.
+hxt_check_suite() {
+	if [ ! -e "$HXT_WORK/$1.loaded" ]; then
+		if ! hxt_reported "$1/suite-load"; then
+			hxt_show "$HXT_WORK/$1.load"
+			hxt_suite_fail "$1" suite-load "suite file exited (status $2) while being sourced"
+		fi
+	elif [ ! -e "$HXT_WORK/$1.finished" ]; then
+		hxt_suite_fail "$1" suite-run "the suite's runner exited (status $2) before the end of the suite"
+	fi
+	for _hxt_t in $(cat "$HXT_WORK/$1.plan"); do
+		hxt_reported "$1/${_hxt_t#test_}" ||
+			hxt_report FAIL "$1/${_hxt_t#test_}" "not run"
+	done
 }
 
 [ $# -gt 0 ] || set -- smoke
@@ -267,15 +329,30 @@ for _hxt_a in "$@"; do
 	done
 done
 if [ -z "$_hxt_suites" ]; then
-	hxt_report FAIL "all/suite" "no suites found in $HXT_DIR"
+	hxt_suite_fail all suite "no suites found in $HXT_DIR"
 fi
 
+_hxt_planned=0
 for _hxt_s in $_hxt_suites; do
+	# The plan is made here, outside the suite's subshell, so that it
+	# survives whatever the suite file does.
+	_hxt_f=$HXT_DIR/suite-$_hxt_s.sh
+	if [ -f "$_hxt_f" ]; then
+		hxt_plan "$_hxt_f" >"$HXT_WORK/$_hxt_s.plan"
+	else
+		: >"$HXT_WORK/$_hxt_s.plan"
+	fi
+	_hxt_n=$(grep -c . "$HXT_WORK/$_hxt_s.plan")
+	_hxt_planned=$((_hxt_planned + _hxt_n))
+	echo "HXT PLAN $_hxt_s $_hxt_n"
+	rm -f "$HXT_WORK/$_hxt_s.loaded" "$HXT_WORK/$_hxt_s.finished" "$HXT_WORK/$_hxt_s.load"
 	(hxt_run_suite "$_hxt_s")
+	hxt_check_suite "$_hxt_s" $?
 done
 
-_hxt_pass=$(grep -c '^PASS$' "$_hxt_results")
-_hxt_failn=$(grep -c '^FAIL$' "$_hxt_results")
-_hxt_xfail=$(grep -c '^XFAIL$' "$_hxt_results")
-echo "HXT DONE passed=$_hxt_pass failed=$_hxt_failn xfail=$_hxt_xfail"
+_hxt_pass=$(grep -c '^PASS ' "$_hxt_results")
+_hxt_failn=$(grep -c '^FAIL ' "$_hxt_results")
+_hxt_xfail=$(grep -c '^XFAIL ' "$_hxt_results")
+_hxt_expected=$((_hxt_planned + $(grep -c . "$_hxt_extra")))
+echo "HXT DONE passed=$_hxt_pass failed=$_hxt_failn xfail=$_hxt_xfail expected=$_hxt_expected"
 [ "$_hxt_failn" = 0 ]

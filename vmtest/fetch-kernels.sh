@@ -224,6 +224,17 @@ EOF
 	[ -z "$cfg" ] || cp "$cfg" "$d.new/config"
 	echo "$release" >"$d.new/version"
 	# The modules the tests need; a kernel that builds one in has no file for it.
+	# linux-binary-* (newest) leaves them to linux-modules-<release>, same version.
+	if [ -z "$(find "$work/x" -path "*/modules/$release/*" -name 'loop.ko*' 2>/dev/null | head -n1)" ]; then
+		rm -f "$CACHE/apt/debs/"*.deb
+		# shellcheck disable=SC2086
+		if (cd "$CACHE/apt/debs" && apt-get $APTOPTS -q -q download "linux-modules-$release=$best_ver" >"$work/dl.log" 2>&1); then
+			dpkg-deb -x "$(ls "$CACHE/apt/debs/"*.deb)" "$work/x"
+			rm -f "$CACHE/apt/debs/"*.deb
+		else
+			echo "fetch-kernels: $s: no linux-modules-$release=$best_ver; the VM will lack: $VM_MODULES" >&2
+		fi
+	fi
 	mkdir -p "$d.new/modules"
 	for m in $VM_MODULES; do
 		f=$(find "$work/x" -path "*/modules/$release/*" -name "$m.ko*" 2>/dev/null | head -n1)

@@ -193,6 +193,15 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 			rule_id = rule.rule_id;
 			flags &= ~HX_EVF_NO_RULE;
 		}
+		/* Writing what stands at a guarded name: a resolver file the host
+		 * made after load has no rule of its own until the next reload. */
+		if (!deny && (need & HX_ACC_W) && !subject &&
+		    (gid = hx_name_guard_g((__u64)(unsigned long)BPF_CORE_READ(d, d_parent), d_,
+					   c.slot, c.sbx)) >= 0) {
+			deny = 1;
+			rule_id = (__u32)gid;
+			flags &= ~HX_EVF_NO_RULE;
+		}
 		if (!deny && !(c.cfg.flags & HX_SBX_FS_PRESENT))
 			return 0; /* only the guard looked, and nothing of its refused it */
 	}

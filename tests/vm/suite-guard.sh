@@ -22,14 +22,14 @@ suite_setup() {
 	echo "nameserver 192.0.2.53" >/run/hx-resolv.conf
 	ln -sf /run/hx-resolv.conf /etc/resolv.conf
 	echo "192.0.2.80 api.example.com" >/etc/hosts
-	rm -f /etc/gai.conf
+	rm -f /etc/gai.conf /etc/host.conf
 	agent_start "$POLICY"
 }
 
 suite_teardown() {
 	agent_stop
 	agent_unload
-	rm -f /etc/resolv.conf /run/hx-resolv.conf /etc/hosts /etc/hx-ordinary
+	rm -f /etc/resolv.conf /run/hx-resolv.conf /etc/hosts /etc/host.conf /etc/hx-ordinary
 	umount $EXT 2>/dev/null
 }
 
@@ -194,6 +194,11 @@ test_resolver_inputs_cannot_be_changed() {
 	assert_contains "$out" "open: EPERM" "a resolver input missing at load cannot be made"
 	guard_event "$(result_pid "$out")" guard.resolver
 	[ ! -e /etc/gai.conf ] || fail "/etc/gai.conf created"
+	# made by the host after load: no rule of its own yet, guarded by its name
+	echo "multi on" >/etc/host.conf
+	out=$(in_sandbox g $TRY open /etc/host.conf w)
+	assert_contains "$out" "open: EPERM" "a resolver input made after load"
+	guard_event "$(result_pid "$out")" guard.resolver
 	out=$(in_sandbox g $TRY open /etc/hx-ordinary c)
 	assert_contains "$out" "open: ok" "ordinary file creation in /etc"
 	out=$($TRY open /etc/hosts w)

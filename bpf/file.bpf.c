@@ -256,12 +256,27 @@ static __always_inline __u64 hx_scalar(const void *p)
 
 /*
  * The real inode behind an overlay's file, or NULL. The overlay opens the
- * real file as a second struct file (a "backing" file) whose f_path is the
- * overlay's and whose f_inode is the real one: the open, and the vma an
- * mmap leaves, show that one. The overlay's own file (at mmap) keeps the
- * backing file in private_data (5.10-6.12) or as the first member of
- * struct ovl_file (later); either is recognised by its f_path.
+ * real file as a second struct file (a "backing" file); until 6.7 its
+ * f_path is the overlay's and its f_inode the real one (from 6.8 f_path is
+ * the real path, which the walk follows anyway): the open, and the vma an
+ * mmap leaves, show that file. The overlay's own file (at mmap) keeps the
+ * backing file in private_data, directly or as the first member of struct
+ * ovl_file (later kernels); either is recognised by the overlay path it
+ * records.
  */
+static __always_inline int hx_is_backing_of(struct file *cand, struct dentry *d)
+{
+	struct backing_file *bf = (struct backing_file *)cand;
+
+	/* Until 6.7 a backing file's f_path is the overlay's; from 6.8 the
+	 * overlay's path is kept beside it (user_path) and f_path is the real one. */
+	if (BPF_CORE_READ(cand, f_path.dentry) == d)
+		return 1;
+	if (bpf_core_field_exists(bf->user_path))
+		return BPF_CORE_READ(bf, user_path.dentry) == d;
+	return 0;
+}
+
 static __always_inline struct inode *hx_real_inode(struct file *file)
 {
 	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
@@ -275,11 +290,11 @@ static __always_inline struct inode *hx_real_inode(struct file *file)
 	pd = BPF_CORE_READ(file, private_data);
 	if (!pd)
 		return NULL;
-	if (pd != file && BPF_CORE_READ(pd, f_path.dentry) == d) {
+	if (pd != file && hx_is_backing_of(pd, d)) {
 		rf = pd;
 	} else {
 		bpf_probe_read_kernel(&rf, sizeof(rf), pd);
-		if (!rf || rf == file || BPF_CORE_READ(rf, f_path.dentry) != d)
+		if (!rf || rf == file || !hx_is_backing_of(rf, d))
 			return NULL;
 	}
 	fi = BPF_CORE_READ(rf, f_inode);

@@ -50,6 +50,11 @@ static __always_inline int hx_disconnected(struct dentry *d)
 	return (BPF_CORE_READ(d, d_flags) & bit) && BPF_CORE_READ(d, d_sb, s_root) != d;
 }
 
+/* 7.x: d_alias sits in an anonymous union (before, in the union d_u). */
+struct dentry___anon_alias {
+	struct hlist_node d_alias;
+} __attribute__((preserve_access_index));
+
 /*
  * A dentry of @inode (the first alias): the real file under an overlay,
  * whose dentry the overlay's file does not show. NULL when none is cached.
@@ -57,10 +62,15 @@ static __always_inline int hx_disconnected(struct dentry *d)
 static __always_inline struct dentry *hx_inode_alias(struct inode *inode)
 {
 	struct hlist_node *first = BPF_CORE_READ(inode, i_dentry.first);
+	__u32 off;
 
 	if (!first)
 		return NULL;
-	return (struct dentry *)((void *)first - bpf_core_field_offset(struct dentry, d_u.d_alias));
+	if (bpf_core_field_exists(struct dentry___anon_alias, d_alias))
+		off = bpf_core_field_offset(struct dentry___anon_alias, d_alias);
+	else
+		off = bpf_core_field_offset(struct dentry, d_u.d_alias);
+	return (struct dentry *)((void *)first - off);
 }
 
 /* The program's own image, mapped by the kernel during exec: judged at exec already. */

@@ -42,12 +42,80 @@ static __always_inline void hx_fill_exe_fs(struct hx_event *e)
  * kernel pointers travel as integers; they are only ever read through
  * BPF_CORE_READ.
  */
-__noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, __u64 subject_)
+/*
+ * The rule of @family the loader put on @d's object itself, or NULL.
+ * HX_FAM_GUARD entries name what must not be removed or replaced: each
+ * component of the paths the agent reads (policy, resolver files).
+ */
+static __always_inline struct hx_inode_rule *hx_own_rule(struct hx_ctx *c, __u8 family,
+							  __u64 dev, __u64 ino)
+{
+	struct hx_inode_key key = {
+		.dev = dev, .ino = ino, .slot = c->slot, .sbx = (__u16)c->sbx, .family = family
+	};
+
+	return bpf_map_lookup_elem(&hx_inode, &key);
+}
+
+/* Bytes of a name the name guard hashes; the loader hashes the same prefix. */
+#define HX_GNAME_MAX 128
+
+/*
+ * The name guard: a name in a directory that no sandbox may create, remove
+ * or replace (each component of the paths the agent reads: the policy file,
+ * the resolver's files, their symlinks' targets). HX_FAM_GUARD entries of
+ * hx_inode, keyed by the directory's device and FNV-1a 64 over the
+ * directory's inode number (8 bytes) and then the name. Returns the rule, or
+ * -1 when the name is not guarded.
+ */
+__noinline int hx_name_guard_g(__u64 dir_, __u64 named_, __u32 slot, __u32 sbx)
+{
+	struct dentry *dir = (struct dentry *)dir_, *named = (struct dentry *)named_;
+	struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_GUARD };
+	struct hx_inode_rule *hit;
+	char name[HX_GNAME_MAX];
+	__u64 h = HX_FNV_OFFSET, ino;
+	long n;
+	int i;
+
+	if (!dir || !named)
+		return -1;
+	ino = BPF_CORE_READ(dir, d_inode, i_ino);
+	for (i = 0; i < 8; i++)
+		h = (h ^ ((ino >> (8 * i)) & 0xff)) * HX_FNV_PRIME;
+	n = bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(named, d_name.name));
+	if (n <= 0)
+		return -1;
+	for (i = 0; i < HX_GNAME_MAX; i++) {
+		if (!name[i])
+			break;
+		h = (h ^ (__u8)name[i]) * HX_FNV_PRIME;
+	}
+	key.dev = hx_dev_of(dir);
+	key.ino = h;
+	hit = bpf_map_lookup_elem(&hx_inode, &key);
+	return hit ? (int)(hit->rule_id & 0x7fffffff) : -1;
+}
+
+/*
+ * @real_, when not 0, is the inode of the real file under an overlay: the
+ * overlay's dentry is judged as usual, and the real file's own ancestors
+ * (its first cached alias, walked without a mount: up to its superblock's
+ * root) add their refusals. Only refusals: a real file no rule names keeps
+ * the overlay path's verdict, so a container's rootfs needs no rule on its
+ * layer directories.
+ */
+__noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __u64 real_)
 {
 	struct dentry *d = (struct dentry *)d_, *subject = (struct dentry *)subject_;
 	struct vfsmount *mnt = (struct vfsmount *)mnt_;
-	__u8 need = (__u8)need_;
-	__u16 action = (__u16)action_;
+	struct inode *real = (struct inode *)real_;
+	struct hx_inode_rule *own;
+	struct dentry *alias;
+	int gid;
+	/* five arguments at most: access << 16 | action */
+	__u8 need = (__u8)(op_ >> 16);
+	__u16 action = (__u16)op_;
 	struct hx_inode_rule rule = {};
 	struct hx_ctx c = {};
 	struct hx_event *e;
@@ -72,7 +140,22 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, _
 	    (!(c.cfg.flags & HX_SBX_GUARD) || !(need & HX_ACC_W)))
 		return 0;
 
-	if (c.cfg.flags & HX_SBX_FS_FORBIDDEN) {
+	/*
+	 * Creating, removing or replacing a name on a path the agent reads (every
+	 * sandbox): a creation names the new dentry in @d; a removal or either
+	 * side of a rename names @d in its parent. A link's source keeps its name.
+	 */
+	gid = -1;
+	if (d && (subject ? action != HX_ACT_OPEN :
+			    (action == HX_ACT_UNLINK || action == HX_ACT_RMDIR ||
+			     action == HX_ACT_RENAME)))
+		gid = subject ? hx_name_guard_g((__u64)(unsigned long)d, subject_, c.slot, c.sbx) :
+				hx_name_guard_g((__u64)(unsigned long)BPF_CORE_READ(d, d_parent), d_,
+						c.slot, c.sbx);
+	if (gid >= 0) {
+		deny = 1;
+		rule_id = (__u32)gid;
+	} else if (c.cfg.flags & HX_SBX_FS_FORBIDDEN) {
 		deny = 1;
 		flags |= HX_EVF_FORBIDDEN;
 	} else if (action == HX_ACT_SYMLINK && (c.cfg.flags & HX_SBX_FS_NO_SYMLINKS)) {
@@ -95,12 +178,42 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 need_, __u32 action_, _
 				return 0;
 			deny = 1;
 			flags |= HX_EVF_NO_RULE | HX_EVF_UNRESOLVED;
+		} else if (walk == HX_WALK_UNRESOLVED) {
+			/* A file handle's disconnected dentry: the rules above it (a blocked
+			 * directory, the guard's) cannot be found. Refused where rules
+			 * restrict the family, and for writes (the guard) everywhere. */
+			hx_count_drop(HX_DROP_WALK_DEPTH);
+			deny = 1;
+			flags |= HX_EVF_UNRESOLVED;
+			/* the loader names it: the entry on no object (0, 0) */
+			own = hx_own_rule(&c, HX_FAM_FILE, 0, 0);
+			if (own)
+				rule_id = own->rule_id;
 		} else if (!(c.cfg.flags & HX_SBX_FS_PRESENT)) {
-			return 0; /* no guard rule refused it, and the family is unrestricted */
+			deny = 0; /* no guard rule refused it, and the family is unrestricted */
 		} else {
 			deny = !!(c.cfg.flags & HX_SBX_FS_DEFAULT_DENY);
 			flags |= HX_EVF_NO_RULE;
 		}
+		/* The real file under an overlay: its own ancestors may refuse it. */
+		if (!deny && real && (alias = hx_inode_alias(real)) &&
+		    hx_walk_rules(&c, HX_FAM_FILE, alias, NULL, need, &rule) == HX_WALK_HIT &&
+		    ((rule.deny & need) || (rule.allow & need) != need)) {
+			deny = 1;
+			rule_id = rule.rule_id;
+			flags &= ~HX_EVF_NO_RULE;
+		}
+		/* Writing what stands at a guarded name: a resolver file the host
+		 * made after load has no rule of its own until the next reload. */
+		if (!deny && (need & HX_ACC_W) && !subject &&
+		    (gid = hx_name_guard_g((__u64)(unsigned long)BPF_CORE_READ(d, d_parent), d_,
+					   c.slot, c.sbx)) >= 0) {
+			deny = 1;
+			rule_id = (__u32)gid;
+			flags &= ~HX_EVF_NO_RULE;
+		}
+		if (!deny && !(c.cfg.flags & HX_SBX_FS_PRESENT))
+			return 0; /* only the guard looked, and nothing of its refused it */
 	}
 
 decided:
@@ -134,8 +247,64 @@ decided:
 /* A global function's result is an unknown scalar to the verifier, and newer
  * kernels check an LSM program's return is within [-4095, 0]: map it back. */
 #define hx_fs_check(d, mnt, need, action, subject)                                           \
-	(hx_fs_check_g((__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt), (need), (action), \
-		       (__u64)(unsigned long)(subject)) ? -EPERM : 0)
+	(hx_fs_check_g((__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt),                 \
+		       (__u32)(need) << 16 | (action), (__u64)(unsigned long)(subject), 0) ? -EPERM : 0)
+
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/*
+ * The real inode behind an overlay's file, or NULL. The overlay opens the
+ * real file as a second struct file (a "backing" file); until 6.7 its
+ * f_path is the overlay's and its f_inode the real one (from 6.8 f_path is
+ * the real path, which the walk follows anyway): the open, and the vma an
+ * mmap leaves, show that file. The overlay's own file (at mmap) keeps the
+ * backing file in private_data, directly or as the first member of struct
+ * ovl_file (later kernels); either is recognised by the overlay path it
+ * records.
+ */
+static __always_inline int hx_is_backing_of(struct file *cand, struct dentry *d)
+{
+	struct backing_file *bf = (struct backing_file *)cand;
+
+	/* Until 6.7 a backing file's f_path is the overlay's; from 6.8 the
+	 * overlay's path is kept beside it (user_path) and f_path is the real one. */
+	if (BPF_CORE_READ(cand, f_path.dentry) == d)
+		return 1;
+	if (bpf_core_field_exists(bf->user_path))
+		return BPF_CORE_READ(bf, user_path.dentry) == d;
+	return 0;
+}
+
+static __always_inline struct inode *hx_real_inode(struct file *file)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct inode *fi = BPF_CORE_READ(file, f_inode);
+	struct file *pd, *rf = NULL;
+
+	if (fi != BPF_CORE_READ(d, d_inode))
+		return fi;
+	if (BPF_CORE_READ(d, d_sb, s_magic) != OVERLAYFS_SUPER_MAGIC)
+		return NULL;
+	pd = BPF_CORE_READ(file, private_data);
+	if (!pd)
+		return NULL;
+	if (pd != file && hx_is_backing_of(pd, d)) {
+		rf = pd;
+	} else {
+		bpf_probe_read_kernel(&rf, sizeof(rf), pd);
+		if (!rf || rf == file || !hx_is_backing_of(rf, d))
+			return NULL;
+	}
+	fi = BPF_CORE_READ(rf, f_inode);
+	return fi != BPF_CORE_READ(d, d_inode) ? fi : NULL;
+}
+
+/* A file: its path, and the real file under it when it is an overlay's. */
+#define hx_fs_check_file(file, need, action)                                              \
+	(hx_fs_check_g((__u64)(unsigned long)BPF_CORE_READ(file, f_path.dentry),          \
+		       (__u64)(unsigned long)BPF_CORE_READ(file, f_path.mnt),                 \
+		       (__u32)(need) << 16 | (action), 0, (__u64)(unsigned long)hx_real_inode(file)) ? \
+		       -EPERM : 0)
 
 /*
  * Watched paths: a rule whose path did not exist at load is watched from
@@ -435,8 +604,7 @@ int BPF_PROG(hx_file_open, struct file *file, int ret)
 	}
 	if (!need)
 		return 0; /* nothing is read or written through this file */
-	return hx_fs_check(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), need,
-			   action, NULL);
+	return hx_fs_check_file(file, need, action);
 }
 
 SEC("lsm/mmap_file")
@@ -447,8 +615,7 @@ int BPF_PROG(hx_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 		return ret;
 	if (!file || !(prot & PROT_EXEC) || hx_is_own_image(file))
 		return 0;
-	return hx_fs_check(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-			   HX_ACC_X, HX_ACT_MMAP_EXEC, NULL);
+	return hx_fs_check_file(file, HX_ACC_X, HX_ACT_MMAP_EXEC);
 }
 
 SEC("lsm/file_mprotect")
@@ -464,8 +631,7 @@ int BPF_PROG(hx_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 	file = BPF_CORE_READ(vma, vm_file);
 	if (!file)
 		return 0; /* anonymous memory: not a filesystem object */
-	return hx_fs_check(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-			   HX_ACC_X, HX_ACT_MPROTECT_EXEC, NULL);
+	return hx_fs_check_file(file, HX_ACC_X, HX_ACT_MPROTECT_EXEC);
 }
 
 SEC("lsm/path_truncate")

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Download the newest Debian cloud kernel of each test series into
-# vmtest/.cache/kernels/<series>/{vmlinuz,version,package}.
+# vmtest/.cache/kernels/<series>/{vmlinuz,version,package,modules/}.
+# modules/ holds the few modules the VM tests load (loop, overlay: built as
+# modules by the cloud kernels), uncompressed, from the same package.
 #
 #   vmtest/fetch-kernels.sh [--refresh] [SERIES...]     SERIES: 5.10 6.1 6.12 newest
 #
@@ -12,6 +14,8 @@
 set -eu
 
 ALL_SERIES="5.10 6.1 6.12 newest"
+# Modules shipped into the VM (suite-fs: loop for an ext4 image, overlay).
+VM_MODULES="loop overlay"
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${HX_VMTEST_CACHE:-$HERE/.cache}
 KEYRING=${HX_DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
@@ -69,7 +73,8 @@ prefix_of() {
 todo=
 for s in $series_list; do
 	d=$CACHE/kernels/$s
-	if [ "$refresh" = 0 ] && [ -s "$d/vmlinuz" ] && [ -s "$d/version" ]; then
+	# A cache from before modules/ was kept is rebuilt (the .deb is not kept).
+	if [ "$refresh" = 0 ] && [ -s "$d/vmlinuz" ] && [ -s "$d/version" ] && [ -e "$d/modules/.done" ]; then
 		printf '%-7s %s (cached: %s)\n' "$s" "$(cat "$d/version")" "$d/vmlinuz"
 	else
 		todo="$todo $s"
@@ -218,6 +223,30 @@ EOF
 	cfg=$(find "$work/x/boot" -maxdepth 1 -name 'config-*' 2>/dev/null | head -n1)
 	[ -z "$cfg" ] || cp "$cfg" "$d.new/config"
 	echo "$release" >"$d.new/version"
+	# The modules the tests need; a kernel that builds one in has no file for it.
+	# linux-binary-* (newest) leaves them to linux-modules-<release>, same version.
+	if [ -z "$(find "$work/x" -path "*/modules/$release/*" -name 'loop.ko*' 2>/dev/null | head -n1)" ]; then
+		rm -f "$CACHE/apt/debs/"*.deb
+		# shellcheck disable=SC2086
+		if (cd "$CACHE/apt/debs" && apt-get $APTOPTS -q -q download "linux-modules-$release=$best_ver" >"$work/dl.log" 2>&1); then
+			dpkg-deb -x "$(ls "$CACHE/apt/debs/"*.deb)" "$work/x"
+			rm -f "$CACHE/apt/debs/"*.deb
+		else
+			echo "fetch-kernels: $s: no linux-modules-$release=$best_ver; the VM will lack: $VM_MODULES" >&2
+		fi
+	fi
+	mkdir -p "$d.new/modules"
+	for m in $VM_MODULES; do
+		f=$(find "$work/x" -path "*/modules/$release/*" -name "$m.ko*" 2>/dev/null | head -n1)
+		[ -n "$f" ] || continue
+		case $f in
+		*.ko.xz) xz -dc "$f" >"$d.new/modules/$m.ko" ;;
+		*.ko.zst) zstd -q -dc "$f" >"$d.new/modules/$m.ko" ;;
+		*.ko.gz) gzip -dc "$f" >"$d.new/modules/$m.ko" ;;
+		*) cp "$f" "$d.new/modules/$m.ko" ;;
+		esac
+	done
+	: >"$d.new/modules/.done"
 	echo "$best_name=$best_ver" >"$d.new/package"
 	rm -rf "$d"
 	mv "$d.new" "$d"

@@ -11,6 +11,9 @@
 #   /hx/policy/                   every file of policy/
 #   host binaries of $HX_VM_EXTRA (default "jq /usr/bin/id"), at their host paths
 #   files of $HX_VM_EXTRA_SUITES (scratch suite-*.sh files), in /hx/tests/vm/
+#   /lib/hx-modules/<release>/    the modules fetch-kernels.sh kept for each cached
+#                                 kernel (loop, overlay); /init loads its kernel's
+#   mke2fs (as mkfs.ext4), for an ext4 image on a loop device
 #   the shared libraries (and dynamic loader) of every dynamic ELF above
 #   /init                         see the script below
 set -eu
@@ -20,6 +23,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 BUSYBOX=${HX_BUSYBOX:-/bin/busybox}
 # coreutils id: a real binary of its own (busybox applets all share one inode)
 EXTRA=${HX_VM_EXTRA-jq /usr/bin/id}
+CACHE=${HX_VMTEST_CACHE:-$HERE/.cache}
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
@@ -118,6 +122,21 @@ for x in $EXTRA; do
 	put "$p" "$p"
 done
 
+# An ext4 image on a loop device: a filesystem whose dentries can be evicted
+# (tmpfs keeps all of them), so a file handle decodes to a disconnected one.
+mke2fs=$(command -v mke2fs 2>/dev/null || true)
+[ -z "$mke2fs" ] || put "$mke2fs" /usr/sbin/mkfs.ext4
+
+# Each cached kernel's modules, by release: one image serves every kernel.
+for kd in "$CACHE"/kernels/*/; do
+	[ -s "$kd/version" ] && [ -d "$kd/modules" ] || continue
+	rel=$(cat "$kd/version")
+	mkdir -p "$stage/lib/hx-modules/$rel"
+	for m in "$kd"/modules/*.ko; do
+		[ -f "$m" ] && cp "$m" "$stage/lib/hx-modules/$rel/"
+	done
+done
+
 # --- shared libraries ------------------------------------------------------
 # ldd prints "name => /path (addr)" or "/path (addr)" (the loader) or
 # "linux-vdso.so.1 (addr)"; keep the paths as ldd reports them.
@@ -169,6 +188,11 @@ fi
 if grep -qw tracefs /proc/filesystems && [ -d /sys/kernel/tracing ]; then
 	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 fi
+
+# loop before overlay: no module here depends on another.
+for m in /lib/hx-modules/$(uname -r)/*.ko; do
+	[ -f "$m" ] && insmod "$m" 2>/dev/null
+done
 
 ip link set lo up
 ip addr add 192.0.2.1/24 dev lo

@@ -35,6 +35,44 @@ static __always_inline int hx_fileless(struct dentry *d)
 	return !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_sb, s_root) != d;
 }
 
+/*
+ * A dentry decoded from a file handle (open_by_handle_at, an NFS export)
+ * whose ancestors are not in the cache: its own parent, yet not a root.
+ * Unhashed like a pseudo file, so only the flag tells them apart.
+ * DCACHE_DISCONNECTED is an enum from 6.15, a #define (0x20) before.
+ */
+static __always_inline int hx_disconnected(struct dentry *d)
+{
+	__u32 bit = 0x20;
+
+	if (bpf_core_enum_value_exists(enum dentry_flags, DCACHE_DISCONNECTED))
+		bit = bpf_core_enum_value(enum dentry_flags, DCACHE_DISCONNECTED);
+	return (BPF_CORE_READ(d, d_flags) & bit) && BPF_CORE_READ(d, d_sb, s_root) != d;
+}
+
+/* 7.x: d_alias sits in an anonymous union (before, in the union d_u). */
+struct dentry___anon_alias {
+	struct hlist_node d_alias;
+} __attribute__((preserve_access_index));
+
+/*
+ * A dentry of @inode (the first alias): the real file under an overlay,
+ * whose dentry the overlay's file does not show. NULL when none is cached.
+ */
+static __always_inline struct dentry *hx_inode_alias(struct inode *inode)
+{
+	struct hlist_node *first = BPF_CORE_READ(inode, i_dentry.first);
+	__u32 off;
+
+	if (!first)
+		return NULL;
+	if (bpf_core_field_exists(struct dentry___anon_alias, d_alias))
+		off = bpf_core_field_offset(struct dentry___anon_alias, d_alias);
+	else
+		off = bpf_core_field_offset(struct dentry, d_u.d_alias);
+	return (struct dentry *)((void *)first - off);
+}
+
 /* The program's own image, mapped by the kernel during exec: judged at exec already. */
 static __always_inline int hx_is_own_image(struct file *file)
 {
@@ -47,6 +85,7 @@ enum hx_walk_result {
 	HX_WALK_HIT = 0, /* a rule was found: *rule holds it */
 	HX_WALK_NONE = 1, /* reached the top: no rule applies */
 	HX_WALK_DEEP = 2, /* ran out of steps before the top */
+	HX_WALK_UNRESOLVED = 3, /* a disconnected dentry: the ancestors are unknown */
 };
 
 /*
@@ -79,6 +118,9 @@ static __always_inline int hx_walk_rules(struct hx_ctx *c, __u8 family, struct d
 			d = parent;
 			continue;
 		}
+		/* Not the top of anything: the rules above it cannot be found. */
+		if (hx_disconnected(d))
+			return HX_WALK_UNRESOLVED;
 		/* Root of this superblock: continue at the mountpoint. */
 		if (!m)
 			return HX_WALK_NONE;
@@ -135,8 +177,9 @@ static __always_inline void hx_path_names(struct hx_event *e, int exe, struct de
 		parent = BPF_CORE_READ(d, d_parent);
 		if (!parent || parent == d) {
 			/* The root of a filesystem not reached through this mount tree;
-			 * without a mount, where it is mounted is unknown: incomplete. */
-			complete = m != NULL;
+			 * without a mount, where it is mounted is unknown: incomplete.
+			 * So is a disconnected dentry (from a file handle). */
+			complete = m != NULL && !hx_disconnected(d);
 			break;
 		}
 		asm volatile("" ::: "memory");

@@ -844,9 +844,98 @@ static void fs_watch_clear(struct hx_loader *l, uint32_t slot)
 	}
 }
 
-static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint8_t family,
-			      const struct hx_sandbox *s, const struct hx_path_rules *rules,
-			      struct hx_diags *diags)
+/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
+static void mountinfo_unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+/*
+ * A filesystem mounted below a rule's directory has no ancestors of its own
+ * above its root: reached through a second mount of it (a bind mount
+ * elsewhere, an open_tree() clone, another mount namespace), the walk never
+ * meets the directory. So the root of every whole-filesystem mount (its
+ * mountinfo root is "/") whose mountpoint lies below a rule's directory gets
+ * that rule: the most specific one, as the walk through the mountpoint
+ * would find. A bind mount of a subdirectory keeps its real ancestors and
+ * is judged by them. Mounts present at load and at each reload are covered;
+ * one made later is judged through its mountpoint until the next reload.
+ */
+static int cover_mounts(struct build *b, uint32_t slot, uint32_t sbx, uint8_t family,
+			const struct hx_path_rules *rules, const int *ids)
+{
+	char line[2 * PATH_MAX + 256], root[PATH_MAX], mp[PATH_MAX], real[PATH_MAX];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char **paths;
+	int err = 0;
+
+	if (!f)
+		return 0; /* no /proc: nothing is known to be mounted */
+	paths = calloc(rules->n ? rules->n : 1, sizeof(*paths));
+	if (!paths) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < rules->n; i++)
+		if (ids[i] >= 0 && realpath(rules->v[i].path, real))
+			paths[i] = strdup(real);
+	while (!err && fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		size_t best_len = 0, best = rules->n;
+		struct stat st;
+
+		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &maj, &min, root, mp) != 4)
+			continue;
+		mountinfo_unescape(root);
+		mountinfo_unescape(mp);
+		if (strcmp(root, "/") || !strcmp(mp, "/"))
+			continue;
+		for (size_t i = 0; i < rules->n; i++) {
+			size_t len = paths[i] ? strlen(paths[i]) : 0;
+
+			if (!len)
+				continue;
+			if (!strcmp(paths[i], "/"))
+				len = 0;
+			if (strncmp(mp, paths[i], len) || mp[len] != '/' || (best < rules->n && len < best_len))
+				continue;
+			best = i;
+			best_len = len;
+		}
+		/* (an overmounted mount cannot be reached by its path: stat shows the top one) */
+		if (best == rules->n || stat(mp, &st) || major(st.st_dev) != maj ||
+		    minor(st.st_dev) != min)
+			continue;
+		{
+			const struct hx_path_rule *r = &rules->v[best];
+			struct hx_inode_key key = { .dev = kdev(st.st_dev), .ino = st.st_ino,
+						    .slot = slot, .sbx = (__u16)sbx, .family = family };
+
+			err = add_inode_rule(b, &key, (uint32_t)ids[best], r->block ? 0 : r->perms,
+					     r->block ? (HX_ACC_R | HX_ACC_W | HX_ACC_X) : 0);
+		}
+	}
+	for (size_t i = 0; i < rules->n; i++)
+		free(paths[i]);
+	free(paths);
+	fclose(f);
+	return err;
+}
+
+static int compile_path_rules_ids(struct build *b, uint32_t slot, uint32_t sbx, uint8_t family,
+				  const struct hx_sandbox *s, const struct hx_path_rules *rules,
+				  struct hx_diags *diags, int *ids)
 {
 	for (size_t i = 0; i < rules->n; i++) {
 		const struct hx_path_rule *r = &rules->v[i];
@@ -867,6 +956,7 @@ static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint
 			err = fs_watch_add(b, &key, (uint32_t)id, allow, deny, r, s, diags, why);
 			if (err)
 				return err;
+			ids[i] = -1; /* watched: no mount can be below it yet */
 			continue;
 		}
 		key.dev = kdev(st.st_dev);
@@ -874,6 +964,7 @@ static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint
 		id = hx_rules_add(&b->out, sbx, family, r->name, r->path);
 		if (id < 0)
 			return id;
+		ids[i] = S_ISDIR(st.st_mode) ? id : -1;
 		err = add_inode_rule(b, &key, (uint32_t)id, allow, deny);
 		if (err)
 			return err;
@@ -886,9 +977,109 @@ static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint
 	return 0;
 }
 
+static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint8_t family,
+			      const struct hx_sandbox *s, const struct hx_path_rules *rules,
+			      struct hx_diags *diags)
+{
+	int *ids = calloc(rules->n ? rules->n : 1, sizeof(*ids));
+	int err;
+
+	if (!ids)
+		return -ENOMEM;
+	err = compile_path_rules_ids(b, slot, sbx, family, s, rules, diags, ids);
+	if (!err)
+		err = cover_mounts(b, slot, sbx, family, rules, ids);
+	free(ids);
+	return err;
+}
+
+/* Bytes of a name bpf/file.bpf.c hashes (HX_GNAME_MAX less its NUL). */
+#define GUARD_NAME_MAX 127
+
+/* The name guard's key: FNV-1a 64 over the directory's inode number, then the name. */
+static __u64 guard_name_hash(__u64 dir_ino, const char *name, size_t len)
+{
+	__u64 h = HX_FNV_OFFSET;
+
+	for (int i = 0; i < 8; i++)
+		h = (h ^ ((dir_ino >> (8 * i)) & 0xff)) * HX_FNV_PRIME;
+	for (size_t i = 0; i < len && i < GUARD_NAME_MAX; i++)
+		h = (h ^ (unsigned char)name[i]) * HX_FNV_PRIME;
+	return h;
+}
+
+/*
+ * Guards each name along @path (as spelled: a symlink component is a name
+ * too) in its directory: no sandbox may create, remove, rename or replace
+ * it (bpf/file.bpf.c, hx_name_guard_g). Names below the first missing
+ * directory are not reachable: guarding the missing one is enough.
+ */
+static int guard_names(struct build *b, uint32_t slot, uint32_t sbx, const char *path,
+		       uint32_t rule_id)
+{
+	char dir[PATH_MAX];
+	const char *p = path, *name;
+	size_t dlen = 1;
+	struct stat st;
+
+	if (!path || path[0] != '/' || strlen(path) >= sizeof(dir))
+		return 0;
+	strcpy(dir, "/");
+	for (;;) {
+		struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_GUARD };
+		size_t len;
+		int err;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return 0;
+		name = p;
+		len = strcspn(p, "/");
+		p += len;
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+			return 0;
+		key.dev = kdev(st.st_dev);
+		key.ino = guard_name_hash(st.st_ino, name, len);
+		err = add_inode_rule(b, &key, rule_id, 0, HX_ACC_W);
+		if (err)
+			return err;
+		if (dlen > 1)
+			dir[dlen++] = '/';
+		memcpy(dir + dlen, name, len);
+		dlen += len;
+		dir[dlen] = 0;
+	}
+}
+
+/* guard_names() on @path as spelled and on the file it resolves to (its symlinks followed). */
+static int guard_path(struct build *b, uint32_t slot, uint32_t sbx, const char *path,
+		      const char *rule)
+{
+	char real[PATH_MAX];
+	int id, err;
+
+	if (!path || path[0] != '/')
+		return 0;
+	id = hx_rules_add(&b->out, sbx, HX_FAM_FILE, rule, path);
+	if (id < 0)
+		return id;
+	err = guard_names(b, slot, sbx, path, (uint32_t)id);
+	if (!err && realpath(path, real) && strcmp(real, path))
+		err = guard_names(b, slot, sbx, real, (uint32_t)id);
+	return err;
+}
+
+/* The files the resolver reads for allowed_hosts (and allow_dns's resolvers). */
+static const char *const resolver_files[] = {
+	"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf",
+};
+
 /*
  * The agent's own files, refused for writing in every sandbox whatever its
  * rules (HX_RULE_CONTINUE: reading is judged by the sandbox's rules as usual).
+ * The agent's inputs (the policy, the resolver's files) are guarded by name
+ * too, so that no sandbox can move its own policy into their place.
  */
 static int compile_guard(struct build *b, uint32_t slot, uint32_t sbx, const struct hx_policy *p,
 			 const char *cg_root)
@@ -903,8 +1094,33 @@ static int compile_guard(struct build *b, uint32_t slot, uint32_t sbx, const str
 		{ n > 0 ? exe : NULL, "guard.agent_binary" },
 		/* cgroup.procs, cgroup.threads, limits: no escape, no raising limits */
 		{ cg_root, "guard.cgroupfs" },
+		{ resolver_files[0], "guard.resolver" },
+		{ resolver_files[1], "guard.resolver" },
+		{ resolver_files[2], "guard.resolver" },
+		{ resolver_files[3], "guard.resolver" },
+		{ resolver_files[4], "guard.resolver" },
 	};
+	struct hx_inode_key none = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_FILE };
 	char *slash;
+	int id, err;
+
+	/* Names the refusal of a path that cannot be walked (a disconnected
+	 * dentry): the entry on no object, (0, 0), which no walk meets. */
+	id = hx_rules_add(&b->out, sbx, HX_FAM_FILE,
+			  p->sandboxes[sbx].fs.present ? "filesystem.unresolved_path" :
+							 "guard.unresolved_path",
+			  NULL);
+	if (id < 0)
+		return id;
+	err = add_inode_rule(b, &none, (uint32_t)id, 0, 0);
+	if (err)
+		return err;
+	b->ents[b->n - 1].rule.flags = HX_RULE_CONTINUE;
+	err = guard_path(b, slot, sbx, p->file, "guard.policy_dir");
+	for (size_t i = 0; !err && i < sizeof(resolver_files) / sizeof(resolver_files[0]); i++)
+		err = guard_path(b, slot, sbx, resolver_files[i], "guard.resolver");
+	if (err)
+		return err;
 
 	exe[n > 0 ? n : 0] = 0;
 	hx_strlcpy(logdir, p->audit_path ? p->audit_path : "", sizeof(logdir));
@@ -914,7 +1130,6 @@ static int compile_guard(struct build *b, uint32_t slot, uint32_t sbx, const str
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_FILE };
 		struct stat st;
-		int id, err;
 
 		if (!paths[i][0] || paths[i][0][0] != '/' || stat(paths[i][0], &st))
 			continue;

@@ -86,6 +86,19 @@ test_ld_so_cannot_map_a_blocked_binary() {
 	audit_wait 1 ".file.path==\"$HELLO\" and .event.action==\"mmap_exec\""
 }
 
+# An O_PATH fd (opened by anyone: no read permission is needed) run with
+# execveat(AT_EMPTY_PATH): the exec is judged on the file the fd names.
+test_execveat_of_opath_fd_of_blocked_binary() {
+	out=$(in_sandbox cmds $TRY execat-opath $HELLO)
+	assert_contains "$out" "exec: EPERM"
+	pid=$(result_pid "$out")
+	audit_wait 1 ".process.pid==$pid and .event.code==\"permission_denied\""
+	assert_eq "exec.blocked[0]" \
+		"$(audit_select ".process.pid==$pid and .event.code==\"permission_denied\"" | jq -r .rule.name | head -n 1)"
+	out=$($TRY execat-opath $HELLO)
+	assert_contains "$out" "exec: ok" "the same execveat outside the sandbox"
+}
+
 test_copy_of_binary_denied_by_default_policy() {
 	cp $HELLO /tmp/copy-of-hello
 	out=$(in_sandbox allowlist $TRY exec /tmp/copy-of-hello)

@@ -24,12 +24,107 @@ suite_setup() {
 	cp $HXBIN/hx-hello /data/prog
 	cp $HXBIN/hx-hello /exec/prog
 	rm -rf /data/late /data/late2 /data/late-file /data/late3 /data/stage3 /other/late-pub
+	# ext4 on a loop device below /data: a filesystem whose dentries can be
+	# evicted (tmpfs keeps them all), so a file handle decodes disconnected.
+	mkdir -p /data/ext
+	dd if=/dev/zero of=/tmp/fs-ext4.img bs=1M count=8 2>/dev/null
+	mkfs.ext4 -q -F /tmp/fs-ext4.img && mount -o loop /tmp/fs-ext4.img /data/ext ||
+		log "no ext4 on loop: the file handle test will fail"
+	mkdir -p /data/ext/blk && echo handle >/data/ext/blk/file
+	# a filesystem mounted below a blocked directory (at load: its root gets the rule)
+	mkdir -p /secret/mnt && mount -t tmpfs tmpfs /secret/mnt && echo under >/secret/mnt/file
+	# overlay layers, the way a container runtime mounts them (outside the
+	# sandbox): a lower layer in a blocked directory, one in /data (rw, no x)
+	mkdir -p /secret/lower /data/low2 /exec/ovl
+	echo lower >/secret/lower/file
+	cp $HXBIN/hx-hello /secret/lower/prog
+	cp $HXBIN/hx-hello /data/low2/prog2
+	mount -t overlay overlay -o lowerdir=/secret/lower:/data/low2 /exec/ovl ||
+		log "no overlayfs: the overlay tests will fail"
 	agent_start "$POLICY"
 }
 
 suite_teardown() {
 	agent_stop
 	agent_unload
+	umount /exec/ovl /secret/mnt /data/ext 2>/dev/null
+}
+
+# rule_of PID: the rule name of the (last) event of PID
+rule_of() {
+	audit_wait 1 ".process.pid==$1"
+	audit_select ".process.pid==$1" | jq -r .rule.name | tail -n 1
+}
+
+# A file handle's dentry, its ancestors evicted from the cache, is its own
+# parent without being a root: the walk cannot reach the blocked directory.
+test_file_handle_of_evicted_dentry_is_refused() {
+	out=$($TRY handle-get /data/ext/blk/file /tmp/h.blk)
+	assert_contains "$out" "handle-get: ok"
+	grep -q " /data/ext ext4 " /proc/mounts || fail "no ext4 mounted at /data/ext"
+	# A referenced dentry is only rotated on the LRU by a pass; the kernel
+	# stops after a pass that freed little (a small VM): several passes.
+	sync
+	for i in 1 2 3 4; do echo 2 >/proc/sys/vm/drop_caches; done
+	out=$($TRY -j "$(sandbox_cg fs)" handle-open /data/ext /tmp/h.blk r)
+	assert_contains "$out" "handle-open: EPERM"
+	pid=$(result_pid "$out")
+	assert_eq filesystem.unresolved_path "$(rule_of "$pid")"
+	assert_eq true "$(audit_select ".process.pid==$pid" | jq -r .helixagent.path_incomplete | tail -n 1)"
+	out=$($TRY handle-open /data/ext /tmp/h.blk r)
+	assert_contains "$out" "handle-open: ok" "the same open_by_handle_at outside the sandbox"
+}
+
+# A second mount of a filesystem mounted below /secret (bind mount elsewhere,
+# open_tree clone): the blocked directory above the mountpoint still holds.
+test_mount_below_blocked_dir_reached_by_bind_mount() {
+	mkdir -p /data/bind2
+	mount --bind /secret/mnt /data/bind2 || fail "bind mount"
+	out=$(fs_try fs open /data/bind2/file r)
+	ctl=$($TRY open /data/bind2/file r)
+	umount /data/bind2
+	assert_contains "$out" "open: EPERM"
+	assert_eq "filesystem.blocked_paths[0]" "$(rule_of "$(result_pid "$out")")"
+	assert_contains "$ctl" "open: ok" "the same open outside the sandbox"
+}
+
+test_mount_below_blocked_dir_reached_by_open_tree() {
+	# the detached copy is made before joining (an fd handed in)
+	out=$($TRY -j "$(sandbox_cg fs)" tree-open /secret/mnt file)
+	assert_contains "$out" "tree-open: EPERM"
+	assert_eq "filesystem.blocked_paths[0]" "$(rule_of "$(result_pid "$out")")"
+	out=$($TRY tree-open /secret/mnt file)
+	assert_contains "$out" "tree-open: ok" "outside the sandbox"
+}
+
+# An overlay at /exec/ovl (rx) over a blocked lower layer: the real file is judged too.
+test_overlay_does_not_expose_a_blocked_lower_layer() {
+	out=$(fs_try fs open /exec/ovl/file r)
+	assert_contains "$out" "open: EPERM"
+	assert_eq "filesystem.blocked_paths[0]" "$(rule_of "$(result_pid "$out")")"
+	out=$(fs_try fs exec /exec/ovl/prog)
+	assert_contains "$out" "exec: EPERM"
+	assert_eq "filesystem.blocked_paths[0]" "$(rule_of "$(result_pid "$out")")"
+	out=$(fs_try fs mmapx /exec/ovl/prog)
+	assert_contains "$out" ": EPERM"
+	out=$($TRY open /exec/ovl/file r)
+	assert_contains "$out" "open: ok" "outside the sandbox"
+	out=$($TRY exec /exec/ovl/prog)
+	assert_contains "$out" "exec: ok" "outside the sandbox"
+}
+
+# A lower layer in /data (rw, no x): readable through the overlay, never executable.
+test_overlay_keeps_the_lower_layers_permissions() {
+	out=$(fs_try fs open /exec/ovl/prog2 r)
+	assert_contains "$out" "open: ok"
+	out=$(fs_try fs mmapx /exec/ovl/prog2)
+	assert_contains "$out" "mmapx: EPERM"
+	assert_eq "filesystem.allowed_paths[7]" "$(rule_of "$(result_pid "$out")")"
+	out=$(fs_try fs exec /exec/ovl/prog2)
+	assert_contains "$out" "exec: EPERM"
+	assert_eq "filesystem.allowed_paths[7]" "$(rule_of "$(result_pid "$out")")"
+	out=$($TRY mmapx /exec/ovl/prog2)
+	assert_contains "$out" "mmapx: ok" "outside the sandbox"
 }
 
 # fs_try SANDBOX ARGS...: run hx-try in the sandbox; prints its result line

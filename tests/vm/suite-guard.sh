@@ -3,16 +3,34 @@
 # switched off, read or escaped. The sandboxes have no rules of their own.
 . "$HXT_DIR/lib-agent.sh"
 
-POLICY=$HXT_DIR/policies/guard.yaml
+# The policy lives on an ext4 image (loop device) mounted at /var/hxext, in
+# a directory of its own: a filesystem whose dentries can be evicted, so a
+# file handle to it decodes disconnected.
+EXT=/var/hxext
+POLICY=$EXT/etc/helixagent/helixagent.yaml
 TRY=$HXBIN/hx-try
 
 suite_setup() {
+	mkdir -p $EXT
+	dd if=/dev/zero of=/tmp/guard-ext4.img bs=1M count=8 2>/dev/null
+	mkfs.ext4 -q -F /tmp/guard-ext4.img && mount -o loop /tmp/guard-ext4.img $EXT ||
+		log "no ext4 on loop: the file handle test will fail"
+	mkdir -p "$(dirname "$POLICY")"
+	cp "$HXT_DIR/policies/guard.yaml" "$POLICY"
+	echo other >$EXT/other
+	# the resolver's inputs: /etc/resolv.conf a symlink, as systemd-resolved makes it
+	echo "nameserver 192.0.2.53" >/run/hx-resolv.conf
+	ln -sf /run/hx-resolv.conf /etc/resolv.conf
+	echo "192.0.2.80 api.example.com" >/etc/hosts
+	rm -f /etc/gai.conf /etc/host.conf
 	agent_start "$POLICY"
 }
 
 suite_teardown() {
 	agent_stop
 	agent_unload
+	rm -f /etc/resolv.conf /run/hx-resolv.conf /etc/hosts /etc/host.conf /etc/hx-ordinary
+	umount $EXT 2>/dev/null
 }
 
 # guard_event PID RULE: one guard event for PID with that rule name
@@ -128,4 +146,84 @@ test_limits_cannot_be_raised_nor_cgroups_made() {
 test_guard_counted() {
 	n=$($HX status --json | jq '.sandboxes[] | select(.name=="g") | .counters.guard.deny')
 	[ "$n" -gt 0 ] || fail "guard deny counter is $n"
+}
+
+# Nothing a sandbox can write decides its own policy: the policy's directory
+# and every name on its path can be neither moved, removed nor replaced,
+# while ordinary files can still be made beside them.
+test_policy_directory_cannot_be_replaced() {
+	d=$(dirname "$POLICY")
+	cp "$POLICY" /tmp/guard-before.yaml
+	out=$(in_sandbox g $TRY rename "$d" "$d.old")
+	assert_contains "$out" "rename: EPERM"
+	guard_event "$(result_pid "$out")" guard.policy_dir
+	[ -f "$POLICY" ] || fail "policy directory moved"
+	out=$(in_sandbox g $TRY rename $EXT/etc $EXT/etc.old)
+	assert_contains "$out" "rename: EPERM"
+	guard_event "$(result_pid "$out")" guard.policy_dir
+	out=$(in_sandbox g $TRY open $EXT/etc/evil.yaml c)
+	assert_contains "$out" "open: ok" "an ordinary file beside the policy directory"
+	out=$(in_sandbox g $TRY rename $EXT/etc/evil.yaml "$POLICY")
+	assert_contains "$out" "rename: EPERM"
+	guard_event "$(result_pid "$out")" guard.policy_dir
+	out=$(in_sandbox g $TRY unlink "$POLICY")
+	assert_contains "$out" "unlink: EPERM"
+	guard_event "$(result_pid "$out")" guard.policy_dir
+	cmp -s "$POLICY" /tmp/guard-before.yaml || fail "policy changed"
+	# the same rename outside the sandbox (and back)
+	out=$($TRY rename "$d" "$d.old")
+	assert_contains "$out" "rename: ok" "outside the sandbox"
+	mv "$d.old" "$d" || fail "cannot move the policy directory back"
+}
+
+test_resolver_inputs_cannot_be_changed() {
+	out=$(in_sandbox g $TRY open /etc/hosts w)
+	assert_contains "$out" "open: EPERM"
+	guard_event "$(result_pid "$out")" guard.resolver
+	out=$(in_sandbox g $TRY rename /etc/resolv.conf /etc/resolv.old)
+	assert_contains "$out" "rename: EPERM"
+	guard_event "$(result_pid "$out")" guard.resolver
+	[ -L /etc/resolv.conf ] || fail "/etc/resolv.conf moved"
+	out=$(in_sandbox g $TRY open /run/hx-resolv.conf w)
+	assert_contains "$out" "open: EPERM" "the symlink's target"
+	out=$(in_sandbox g $TRY unlink /run/hx-resolv.conf)
+	assert_contains "$out" "unlink: EPERM"
+	guard_event "$(result_pid "$out")" guard.resolver
+	assert_eq "nameserver 192.0.2.53" "$(cat /run/hx-resolv.conf)"
+	out=$(in_sandbox g $TRY open /etc/gai.conf c)
+	assert_contains "$out" "open: EPERM" "a resolver input missing at load cannot be made"
+	guard_event "$(result_pid "$out")" guard.resolver
+	[ ! -e /etc/gai.conf ] || fail "/etc/gai.conf created"
+	# made by the host after load: no rule of its own yet, guarded by its name
+	echo "multi on" >/etc/host.conf
+	out=$(in_sandbox g $TRY open /etc/host.conf w)
+	assert_contains "$out" "open: EPERM" "a resolver input made after load"
+	guard_event "$(result_pid "$out")" guard.resolver
+	out=$(in_sandbox g $TRY open /etc/hx-ordinary c)
+	assert_contains "$out" "open: ok" "ordinary file creation in /etc"
+	out=$($TRY open /etc/hosts w)
+	assert_contains "$out" "open: ok" "outside the sandbox"
+}
+
+# A file handle decoded with its ancestors evicted: the guard still refuses
+# writes (the policy file by its own rule, anything else as unresolved).
+test_file_handle_cannot_write_the_policy() {
+	out=$($TRY handle-get "$POLICY" /tmp/h.pol)
+	assert_contains "$out" "handle-get: ok"
+	out=$($TRY handle-get $EXT/other /tmp/h.other)
+	assert_contains "$out" "handle-get: ok"
+	grep -q " $EXT ext4 " /proc/mounts || fail "no ext4 mounted at $EXT"
+	# several passes: a referenced dentry survives the first (see suite-fs)
+	sync
+	for i in 1 2 3 4; do echo 2 >/proc/sys/vm/drop_caches; done
+	out=$($TRY -j "$(sandbox_cg g)" handle-open $EXT /tmp/h.pol w)
+	assert_contains "$out" "handle-open: EPERM"
+	guard_event "$(result_pid "$out")" guard.policy_file
+	out=$($TRY -j "$(sandbox_cg g)" handle-open $EXT /tmp/h.other w)
+	assert_contains "$out" "handle-open: EPERM"
+	guard_event "$(result_pid "$out")" guard.unresolved_path
+	out=$($TRY -j "$(sandbox_cg g)" handle-open $EXT /tmp/h.other r)
+	assert_contains "$out" "handle-open: ok" "reads are not the guard's business"
+	out=$($TRY handle-open $EXT /tmp/h.pol w)
+	assert_contains "$out" "handle-open: ok" "outside the sandbox"
 }

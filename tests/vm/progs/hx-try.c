@@ -30,6 +30,13 @@
  *   init-module                   init_module(2) with a bogus image
  *   memfd-exec PATH               copy PATH into a memfd, fexecve it (in a child)
  *   deleted-exec PATH TMP         copy PATH to TMP, open it, unlink it, execveat(fd, "")
+ *   handle-get PATH FILE          name_to_handle_at(PATH), the handle saved to FILE
+ *   handle-open DIR FILE r|w      open_by_handle_at(DIR's mount, FILE's handle), read-only
+ *                                 (and read 1 byte) or write-only (nothing written)
+ *   execat-opath PATH             after joining, O_PATH open, then execveat(fd, "", AT_EMPTY_PATH)
+ *                                 in a child
+ *   tree-open DIR REL             open_tree(DIR, OPEN_TREE_CLONE) before joining, then
+ *                                 openat(REL) in that detached copy after, and read 1 byte
  *   as UID PATH [ARG...]          become user and group UID (no supplementary groups),
  *                                 then as exec
  *   exec-stalled GO PATH [ARG...] as exec, but the exec is held after the LSM checks
@@ -407,6 +414,66 @@ int main(int argc, char **argv)
 			return report(op, open("f", O_WRONLY | O_CREAT, 0644));
 		join();
 		return report("open", open("f", O_RDONLY));
+	}
+	if (!strcmp(op, "handle-get")) {
+		struct {
+			struct file_handle fh;
+			unsigned char buf[MAX_HANDLE_SZ];
+		} h;
+		int mnt_id, out;
+
+		NEED(2);
+		h.fh.handle_bytes = MAX_HANDLE_SZ;
+		if (name_to_handle_at(AT_FDCWD, argv[0], &h.fh, &mnt_id, 0))
+			return report(op, -1);
+		out = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (out < 0 ||
+		    write(out, &h, sizeof(h.fh) + h.fh.handle_bytes) != (ssize_t)(sizeof(h.fh) + h.fh.handle_bytes))
+			return report(op, -1);
+		close(out);
+		return report(op, 0);
+	}
+	if (!strcmp(op, "handle-open")) {
+		struct {
+			struct file_handle fh;
+			unsigned char buf[MAX_HANDLE_SZ];
+		} h;
+		int mfd, in;
+
+		NEED(3);
+		in = open(argv[1], O_RDONLY);
+		if (in < 0 || read(in, &h, sizeof(h)) < (ssize_t)sizeof(h.fh))
+			return report("handle-read", -1);
+		close(in);
+		mfd = open(argv[0], O_RDONLY | O_DIRECTORY);
+		if (mfd < 0)
+			return report("mount-open", -1);
+		join();
+		fd = open_by_handle_at(mfd, &h.fh, strcmp(argv[2], "w") ? O_RDONLY : O_WRONLY);
+		if (fd >= 0 && strcmp(argv[2], "w") && read(fd, buf, 1) < 0)
+			fd = -1;
+		return report(op, fd);
+	}
+	if (!strcmp(op, "execat-opath")) {
+		NEED(1);
+		join();
+		fd = open(argv[0], O_PATH);
+		if (fd < 0)
+			return report("open", -1);
+		return exec_fd(fd, "opath");
+	}
+	if (!strcmp(op, "tree-open")) {
+		int tfd;
+
+		NEED(2);
+		tfd = (int)syscall(SYS_open_tree, AT_FDCWD, argv[0], 1 /* OPEN_TREE_CLONE */);
+		if (tfd < 0)
+			return report("open_tree", -1);
+		join();
+		fd = openat(tfd, argv[1], O_RDONLY);
+		if (fd >= 0 && read(fd, buf, 1) < 0)
+			fd = -1;
+		return report(op, fd);
 	}
 	join();
 	if (!strcmp(op, "readdir")) {

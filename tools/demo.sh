@@ -8,6 +8,7 @@ tools/deps.sh
 make -j2
 kernel=${KERNEL:-6.1}
 out=build/vmtest
+mkdir -p "$out"
 rc=0
 vmtest/run.sh --kernel "$kernel" --suite demo --keep-log >"$out/demo-run.txt" 2>&1 || rc=$?
 grep -a -v ' | ' "$out/demo-run.txt" || true

@@ -308,54 +308,48 @@ static __always_inline int hx_targets_agent(struct task_struct *task, struct hx_
 	return agent && BPF_CORE_READ(task, tgid) == agent && hx_current_sandbox(c);
 }
 
-SEC("lsm/task_setnice")
-int BPF_PROG(hx_task_setnice, struct task_struct *p, int nice, int ret)
+/* The agent's nice value, I/O priority, scheduling, affinity and memory placement. */
+static __always_inline int hx_sched_guard(struct task_struct *p, __u16 action)
 {
 	struct hx_ctx c = {};
 
-	if (ret)
-		return ret;
 	if (!hx_targets_agent(p, &c))
 		return 0;
-	return hx_bi_deny(&c, HX_ACT_SETNICE, HX_BI_SCHED, BPF_CORE_READ(p, tgid), 0);
+	return hx_bi_deny(&c, action, HX_BI_SCHED, BPF_CORE_READ(p, tgid), 0);
+}
+
+SEC("lsm/task_setnice")
+int BPF_PROG(hx_task_setnice, struct task_struct *p, int nice, int ret)
+{
+	if (ret)
+		return ret;
+	return hx_sched_guard(p, HX_ACT_SETNICE);
 }
 
 SEC("lsm/task_setioprio")
 int BPF_PROG(hx_task_setioprio, struct task_struct *p, int ioprio, int ret)
 {
-	struct hx_ctx c = {};
-
 	if (ret)
 		return ret;
-	if (!hx_targets_agent(p, &c))
-		return 0;
-	return hx_bi_deny(&c, HX_ACT_SETIOPRIO, HX_BI_SCHED, BPF_CORE_READ(p, tgid), 0);
+	return hx_sched_guard(p, HX_ACT_SETIOPRIO);
 }
 
 /* sched_setscheduler, sched_setparam, sched_setattr and sched_setaffinity */
 SEC("lsm/task_setscheduler")
 int BPF_PROG(hx_task_setscheduler, struct task_struct *p, int ret)
 {
-	struct hx_ctx c = {};
-
 	if (ret)
 		return ret;
-	if (!hx_targets_agent(p, &c))
-		return 0;
-	return hx_bi_deny(&c, HX_ACT_SETSCHED, HX_BI_SCHED, BPF_CORE_READ(p, tgid), 0);
+	return hx_sched_guard(p, HX_ACT_SETSCHED);
 }
 
 /* migrate_pages, move_pages */
 SEC("lsm/task_movememory")
 int BPF_PROG(hx_task_movememory, struct task_struct *p, int ret)
 {
-	struct hx_ctx c = {};
-
 	if (ret)
 		return ret;
-	if (!hx_targets_agent(p, &c))
-		return 0;
-	return hx_bi_deny(&c, HX_ACT_MOVEMEM, HX_BI_SCHED, BPF_CORE_READ(p, tgid), 0);
+	return hx_sched_guard(p, HX_ACT_MOVEMEM);
 }
 
 /*

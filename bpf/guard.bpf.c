@@ -30,26 +30,6 @@ struct {
 	__type(value, __u64);
 } hx_ptdeny SEC(".maps");
 
-/* @quiet: the kernel marked the check a probe, not a use: counted, not logged. */
-static __always_inline int hx_guard_deny(struct hx_ctx *c, __u16 action, __u32 target, int quiet)
-{
-	struct hx_event *e;
-	__u8 decision = c->cfg.mode == HX_MODE_AUDIT ? 2 : 1;
-
-	hx_count(c, HX_FAM_GUARD, decision);
-	if (!quiet && (c->cfg.flags & HX_SBX_AUDIT_DENIED)) {
-		e = hx_event_start(c, action, HX_FAM_GUARD);
-		if (e) {
-			e->decision = decision;
-			e->flags |= HX_EVF_FORBIDDEN;
-			e->err = decision == 1 ? -EPERM : 0;
-			e->target_pid = target;
-			hx_event_submit(e);
-		}
-	}
-	return hx_verdict(decision == 1);
-}
-
 /*
  * The agent's own calls (it makes some every second) keep hx_acred current
  * for task_prlimit (contain.bpf.c).
@@ -77,7 +57,7 @@ static __always_inline int hx_bpf_check(int cmd)
 		hx_note_agent_cred();
 		return 0;
 	}
-	return hx_guard_deny(&c, HX_ACT_BPF, 0, 0);
+	return hx_guard_refuse(&c, HX_ACT_BPF, HX_RULE_NONE, 0, 0);
 }
 
 SEC("lsm/bpf")
@@ -114,7 +94,7 @@ int BPF_PROG(hx_task_kill, struct task_struct *p, struct kernel_siginfo *info, i
 		return 0;
 	if (!hx_current_sandbox(&c))
 		return 0;
-	return hx_guard_deny(&c, HX_ACT_KILL, tgid, 0);
+	return hx_guard_refuse(&c, HX_ACT_KILL, HX_RULE_NONE, tgid, 0);
 }
 
 SEC("lsm/ptrace_access_check")
@@ -131,7 +111,8 @@ int BPF_PROG(hx_ptrace_check, struct task_struct *child, unsigned int mode, int 
 	/* Its own sandbox is fair game; the agent and everything else is not. */
 	if (tgid != hx_agent_tgid() && hx_task_sandbox(child, &t) && t.sbx == c.sbx)
 		return 0;
-	ret = hx_guard_deny(&c, HX_ACT_PTRACE, tgid, mode & HX_PTRACE_MODE_NOAUDIT);
+	ret = hx_guard_refuse(&c, HX_ACT_PTRACE, HX_RULE_NONE, tgid,
+			      mode & HX_PTRACE_MODE_NOAUDIT);
 	/* mm_access's checks are never probes (NOAUDIT); a probe, such as
 	 * /proc/PID/stat's, which every ps makes, must not cost the thread
 	 * its capabilities. */

@@ -108,12 +108,14 @@ static __always_inline int hx_host_utsns(void)
 }
 
 /*
- * A refusal by built-in rule @bi, for the sandbox in @c: counted in the
- * guard family, logged unless @quiet (a probe the kernel marks as such).
- * mode: audit logs it as "would deny" and lets it through, as every rule.
+ * A refusal of the guard or the baseline, for the sandbox in @c: counted in
+ * the guard family, logged with @rule_id (HX_RULE_NONE: the audit stream
+ * names it guard.<action>) unless @quiet, a check the kernel marks as a
+ * probe. mode: audit logs it as "would deny" and lets it through, as every
+ * rule.
  */
-static __always_inline int hx_bi_deny(struct hx_ctx *c, __u16 action, __u32 bi, __u32 target,
-				      int quiet)
+static __always_inline int hx_guard_refuse(struct hx_ctx *c, __u16 action, __u32 rule_id,
+					   __u32 target, int quiet)
 {
 	struct hx_event *e;
 	__u8 decision = c->cfg.mode == HX_MODE_AUDIT ? 2 : 1;
@@ -125,13 +127,17 @@ static __always_inline int hx_bi_deny(struct hx_ctx *c, __u16 action, __u32 bi, 
 			e->decision = decision;
 			e->flags |= HX_EVF_FORBIDDEN;
 			e->err = decision == 1 ? -EPERM : 0;
-			e->rule_id = HX_RULE_BUILTIN | bi;
+			e->rule_id = rule_id;
 			e->target_pid = target;
 			hx_event_submit(e);
 		}
 	}
 	return hx_verdict(decision == 1);
 }
+
+/* A refusal by built-in rule @bi (enum hx_builtin). */
+#define hx_bi_deny(c, action, bi, target, quiet) \
+	hx_guard_refuse((c), (action), HX_RULE_BUILTIN | (bi), (target), (quiet))
 
 /*
  * The task behind a /proc/PID (or /proc/PID/task/TID) inode, NULL for

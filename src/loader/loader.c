@@ -1075,6 +1075,34 @@ static const char *const resolver_files[] = {
 	"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf",
 };
 
+
+/*
+ * A guard rule: writes to @path's object (a directory: everything below it)
+ * refused in the sandbox, whatever its rules; reading is left to them
+ * (HX_RULE_CONTINUE). A path that does not exist (or, with @regular_only,
+ * is not a regular file) has nothing to guard.
+ */
+static int guard_writes(struct build *b, uint32_t slot, uint32_t sbx, const char *path,
+			const char *name, bool regular_only)
+{
+	struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_FILE };
+	struct stat st;
+	int id, err;
+
+	if (stat(path, &st) || (regular_only && !S_ISREG(st.st_mode)))
+		return 0;
+	key.dev = kdev(st.st_dev);
+	key.ino = st.st_ino;
+	id = hx_rules_add(&b->out, sbx, HX_FAM_FILE, name, path);
+	if (id < 0)
+		return id;
+	err = add_inode_rule(b, &key, (uint32_t)id, 0, HX_ACC_W);
+	if (err)
+		return err;
+	b->ents[b->n - 1].rule.flags = HX_RULE_CONTINUE;
+	return 0;
+}
+
 /*
  * The agent's own files, refused for writing in every sandbox whatever its
  * rules (HX_RULE_CONTINUE: reading is judged by the sandbox's rules as usual).
@@ -1128,20 +1156,11 @@ static int compile_guard(struct build *b, uint32_t slot, uint32_t sbx, const str
 	if (slash && slash != logdir)
 		*slash = 0;
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_FILE };
-		struct stat st;
-
-		if (!paths[i][0] || paths[i][0][0] != '/' || stat(paths[i][0], &st))
+		if (!paths[i][0] || paths[i][0][0] != '/')
 			continue;
-		key.dev = kdev(st.st_dev);
-		key.ino = st.st_ino;
-		id = hx_rules_add(&b->out, sbx, HX_FAM_FILE, paths[i][1], paths[i][0]);
-		if (id < 0)
-			return id;
-		err = add_inode_rule(b, &key, (uint32_t)id, 0, HX_ACC_W);
+		err = guard_writes(b, slot, sbx, paths[i][0], paths[i][1], false);
 		if (err)
 			return err;
-		b->ents[b->n - 1].rule.flags = HX_RULE_CONTINUE;
 	}
 	return 0;
 }
@@ -1223,21 +1242,10 @@ static int guard_agent_code(struct build *b, uint32_t slot, uint32_t sbx)
 	const char *const *paths = agent_code_paths(&n);
 
 	for (size_t i = 0; i < n; i++) {
-		struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_FILE };
-		struct stat st;
-		int id, err;
+		int err = paths[i] ? guard_writes(b, slot, sbx, paths[i], "guard.agent_code", true) : 0;
 
-		if (!paths[i] || stat(paths[i], &st) || !S_ISREG(st.st_mode))
-			continue;
-		key.dev = kdev(st.st_dev);
-		key.ino = st.st_ino;
-		id = hx_rules_add(&b->out, sbx, HX_FAM_FILE, "guard.agent_code", paths[i]);
-		if (id < 0)
-			return id;
-		err = add_inode_rule(b, &key, (uint32_t)id, 0, HX_ACC_W);
 		if (err)
 			return err;
-		b->ents[b->n - 1].rule.flags = HX_RULE_CONTINUE;
 	}
 	return 0;
 }

@@ -60,9 +60,11 @@ struct {
 } hx_fown SEC(".maps");
 
 /*
- * A refusal with the object it was about (a mount point, a file): a global
- * function, so the path walk is verified once for every hook that uses it.
- * Returns 0 or -EPERM (as a scalar: see hx_ct_obj).
+ * A refusal for the calling task's sandbox (0 when it has none), with the
+ * object it was about (a mount point, a file) or none: a global function,
+ * so the sandbox lookup and the path walk are verified once for every hook
+ * that uses it (each inlined copy costs seconds of load time under
+ * emulation). Returns 0 or -EPERM (as a scalar: see hx_ct_obj).
  */
 __noinline int hx_ct_obj_g(__u32 action, __u32 bi, __u64 d_, __u64 mnt_, __u32 target)
 {
@@ -153,15 +155,11 @@ static __always_inline int hx_may_mount(struct hx_ctx *c)
 SEC("lsm/task_alloc")
 int BPF_PROG(hx_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
-	struct hx_ctx c = {};
-
 	if (ret)
 		return ret;
 	if (!((__u64)clone_flags & CLONE_INTO_CGROUP))
 		return 0;
-	if (!hx_current_sandbox(&c))
-		return 0;
-	return hx_bi_deny(&c, HX_ACT_CLONE, HX_BI_CGROUP_ESCAPE, 0, 0);
+	return hx_ct_obj(HX_ACT_CLONE, HX_BI_CGROUP_ESCAPE, NULL, NULL, 0);
 }
 
 /* ---- the mount topology ---- */
@@ -254,13 +252,10 @@ SEC("lsm/kernel_read_file")
 int BPF_PROG(hx_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents,
 	     int ret)
 {
-	struct hx_ctx c = {};
 	int module, kexec;
 
 	if (ret)
 		return ret;
-	if (!hx_current_sandbox(&c))
-		return 0;
 	module = id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE);
 	kexec = id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE) ||
 		id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_INITRAMFS);
@@ -272,50 +267,39 @@ int BPF_PROG(hx_kernel_read_file, struct file *file, enum kernel_read_file_id id
 SEC("lsm/kernel_load_data")
 int BPF_PROG(hx_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
 {
-	struct hx_ctx c = {};
 	int module, kexec;
 
 	if (ret)
 		return ret;
-	if (!hx_current_sandbox(&c))
-		return 0;
 	module = id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE);
 	kexec = id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_IMAGE) ||
 		id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_INITRAMFS);
-	return hx_bi_deny(&c, HX_ACT_KERNEL_LOAD, hx_load_rule(module, kexec), 0, 0);
+	return hx_ct_obj(HX_ACT_KERNEL_LOAD, hx_load_rule(module, kexec), NULL, NULL, 0);
 }
 
 /* A socket family, filesystem or binary format the kernel would load a module for. */
 SEC("lsm/kernel_module_request")
 int BPF_PROG(hx_module_request, char *kmod_name, int ret)
 {
-	struct hx_ctx c = {};
-
 	if (ret)
 		return ret;
-	if (!hx_current_sandbox(&c))
-		return 0;
-	return hx_bi_deny(&c, HX_ACT_MODULE_REQUEST, HX_BI_KERNEL_MODULES, 0, 0);
+	return hx_ct_obj(HX_ACT_MODULE_REQUEST, HX_BI_KERNEL_MODULES, NULL, NULL, 0);
 }
 
 /* ---- the agent's life ---- */
 
-/* The sandbox in @c, when @task is the agent (any of its threads). */
-static __always_inline int hx_targets_agent(struct task_struct *task, struct hx_ctx *c)
+/*
+ * The agent's nice value, I/O priority, scheduling, affinity and memory
+ * placement. The refusals go through hx_ct_obj_g, which finds the caller's
+ * sandbox: verified once for every program here, not once per program.
+ */
+static __always_inline int hx_sched_guard(struct task_struct *p, __u16 action)
 {
 	__u32 agent = hx_agent_tgid();
 
-	return agent && BPF_CORE_READ(task, tgid) == agent && hx_current_sandbox(c);
-}
-
-/* The agent's nice value, I/O priority, scheduling, affinity and memory placement. */
-static __always_inline int hx_sched_guard(struct task_struct *p, __u16 action)
-{
-	struct hx_ctx c = {};
-
-	if (!hx_targets_agent(p, &c))
+	if (!agent || BPF_CORE_READ(p, tgid) != agent)
 		return 0;
-	return hx_bi_deny(&c, action, HX_BI_SCHED, BPF_CORE_READ(p, tgid), 0);
+	return hx_ct_obj(action, HX_BI_SCHED, NULL, NULL, agent);
 }
 
 SEC("lsm/task_setnice")
@@ -362,7 +346,6 @@ int BPF_PROG(hx_task_prlimit, const struct cred *cred, const struct cred *tcred,
 	     unsigned int flags, int ret)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct hx_ctx c = {};
 	struct pt_regs *regs;
 	__u32 zero = 0, one = 1, agent;
 	__u64 *a0, *a1, tc = (__u64)tcred;
@@ -383,9 +366,9 @@ int BPF_PROG(hx_task_prlimit, const struct cred *cred, const struct cred *tcred,
 		hit = regs && BPF_CORE_READ(regs, orig_ax) == HX_NR_PRLIMIT64 &&
 		      (__u32)BPF_CORE_READ(regs, di) == agent;
 	}
-	if (!hit || !hx_current_sandbox(&c))
+	if (!hit)
 		return 0;
-	return hx_bi_deny(&c, HX_ACT_PRLIMIT, HX_BI_PRLIMIT, agent, 0);
+	return hx_ct_obj(HX_ACT_PRLIMIT, HX_BI_PRLIMIT, NULL, NULL, agent);
 }
 
 /* struct file before 6.12, when the fown_struct was embedded in it */
@@ -498,13 +481,9 @@ int BPF_PROG(hx_file_fcntl, struct file *file, unsigned int cmd, unsigned long a
 SEC("lsm/path_notify")
 int BPF_PROG(hx_path_notify, const struct path *path, __u64 mask, unsigned int obj_type, int ret)
 {
-	struct hx_ctx c = {};
-
 	if (ret)
 		return ret;
 	if (!(mask & HX_FAN_PERM_EVENTS))
-		return 0;
-	if (!hx_current_sandbox(&c))
 		return 0;
 	return hx_ct_obj(HX_ACT_FANOTIFY, HX_BI_FANOTIFY, BPF_CORE_READ(path, dentry),
 			 BPF_CORE_READ(path, mnt), 0);
@@ -518,11 +497,7 @@ int BPF_PROG(hx_path_notify, const struct path *path, __u64 mask, unsigned int o
 /* Typing into a terminal: what a sandbox types into the operator's shell runs outside. */
 static __always_inline int hx_ioctl(struct file *file, unsigned int cmd)
 {
-	struct hx_ctx c = {};
-
 	if (cmd != TIOCSTI && cmd != TIOCLINUX)
-		return 0;
-	if (!hx_current_sandbox(&c))
 		return 0;
 	return hx_ct_obj(HX_ACT_IOCTL, HX_BI_TTY_INJECT, BPF_CORE_READ(file, f_path.dentry),
 			 BPF_CORE_READ(file, f_path.mnt), 0);
@@ -555,13 +530,9 @@ int BPF_PROG(hx_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned
  */
 static __always_inline int hx_perf(int type)
 {
-	struct hx_ctx c = {};
-
 	if (type == HX_PERF_SECURITY_OPEN)
 		return 0;
-	if (!hx_current_sandbox(&c))
-		return 0;
-	return hx_bi_deny(&c, HX_ACT_PERF, HX_BI_PERF, 0, 0);
+	return hx_ct_obj(HX_ACT_PERF, HX_BI_PERF, NULL, NULL, 0);
 }
 
 SEC("lsm/perf_event_open")

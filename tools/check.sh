@@ -39,9 +39,10 @@ for l in "${!lanes[@]}"; do
 	ks=$(echo ${lanes[$l]})
 	out=build/vmtest/lane-$l
 	mkdir -p "$out"
-	# A whole VM with every suite takes many minutes under TCG.
+	# A whole VM with every suite takes many minutes under TCG (6.12 and newest:
+	# most of an hour on a loaded machine, each agent start verifying ~70 programs).
 	HX_VM_OUTDIR=$PWD/$out vmtest/run.sh --kernel "${ks// /,}" --suite "$suite" \
-		--timeout "${HX_VM_TIMEOUT:-2400}" \
+		--timeout "${HX_VM_TIMEOUT:-3600}" \
 		>"$out/console.txt" 2>&1 &
 	pids="$pids $!"
 	# Lanes print their HXT lines as they come, prefixed by the kernel.

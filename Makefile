@@ -53,7 +53,7 @@ SUITE ?= all
 
 .SECONDARY:
 
-.PHONY: all clean distclean check unit vmtest fuzz deps install vm-bin demo
+.PHONY: print-version FORCE all clean distclean check unit vmtest fuzz deps install vm-bin demo
 
 all: $(B)/helixagent $(VMBINS)
 
@@ -78,6 +78,19 @@ $(B)/obj/%.o: src/%.c $(B)/helixagent.skel.h
 	@mkdir -p $(dir $@)
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# The version: VERSION, plus the commit when built from git. The header is
+# rewritten only when the text changes, so an unchanged tree rebuilds nothing.
+HX_VERSION := $(shell cat VERSION)$(shell git describe --always --dirty --abbrev=7 --match=NONE 2>/dev/null | sed 's/^/+g/')
+$(B)/hx_version.h: FORCE
+	@mkdir -p $(B)
+	@echo '#define HX_VERSION "$(HX_VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(B)/obj/version.o $(B)/san/version.o: $(B)/hx_version.h
+FORCE:
+
+print-version:
+	@echo $(HX_VERSION)
 
 $(B)/obj/default_policy.o: src/default_policy.S policy/default.yaml
 	@mkdir -p $(dir $@)

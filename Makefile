@@ -25,7 +25,7 @@ endif
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -Iinclude -Isrc -I$(B)
-LDLIBS := -lbpf -lelf -lz -lyaml -lseccomp -lcap -lmicrohttpd
+LDLIBS := -lbpf -lelf -lz -lyaml -lseccomp -lcap -lmicrohttpd -ljansson
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "learn/learn.h"
 #include "loader/loader.h"
 #include "probe.h"
 #include "state.h"
@@ -110,6 +111,8 @@ static void usage(FILE *out)
 		"                                       4 command refused, 126 cannot execute, 127 not found\n"
 		"  probe  [--json]                      what this kernel allows\n"
 		"  unload                               detach everything and remove the pins\n"
+		"  learn  --sandbox NAME {--from-audit LOG | -- CMD [ARG...]} [--out FILE]\n"
+		"                                       write a deny-by-default policy from what CMD did\n"
 		"\n"
 		"options: -c FILE (default " HX_DEFAULT_CONFIG
 		", or the embedded default policy\n"
@@ -149,6 +152,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(cmd, "learn"))
+		return hx_cmd_learn(argc - 1, argv + 1);
 	optind = 2;
 	/* "+": stop at the first non-option, so exec's command keeps its own options. */
 	while ((c = getopt_long(argc, argv, "+c:vh", opts, NULL)) != -1) {

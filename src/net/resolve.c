@@ -138,6 +138,19 @@ int hx_net_resolve(const char *name, struct hx_resolved *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	{
+		/* An address literal is itself, for as long as the policy says it. */
+		struct hx_naddr lit = { 0 };
+
+		if (inet_pton(AF_INET, name, lit.a) == 1)
+			lit.af = AF_INET;
+		else if (inet_pton(AF_INET6, name, lit.a) == 1)
+			lit.af = AF_INET6;
+		if (lit.af) {
+			out->ttl = HX_NET_TTL_MAX;
+			return addr_push(out, &lit) < 0 ? -ENOMEM : 0;
+		}
+	}
 	rc = getaddrinfo(name, NULL, &hints, &res);
 	if (rc == 0) {
 		for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {

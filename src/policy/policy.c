@@ -585,6 +585,17 @@ static bool valid_sandbox_name(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == len;
 }
 
+/*
+ * An address literal stands for itself in a host list (it is never resolved):
+ * with ports, an exact (address, port) rule, which the CIDR lists cannot make.
+ */
+static bool is_address(const char *s)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
 static bool valid_hostname(const char *s)
 {
 	size_t len = strlen(s), label = 0;
@@ -859,10 +870,10 @@ static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *
 		} else {
 			ok = false;
 		}
-		if (ok && !valid_hostname(host)) {
-			err(c, hostn, "'%s' is not a valid host name%s", host,
-			    strchr(host, ':') || strchr(host, '/') ?
-				    " (addresses and prefixes go in allowed_cidrs or blocked_cidrs)" :
+		if (ok && !valid_hostname(host) && !is_address(host)) {
+			err(c, hostn, "'%s' is not a valid host name or address%s", host,
+			    strchr(host, '/') ?
+				    " (prefixes go in allowed_cidrs or blocked_cidrs)" :
 				    "");
 			ok = false;
 		}

@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/socket.h>
+
+#include "net/net.h"
 #include "test_policy_util.h"
 
 static void test_ports_reach_the_model(void **state)
@@ -38,6 +41,41 @@ static void test_ports_reach_the_model(void **state)
 	assert_int_equal(n->ports.v[4].proto, HX_PROTO_UDP);
 	assert_string_equal(n->ports.v[4].name, "network.blocked_ports[1]");
 	tp_done(p, &d);
+}
+
+/* An address in a host list is itself: with ports, one address on those ports only. */
+static void test_host_address_literals(void **state)
+{
+	struct hx_diags d;
+	struct hx_policy *p = tp_expect_ok("sandboxes:\n"
+					   "  a:\n"
+					   "    network:\n"
+					   "      allowed_hosts:\n"
+					   "        - {host: \"2001:DB8::1\", ports: [53], protocol: udp}\n"
+					   "        - {host: 192.0.2.7, ports: [443, 8443], protocol: tcp}\n",
+					   &d);
+	const struct hx_net_policy *n = &hx_policy_find(p, "a")->net;
+	struct hx_resolved r;
+
+	assert_int_equal(n->hosts.n, 2);
+	assert_string_equal(n->hosts.v[0].host, "2001:db8::1");
+	assert_int_equal(n->hosts.v[0].proto, HX_PROTO_UDP);
+	assert_string_equal(n->hosts.v[1].host, "192.0.2.7");
+	assert_int_equal(n->hosts.v[1].nports, 2);
+	assert_int_equal(d.warnings, 0);
+	tp_done(p, &d);
+
+	/* never sent to DNS: the literal, and nothing else */
+	assert_int_equal(hx_net_resolve("2001:db8::1", &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0].af, AF_INET6);
+	assert_false(r.from_dns);
+	hx_resolved_free(&r);
+	assert_int_equal(hx_net_resolve("192.0.2.7", &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0].af, AF_INET);
+	assert_int_equal(r.v[0].a[3], 7);
+	hx_resolved_free(&r);
 }
 
 static void test_hosts_reach_the_model(void **state)
@@ -195,8 +233,10 @@ static void test_network_errors(void **state)
 			"allowed_hosts entry needs a 'host'");
 	tp_expect_error("security:\n  network:\n    allowed_hosts: [\"*.example.com\"]\n",
 			"'*.example.com' is not a valid host name");
-	tp_expect_error("security:\n  network:\n    allowed_hosts: [\"2001:db8::1\"]\n",
-			"addresses and prefixes go in allowed_cidrs");
+	tp_expect_error("security:\n  network:\n    allowed_hosts: [\"2001:db8::/32\"]\n",
+			"prefixes go in allowed_cidrs");
+	tp_expect_error("security:\n  network:\n    allowed_hosts: [\"2001:db8::1::2\"]\n",
+			"not a valid host name or address");
 	tp_expect_error("security:\n  network:\n    allowed_hosts: [{host: a.example, ports: [443, 443]}]\n",
 			"port 443 is listed twice");
 	tp_expect_error("security:\n  network:\n    allowed_hosts: [a.example]\n"
@@ -236,6 +276,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ports_reach_the_model),
 		cmocka_unit_test(test_hosts_reach_the_model),
+		cmocka_unit_test(test_host_address_literals),
 		cmocka_unit_test(test_scalars_and_cidrs),
 		cmocka_unit_test(test_network_is_inherited),
 		cmocka_unit_test(test_zones_are_lowered),

@@ -6,7 +6,7 @@ set -eu
 PKGS="
 make gcc pkg-config clang llvm lld bpftool
 libbpf-dev libelf-dev zlib1g-dev libyaml-dev
-libcmocka-dev libseccomp-dev libcap-dev libmicrohttpd-dev
+libcmocka-dev libseccomp-dev libcap-dev libmicrohttpd-dev libjansson-dev
 libclang-rt-14-dev valgrind rsyslog
 qemu-system-x86 busybox-static cpio zstd xz-utils
 iproute2 python3 jq

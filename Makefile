@@ -86,7 +86,11 @@ $(B)/hx_version.h: FORCE
 	@mkdir -p $(B)
 	@echo '#define HX_VERSION "$(HX_VERSION)"' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-$(B)/obj/version.o $(B)/san/version.o: $(B)/hx_version.h
+$(B)/obj/version.o $(B)/san/version.o: $(B)/hx_version.h $(B)/hx_bpf_sha.h
+# The skeleton embeds the linked object byte for byte: its hash names the BPF
+# programs of this build (`helixagent version`; tests/unit/test_version.c checks they agree).
+$(B)/hx_bpf_sha.h: $(B)/bpf/helixagent.bpf.o
+	@echo "#define HX_BPF_SHA256 \"$$(sha256sum $< | cut -c1-64)\"" > $@.tmp && mv $@.tmp $@
 FORCE:
 
 print-version:

@@ -39,5 +39,6 @@ struct hx_policy *hx_cli_load_policy(const struct hx_cli *cli, struct hx_diags *
 int hx_cmd_run(const struct hx_cli *cli);
 int hx_cmd_status(const struct hx_cli *cli);
 int hx_cmd_exec(const struct hx_cli *cli);
+int hx_cmd_version(const struct hx_cli *cli);
 
 #endif

@@ -956,6 +956,7 @@ static void render(void *ctx, struct hx_buf *b)
 	hx_dstats_poll(&d->stats, bpf_map__fd(d->l.skel->maps.hx_stats));
 	read_drops(d);
 
+	hx_prom_build_info(b);
 	hx_prom_family(b, "helixagent_enforcement_active", "gauge",
 		       "1 while a policy is live in the kernel and its pins are in place.");
 	hx_prom_u64(b, "helixagent_enforcement_active", NULL, healthy(d));

@@ -110,6 +110,8 @@ static void usage(FILE *out)
 		"                                       4 command refused, 126 cannot execute, 127 not found\n"
 		"  probe  [--json]                      what this kernel allows\n"
 		"  unload                               detach everything and remove the pins\n"
+		"  version [--json]                     this build (also --version): version, BPF object\n"
+		"                                       sha256, libbpf and kernel versions\n"
 		"\n"
 		"options: -c FILE (default " HX_DEFAULT_CONFIG
 		", or the embedded default policy\n"
@@ -149,6 +151,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(cmd, "--version"))
+		cmd = "version";
 	optind = 2;
 	/* "+": stop at the first non-option, so exec's command keeps its own options. */
 	while ((c = getopt_long(argc, argv, "+c:vh", opts, NULL)) != -1) {
@@ -194,6 +198,8 @@ int main(int argc, char **argv)
 		return cmd_probe(&cli);
 	if (!strcmp(cmd, "unload"))
 		return cmd_unload(&cli);
+	if (!strcmp(cmd, "version"))
+		return hx_cmd_version(&cli);
 	hx_log("unknown command '%s'", cmd);
 	usage(stderr);
 	return 1;

@@ -417,10 +417,12 @@ static int read_policy(const char *path, char **out, size_t *outlen, struct stat
 {
 	size_t got = 0;
 	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	mode_t type;
+	/* A FIFO or a device put in the policy's place is refused, never opened. */
+	int fd = hx_cli_open_policy(path, &type), err;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, st)) {
 		err = -errno;
 		close(fd);

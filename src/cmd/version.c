@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <sys/utsname.h>
 
-#include "cli.h"
+#include "cmd/cmd.h"
 #include "util/json.h"
 #include "version.h"
 
-int hx_cmd_version(const struct hx_cli *cli)
+static int version(const struct hx_cli *cli)
 {
 	struct utsname u;
 	const char *kernel = uname(&u) ? NULL : u.release;
@@ -34,3 +34,14 @@ int hx_cmd_version(const struct hx_cli *cli)
 	jw_free(&w);
 	return 0;
 }
+
+const struct hx_cmd hx_cmd_version_def = {
+	.name = "version",
+	.synopsis = "[--json]",
+	.summary = "this build: version, BPF object sha256, libbpf and kernel versions",
+	.details = "The same as helixagent --version. The BPF object's sha256 names the programs\n"
+		   "this binary loads: two builds that print the same value load the same code.\n",
+	.opts = (const struct hx_opt *const[]){ &hx_opt_config_unused, &hx_opt_json, &hx_opt_help,
+						NULL },
+	.run = version,
+};

@@ -12,13 +12,24 @@
 #include "state.h"
 #include "util/str.h"
 
+/*
+ * /run/helixagent names rules, paths and cgroups: root's alone, also when an
+ * older daemon made it 0755.
+ */
+static int run_dir(void)
+{
+	if (mkdir(HX_RUN_DIR, 0700) && errno != EEXIST)
+		return -1;
+	return chmod(HX_RUN_DIR, 0700);
+}
+
 int hx_state_write(const struct hx_loader *l, const char *policy_file, const struct hx_policy *p)
 {
 	char tmp[] = HX_STATE_FILE ".XXXXXX";
 	FILE *f;
 	int fd;
 
-	if (mkdir(HX_RUN_DIR, 0755) && errno != EEXIST)
+	if (run_dir())
 		return -errno;
 	fd = mkstemp(tmp);
 	if (fd < 0)
@@ -60,13 +71,12 @@ int hx_state_write(const struct hx_loader *l, const char *policy_file, const str
 		unlink(tmp);
 		return -EIO;
 	}
+	fchmod(fd, 0600);
 	fclose(f);
-	fchmod(fd, 0644);
 	if (rename(tmp, HX_STATE_FILE)) {
 		unlink(tmp);
 		return -errno;
 	}
-	chmod(HX_STATE_FILE, 0644);
 	return 0;
 }
 
@@ -223,7 +233,7 @@ int hx_counters_write(const struct hx_counters *c)
 	FILE *f;
 	int fd;
 
-	if (mkdir(HX_RUN_DIR, 0755) && errno != EEXIST)
+	if (run_dir())
 		return -errno;
 	fd = mkstemp(tmp);
 	if (fd < 0)
@@ -242,7 +252,7 @@ int hx_counters_write(const struct hx_counters *c)
 		unlink(tmp);
 		return -EIO;
 	}
-	fchmod(fd, 0644);
+	fchmod(fd, 0600);
 	fclose(f);
 	if (rename(tmp, HX_COUNTERS_FILE)) {
 		unlink(tmp);

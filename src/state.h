@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The daemon's public state (/run/helixagent/state): what `status` reports
+ * The daemon's state (/run/helixagent/state, root only): what `status` reports
  * next to the pinned maps. A line-oriented file, written atomically.
  */
 #ifndef HX_STATE_H

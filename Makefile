@@ -6,6 +6,9 @@
 #   make bench      benchmarks in the VM and on the host, table in build/bench/ (docs/benchmarks.md)
 #   make fuzz       libFuzzer over the policy loader (FUZZ_SECONDS=600)
 #   make deps       install the Debian packages everything needs (root)
+#   make install    PREFIX=/usr/local DESTDIR=: binary, policy, unit, man pages, completion
+#   make man        build/doc/helixagent.8 and helixagent.yaml.5 (scdoc)
+#   make deb        build/deb/helixagent_VERSION-1_amd64.deb; make deb-test exercises it (root)
 #   V=1             show full commands
 
 PREFIX ?= /usr/local
@@ -53,7 +56,7 @@ SUITE ?= all
 
 .SECONDARY:
 
-.PHONY: print-version FORCE all clean distclean check unit vmtest fuzz deps install vm-bin demo
+.PHONY: print-version FORCE all clean distclean check unit vmtest fuzz deps install vm-bin demo man deb deb-test
 
 all: $(B)/helixagent $(VMBINS)
 
@@ -86,7 +89,11 @@ $(B)/hx_version.h: FORCE
 	@mkdir -p $(B)
 	@echo '#define HX_VERSION "$(HX_VERSION)"' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-$(B)/obj/version.o $(B)/san/version.o: $(B)/hx_version.h
+$(B)/obj/version.o $(B)/san/version.o: $(B)/hx_version.h $(B)/hx_bpf_sha.h
+# The skeleton embeds the linked object byte for byte: its hash names the BPF
+# programs of this build (`helixagent version`; tests/unit/test_version.c checks they agree).
+$(B)/hx_bpf_sha.h: $(B)/bpf/helixagent.bpf.o
+	@echo "#define HX_BPF_SHA256 \"$$(sha256sum $< | cut -c1-64)\"" > $@.tmp && mv $@.tmp $@
 FORCE:
 
 print-version:
@@ -112,7 +119,7 @@ $(B)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	$(msg) CC-SAN $@
 	$(Q)$(CC) $(CFLAGS) $(SAN) -DHX_SRCDIR='"$(CURDIR)"' $< $(SAN_LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BINS) $(B)/helixagent
+unit: $(UNIT_BINS) $(B)/helixagent $(B)/doc/helixagent.yaml.5.scd
 	$(Q)tests/unit/run.sh $(UNIT_BINS)
 
 # ---- VM tests ----
@@ -154,8 +161,69 @@ fuzz: $(B)/fuzz/fuzz_policy
 # ---- benchmarks: make bench (docs/benchmarks.md) ----
 include bench/bench.mk
 
-install: $(B)/helixagent
-	install -D -m 0755 $(B)/helixagent $(DESTDIR)$(PREFIX)/sbin/helixagent
+# ---- man pages, install, Debian package (docs/operations.md "Installing") ----
+# helixagent(8) is written in scdoc; helixagent.yaml(5) is policy/README.md converted
+# (tools/md2scd.py), so the two never disagree.
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/helixagent
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# The binary's default policy is /etc/helixagent/helixagent.yaml whatever PREFIX is.
+SYSCONFDIR ?= /etc
+MANPAGES := $(B)/doc/helixagent.8 $(B)/doc/helixagent.yaml.5
+
+$(B)/doc/helixagent.8: doc/helixagent.8.scd
+	@mkdir -p $(dir $@)
+	$(msg) SCDOC $@
+	$(Q)scdoc < $< > $@.tmp && mv $@.tmp $@
+$(B)/doc/helixagent.yaml.5.scd: doc/helixagent.yaml.5.scd.in policy/README.md tools/md2scd.py
+	@mkdir -p $(dir $@)
+	$(Q)python3 tools/md2scd.py $< policy/README.md > $@.tmp && mv $@.tmp $@
+$(B)/doc/helixagent.yaml.5: $(B)/doc/helixagent.yaml.5.scd
+	$(msg) SCDOC $@
+	$(Q)scdoc < $< > $@.tmp && mv $@.tmp $@
+
+man: $(MANPAGES)
+
+# The unit's paths follow PREFIX; what an operator may have edited (policy, defaults) is
+# never overwritten by make install (the Debian package makes them conffiles).
+install: $(B)/helixagent $(MANPAGES)
+	install -D -m 0755 $(B)/helixagent $(DESTDIR)$(SBINDIR)/helixagent
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/helixagent
+	test -e $(DESTDIR)$(SYSCONFDIR)/helixagent/helixagent.yaml || \
+		install -m 0600 policy/default.yaml $(DESTDIR)$(SYSCONFDIR)/helixagent/helixagent.yaml
+	test -e $(DESTDIR)$(SYSCONFDIR)/default/helixagent || \
+		install -D -m 0644 deploy/systemd/helixagent.default $(DESTDIR)$(SYSCONFDIR)/default/helixagent
+	install -D -m 0644 deploy/logrotate/helixagent $(DESTDIR)$(SYSCONFDIR)/logrotate.d/helixagent
+	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/usr/local/share/doc/helixagent/|$(DOCDIR)/|g' \
+		-e 's|/etc/default/helixagent|$(SYSCONFDIR)/default/helixagent|g' \
+		-e 's|/etc/helixagent/|$(SYSCONFDIR)/helixagent/|g' \
+		deploy/systemd/helixagent.service > $(DESTDIR)$(SYSTEMDUNITDIR)/helixagent.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/helixagent.service
+	install -D -m 0644 $(B)/doc/helixagent.8 $(DESTDIR)$(MANDIR)/man8/helixagent.8
+	install -D -m 0644 $(B)/doc/helixagent.yaml.5 $(DESTDIR)$(MANDIR)/man5/helixagent.yaml.5
+	install -D -m 0644 deploy/bash-completion/helixagent $(DESTDIR)$(BASHCOMPDIR)/helixagent
+	install -D -m 0644 docs/operations.md $(DESTDIR)$(DOCDIR)/operations.md
+	install -D -m 0644 policy/README.md $(DESTDIR)$(DOCDIR)/policy.md
+
+# make deb: the package from a copy of the tree (dpkg-buildpackage writes beside its
+# source), into build/deb/; lintian must report no error. make deb-test: install,
+# upgrade and purge it in a throwaway root (tools/deb-test.sh), never on this host.
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+deb:
+	@test "$(firstword $(subst -, ,$(DEB_VERSION)))" = "$$(cat VERSION)" || \
+		{ echo "deb: debian/changelog says $(DEB_VERSION), VERSION says $$(cat VERSION): add a changelog entry (dch -v $$(cat VERSION)-1)" >&2; exit 1; }
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/src
+	tar --exclude=./build --exclude=./vmtest/.cache --exclude=./.git -cf - . | tar -xf - -C $(B)/deb/src
+	cd $(B)/deb/src && dpkg-buildpackage -b -us -uc -j1 >../build.log 2>&1 || \
+		{ tail -40 ../build.log >&2; exit 1; }
+	lintian --fail-on error $(B)/deb/helixagent_$(DEB_VERSION)_amd64.deb
+	@echo "deb: $(B)/deb/helixagent_$(DEB_VERSION)_amd64.deb"
+
+deb-test: deb
+	tools/deb-test.sh $(B)/deb/helixagent_$(DEB_VERSION)_amd64.deb
 
 $(B)/bpf:
 	@mkdir -p $@

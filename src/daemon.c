@@ -417,10 +417,12 @@ static int read_policy(const char *path, char **out, size_t *outlen, struct stat
 {
 	size_t got = 0;
 	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	mode_t type;
+	/* A FIFO or a device put in the policy's place is refused, never opened. */
+	int fd = hx_cli_open_policy(path, &type), err;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, st)) {
 		err = -errno;
 		close(fd);
@@ -956,6 +958,7 @@ static void render(void *ctx, struct hx_buf *b)
 	hx_dstats_poll(&d->stats, bpf_map__fd(d->l.skel->maps.hx_stats));
 	read_drops(d);
 
+	hx_prom_build_info(b);
 	hx_prom_family(b, "helixagent_enforcement_active", "gauge",
 		       "1 while a policy is live in the kernel and its pins are in place.");
 	hx_prom_u64(b, "helixagent_enforcement_active", NULL, healthy(d));

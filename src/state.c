@@ -12,13 +12,24 @@
 #include "state.h"
 #include "util/str.h"
 
+/*
+ * /run/helixagent names rules, paths and cgroups: root's alone, also when an
+ * older daemon made it 0755.
+ */
+static int run_dir(void)
+{
+	if (mkdir(HX_RUN_DIR, 0700) && errno != EEXIST)
+		return -1;
+	return chmod(HX_RUN_DIR, 0700);
+}
+
 int hx_state_write(const struct hx_loader *l, const char *policy_file, const struct hx_policy *p)
 {
 	char tmp[] = HX_STATE_FILE ".XXXXXX";
 	FILE *f;
 	int fd;
 
-	if (mkdir(HX_RUN_DIR, 0755) && errno != EEXIST)
+	if (run_dir())
 		return -errno;
 	fd = mkstemp(tmp);
 	if (fd < 0)
@@ -31,6 +42,14 @@ int hx_state_write(const struct hx_loader *l, const char *policy_file, const str
 	}
 	fprintf(f, "pid %d\ngeneration %u\nmode %s\npolicy %s\n", getpid(), l->generation,
 		p->mode == HX_PM_AUDIT ? "audit" : "enforce", policy_file);
+	{
+		char exe[512];
+		uint64_t start;
+
+		/* `unload` signals this pid only while it still names this process. */
+		if (!hx_proc_identity(getpid(), exe, sizeof(exe), &start) && !strchr(exe, '\n'))
+			fprintf(f, "start %llu\nexe %s\n", (unsigned long long)start, exe);
+	}
 	for (size_t i = 0; i < l->nprogs; i++)
 		fprintf(f, "program %s\n", l->progs[i]);
 	for (size_t i = 0; i < l->cur.nsbx; i++)
@@ -52,13 +71,12 @@ int hx_state_write(const struct hx_loader *l, const char *policy_file, const str
 		unlink(tmp);
 		return -EIO;
 	}
+	fchmod(fd, 0600);
 	fclose(f);
-	fchmod(fd, 0644);
 	if (rename(tmp, HX_STATE_FILE)) {
 		unlink(tmp);
 		return -errno;
 	}
-	chmod(HX_STATE_FILE, 0644);
 	return 0;
 }
 
@@ -75,6 +93,10 @@ int hx_state_read(struct hx_state *s)
 		line[strcspn(line, "\n")] = 0;
 		if (!strncmp(line, "pid ", 4)) {
 			s->pid = atoi(line + 4);
+		} else if (!strncmp(line, "start ", 6)) {
+			s->start = strtoull(line + 6, NULL, 10);
+		} else if (!strncmp(line, "exe ", 4)) {
+			hx_strlcpy(s->exe, line + 4, sizeof(s->exe));
 		} else if (!strncmp(line, "generation ", 11)) {
 			s->generation = (uint32_t)strtoul(line + 11, NULL, 10);
 		} else if (!strncmp(line, "mode ", 5)) {
@@ -105,6 +127,69 @@ int hx_state_read(struct hx_state *s)
 	}
 	fclose(f);
 	return 0;
+}
+
+int hx_proc_identity(int pid, char *exe, size_t exelen, uint64_t *start)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -ENOENT;
+	buf[n] = 0;
+	/* The name in parentheses may hold anything: fields count from its last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || !p[1] || !p[2])
+		return -EINVAL;
+	/* A zombie is gone, whatever waits to reap it. */
+	if (p[2] == 'Z' || p[2] == 'X')
+		return -ESRCH;
+	/* ") S ppid ...": the state is field 3, starttime field 22 */
+	for (field = 2; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (field != 22)
+		return -EINVAL;
+	*start = strtoull(p, NULL, 10);
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, exelen - 1);
+	if (n < 0) {
+		exe[0] = 0; /* a kernel thread, or no permission: the start time decides */
+	} else {
+		static const char del[] = " (deleted)";
+
+		exe[n] = 0;
+		if ((size_t)n > sizeof(del) - 1 && !strcmp(exe + n - (sizeof(del) - 1), del))
+			exe[n - (sizeof(del) - 1)] = 0;
+	}
+	return 0;
+}
+
+enum hx_daemon_check hx_state_daemon(const struct hx_state *s, char *what, size_t whatlen)
+{
+	char exe[512];
+	uint64_t start;
+	const char *base;
+
+	what[0] = 0;
+	if (s->pid <= 0 || hx_proc_identity(s->pid, exe, sizeof(exe), &start))
+		return HX_DAEMON_NONE;
+	snprintf(what, whatlen, "%s, started at tick %llu", exe[0] ? exe : "?",
+		 (unsigned long long)start);
+	if (s->start)
+		return start == s->start && (!s->exe[0] || !exe[0] || !strcmp(exe, s->exe)) ?
+			       HX_DAEMON_ALIVE :
+			       HX_DAEMON_OTHER;
+	/* A state file of an older daemon names no start time: its executable's name must match. */
+	base = strrchr(exe, '/');
+	return base && !strcmp(base + 1, "helixagent") ? HX_DAEMON_ALIVE : HX_DAEMON_OTHER;
 }
 
 void hx_state_free(struct hx_state *s)
@@ -148,7 +233,7 @@ int hx_counters_write(const struct hx_counters *c)
 	FILE *f;
 	int fd;
 
-	if (mkdir(HX_RUN_DIR, 0755) && errno != EEXIST)
+	if (run_dir())
 		return -errno;
 	fd = mkstemp(tmp);
 	if (fd < 0)
@@ -167,7 +252,7 @@ int hx_counters_write(const struct hx_counters *c)
 		unlink(tmp);
 		return -EIO;
 	}
-	fchmod(fd, 0644);
+	fchmod(fd, 0600);
 	fclose(f);
 	if (rename(tmp, HX_COUNTERS_FILE)) {
 		unlink(tmp);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The daemon's public state (/run/helixagent/state): what `status` reports
+ * The daemon's state (/run/helixagent/state, root only): what `status` reports
  * next to the pinned maps. A line-oriented file, written atomically.
  */
 #ifndef HX_STATE_H
@@ -22,6 +22,9 @@ struct hx_state_sbx {
 
 struct hx_state {
 	int pid; /* 0: no daemon */
+	/* Who the pid was: a pid reused by another process is not the daemon. */
+	uint64_t start; /* /proc/PID/stat starttime (clock ticks since boot); 0: not recorded */
+	char exe[512]; /* /proc/PID/exe; "": not recorded */
 	uint32_t generation;
 	char policy[512];
 	char mode[16];
@@ -35,6 +38,21 @@ struct hx_state {
 };
 
 int hx_state_read(struct hx_state *s);
+
+/*
+ * @pid's executable and start time, as /proc says now; " (deleted)" (an
+ * upgraded binary) is removed from @exe. 0 or -errno (-ENOENT: no such
+ * process, -ESRCH: a zombie).
+ */
+int hx_proc_identity(int pid, char *exe, size_t exelen, uint64_t *start);
+
+enum hx_daemon_check {
+	HX_DAEMON_NONE, /* no pid recorded, or no such process */
+	HX_DAEMON_ALIVE, /* the process that wrote the state file */
+	HX_DAEMON_OTHER, /* the pid now names another process */
+};
+/* Whether the daemon the state file names still runs; what runs instead in @what. */
+enum hx_daemon_check hx_state_daemon(const struct hx_state *s, char *what, size_t whatlen);
 void hx_state_free(struct hx_state *s);
 /* The names (sandboxes, rules) of the generation the state file describes. */
 int hx_state_read_tables(struct hx_compiled *c);

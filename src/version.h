@@ -8,4 +8,13 @@
  */
 const char *hx_version(void);
 
+/*
+ * SHA-256 of the BPF object this binary embeds (the skeleton's ELF bytes),
+ * 64 hex digits: two builds with the same value load the same programs.
+ */
+const char *hx_bpf_object_sha256(void);
+
+/* The libbpf this process runs with, "1.1" (the shared library's, not the headers'). */
+const char *hx_libbpf_version(void);
+
 #endif

@@ -10,6 +10,7 @@ libcmocka-dev libseccomp-dev libcap-dev libmicrohttpd-dev libjansson-dev
 libclang-rt-14-dev valgrind rsyslog
 qemu-system-x86 busybox-static cpio zstd xz-utils
 iproute2 python3 jq
+scdoc debhelper lintian dpkg-dev fakeroot bash-completion
 "
 
 missing=

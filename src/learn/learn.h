@@ -59,8 +59,6 @@ int hx_learn_write(struct hx_learn *l, FILE *out);
 
 const struct hx_learn_stats *hx_learn_stats(const struct hx_learn *l);
 
-/* `helixagent learn` (argv[0] is "learn"): its own options and help. */
-int hx_cmd_learn(int argc, char **argv);
 
 /* The folding rules, exposed for the unit tests. */
 bool hx_learn_is_temp_name(const char *name);

@@ -29,6 +29,9 @@ void hx_prom_family(struct hx_buf *b, const char *name, const char *type, const 
 void hx_prom_u64(struct hx_buf *b, const char *name, const char *const *labels, uint64_t v);
 void hx_prom_f64(struct hx_buf *b, const char *name, const char *const *labels, double v);
 
+/* helixagent_build_info{version,bpf_object_sha256,libbpf} 1 */
+void hx_prom_build_info(struct hx_buf *b);
+
 struct hx_metrics;
 typedef void (*hx_metrics_render_fn)(void *ctx, struct hx_buf *out);
 typedef bool (*hx_metrics_healthy_fn)(void *ctx);

@@ -1922,7 +1922,7 @@ static void parse_audit(struct pctx *c, const struct ynode *n)
 }
 
 /* host:port or [v6]:port */
-static bool valid_listen(const char *s)
+bool hx_policy_valid_listen(const char *s)
 {
 	const char *colon = strrchr(s, ':');
 	char host[256], msg[160];
@@ -1967,7 +1967,7 @@ static void parse_metrics(struct pctx *c, const struct ynode *n)
 			s = scalar(c, v, k);
 			if (!s)
 				continue;
-			if (!valid_listen(s)) {
+			if (!hx_policy_valid_listen(s)) {
 				err(c, v, "'listen' must be HOST:PORT or [IPv6]:PORT, not '%s'", s);
 				continue;
 			}

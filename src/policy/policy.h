@@ -365,6 +365,11 @@ const char *hx_cap_name(unsigned cap);
 int hx_parse_size(const char *s, uint64_t *out);
 int hx_parse_duration_ms(const char *s, uint64_t *out);
 int hx_parse_cpu_milli(const char *s, uint32_t *out);
+/*
+ * security.metrics.listen's syntax: HOST:PORT or [IPv6]:PORT, port 1-65535,
+ * a hostname or an address. The command line's --metrics-listen uses it too.
+ */
+bool hx_policy_valid_listen(const char *s);
 int hx_parse_cidr(const char *s, char *err, size_t errlen);
 /* rate_limit: "1000/s", "6000/m", "100000/h"; events 1..10000000 */
 int hx_parse_rate(const char *s, uint32_t *events, uint32_t *window_s);

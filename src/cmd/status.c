@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd/cmd.h"
 #include "helixagent/abi.h"
 #include "loader/loader.h"
 #include "state.h"
@@ -26,21 +26,6 @@ static int pinned_fd(const char *name)
 
 	snprintf(path, sizeof(path), HX_PIN_DIR "/%s", name);
 	return bpf_obj_get(path);
-}
-
-static bool daemon_alive(int pid)
-{
-	char path[64], exe[256];
-	ssize_t n;
-
-	if (pid <= 0 || kill(pid, 0))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return true; /* exists; cannot tell more */
-	exe[n] = 0;
-	return strstr(exe, "helixagent") != NULL;
 }
 
 static int percpu_sum(int fd, const void *key, size_t nvals, uint64_t *out)
@@ -138,21 +123,40 @@ static void daemon_json(struct jw *w, const struct hx_counters *c)
 	jw_ku64(w, "cgroup_repairs", cnum(c, "cgroup_repairs"));
 }
 
-int hx_cmd_status(const struct hx_cli *cli)
+static int status(const struct hx_cli *cli)
 {
 	struct hx_counters cn;
 	bool have_cn;
 	struct hx_live live = { 0 };
 	struct hx_state st;
 	bool active, links_ok = true, alive, attached[64] = { 0 };
-	int live_fd, stats_fd, drops_fd, rc;
+	int live_fd, stats_fd, drops_fd, rc, serr;
 	__u32 zero = 0;
 	struct jw w;
 
+	char what[600];
+
 	live_fd = pinned_fd("hx_live");
+	/* "Not active" only when it is known: no permission is not an answer (exit 2). */
+	if (live_fd < 0 && errno != ENOENT) {
+		serr = errno;
+		hx_log("status: cannot read the pinned maps under %s: %s%s", HX_PIN_DIR,
+		       strerror(serr),
+		       serr == EPERM || serr == EACCES ? " (status needs root, or CAP_BPF and CAP_SYS_ADMIN)" :
+						       "");
+		return 2;
+	}
 	if (live_fd < 0 || bpf_map_lookup_elem(live_fd, &zero, &live))
 		live.ready = 0;
-	if (hx_state_read(&st))
+	serr = hx_state_read(&st);
+	if (serr == -EACCES || serr == -EPERM) {
+		hx_log("status: cannot read %s: %s (status needs root)", HX_STATE_FILE,
+		       strerror(-serr));
+		if (live_fd >= 0)
+			close(live_fd);
+		return 2;
+	}
+	if (serr)
 		memset(&st, 0, sizeof(st));
 	/* Every program the daemon attached must still be pinned. */
 	for (size_t i = 0; i < st.nprogs; i++) {
@@ -165,7 +169,7 @@ int hx_cmd_status(const struct hx_cli *cli)
 			close(fd);
 	}
 	active = live.ready && links_ok && st.nprogs > 0;
-	alive = daemon_alive(st.pid);
+	alive = hx_state_daemon(&st, what, sizeof(what)) == HX_DAEMON_ALIVE;
 	have_cn = alive && !hx_counters_read(&cn) && (int)cnum(&cn, "pid") == st.pid;
 	stats_fd = pinned_fd("hx_stats");
 	drops_fd = pinned_fd("hx_drops");
@@ -321,3 +325,16 @@ int hx_cmd_status(const struct hx_cli *cli)
 		close(drops_fd);
 	return rc;
 }
+
+const struct hx_cmd hx_cmd_status_def = {
+	.name = "status",
+	.synopsis = "[--json]",
+	.summary = "enforcement state; exit 3 when not active",
+	.details = "Reads the pinned maps and /run/helixagent, with or without a daemon: mode,\n"
+		   "policy generation, programs, sandboxes with their cgroups and counters,\n"
+		   "dropped events, and what a running daemon counts.\n"
+		   "Exit status: 0 active, 3 not active, 2 no permission to read the pins.\n",
+	.opts = (const struct hx_opt *const[]){ &hx_opt_config_unused, &hx_opt_json, &hx_opt_help,
+						NULL },
+	.run = status,
+};

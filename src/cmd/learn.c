@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,32 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd/cmd.h"
 #include "learn/learn.h"
 #include "loader/loader.h"
 #include "state.h"
 
 #define LEARN_READY_SECONDS 900 /* verification under emulation takes minutes */
-
-static void learn_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: helixagent learn --sandbox NAME [--out FILE] [--fold N] [--network none|host]\n"
-		"                        {--from-audit LOG | [--] CMD [ARG...]}\n"
-		"\n"
-		"Writes a deny-by-default policy for sandbox NAME from what a workload did:\n"
-		"  -- CMD          run CMD in the sandbox in audit mode, every family denying by\n"
-		"                  default, and learn from its events (no daemon may be running)\n"
-		"  --from-audit LOG  learn from an audit log (\"-\": standard input) of the sandbox\n"
-		"                  in audit mode\n"
-		"  --out FILE      where the policy goes (default: standard output)\n"
-		"  --fold N        files of one directory folded into it from N on (default 8, 0: never)\n"
-		"  --network MODE  the learning run's network: none (an empty namespace, the default)\n"
-		"                  or host; the policy keeps it\n"
-		"Exit status: 0; 1 usage; 2 system error; 3 events were lost (the policy is written,\n"
-		"and says so, but may lack rules); otherwise the workload's failure is reported and\n"
-		"the policy written.\n");
-}
 
 static int read_audit(struct hx_learn *l, FILE *f)
 {
@@ -242,68 +221,66 @@ unload:
 	return rc ? 2 : 0;
 }
 
-int hx_cmd_learn(int argc, char **argv)
+static const struct hx_opt opt_sandbox =
+	HX_OPT_ARG("sandbox", 0, "NAME", sandbox, "the sandbox the policy is for");
+static const struct hx_opt opt_out =
+	HX_OPT_ARG("out", 'o', "FILE", learn_out, "where the policy goes (default: standard output)");
+static const struct hx_opt opt_from =
+	HX_OPT_ARG("from-audit", 0, "LOG", from_audit,
+		   "learn from an audit log (\"-\": standard input) of the sandbox in audit mode");
+static const struct hx_opt opt_fold =
+	HX_OPT_ARG("fold", 0, "N", fold,
+		   "files of one directory folded into it from N on (default 8, 0: never)");
+static const struct hx_opt opt_network =
+	HX_OPT_ARG("network", 0, "MODE", network,
+		   "the learning run's network: none (an empty namespace, the default) or host; "
+		   "the policy keeps it");
+
+static int learn_check(const struct hx_cli *cli)
 {
-	static const struct option opts[] = {
-		{ "sandbox", required_argument, NULL, 's' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "from-audit", required_argument, NULL, 'a' },
-		{ "fold", required_argument, NULL, 'f' },
-		{ "network", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct hx_learn_opts o = { .fold_threshold = 8 };
-	const char *outpath = NULL, *from = NULL;
+	const char *s = cli->sandbox;
+
+	if (!s || !!cli->from_audit == (cli->argc > 0)) {
+		hx_log("learn: needs --sandbox NAME and either --from-audit LOG or a command");
+		return 1;
+	}
+	if (!s[0] || strlen(s) > 63 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(s)) {
+		hx_log("learn: '%s' is not a sandbox name ([a-z0-9_-]{1,63})", s);
+		return 1;
+	}
+	if (cli->network && strcmp(cli->network, "none") && strcmp(cli->network, "host")) {
+		hx_log("learn: --network is none or host, not '%s'", cli->network);
+		return 1;
+	}
+	if (cli->fold) {
+		char *end;
+		unsigned long v = strtoul(cli->fold, &end, 10);
+
+		if (*end || end == cli->fold || cli->fold[0] == '-' || v > 1000000) {
+			hx_log("learn: --fold takes a number of files, not '%s'", cli->fold);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int learn_main(const struct hx_cli *cli)
+{
+	struct hx_learn_opts o = { .fold_threshold = 8, .sandbox = cli->sandbox };
+	const char *outpath = cli->learn_out, *from = cli->from_audit;
 	char dir[PATH_MAX] = "", source[PATH_MAX + 64];
-	int c, rc = 0, workload = 0;
+	int rc = 0, workload = 0;
 	struct hx_learn *l;
 	FILE *in, *out;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:o:a:f:n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': o.sandbox = optarg; break;
-		case 'o': outpath = optarg; break;
-		case 'a': from = optarg; break;
-		case 'f': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || end == optarg || v > 1000000) {
-				hx_log("learn: --fold takes a number of files, not '%s'", optarg);
-				return 1;
-			}
-			o.fold_threshold = (unsigned)v;
-			break;
-		}
-		case 'n':
-			if (strcmp(optarg, "none") && strcmp(optarg, "host")) {
-				hx_log("learn: --network is none or host, not '%s'", optarg);
-				return 1;
-			}
-			o.network_host = !strcmp(optarg, "host");
-			break;
-		case 'h': learn_usage(stdout); return 0;
-		default: learn_usage(stderr); return 1;
-		}
-	}
-	if (!o.sandbox || !!from == (optind < argc)) {
-		hx_log("learn: needs --sandbox NAME and either --from-audit LOG or a command");
-		learn_usage(stderr);
-		return 1;
-	}
-	if (strspn(o.sandbox, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(o.sandbox) ||
-	    !o.sandbox[0] || strlen(o.sandbox) > 63) {
-		hx_log("learn: '%s' is not a sandbox name ([a-z0-9_-]{1,63})", o.sandbox);
-		return 1;
-	}
-
+	if (cli->fold)
+		o.fold_threshold = (unsigned)strtoul(cli->fold, NULL, 10);
+	o.network_host = cli->network && !strcmp(cli->network, "host");
 	if (!from) {
-		rc = learn_run(o.sandbox, o.network_host, argv + optind, dir, sizeof(dir), &workload);
+		rc = learn_run(o.sandbox, o.network_host, cli->argv, dir, sizeof(dir), &workload);
 		if (rc)
 			return rc;
-		snprintf(source, sizeof(source), "a run of '%s' in sandbox %s", argv[optind], o.sandbox);
+		snprintf(source, sizeof(source), "a run of '%s' in sandbox %s", cli->argv[0], o.sandbox);
 		snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/audit.jsonl");
 		from = dir;
 	} else {
@@ -366,3 +343,21 @@ int hx_cmd_learn(int argc, char **argv)
 	hx_learn_free(l);
 	return rc;
 }
+
+const struct hx_cmd hx_cmd_learn_def = {
+	.name = "learn",
+	.synopsis = "--sandbox NAME {--from-audit LOG | [--] CMD [ARG...]} [--out FILE] [--fold N]\n"
+		    "                        [--network none|host]",
+	.summary = "write a deny-by-default policy for a sandbox from what a workload did",
+	.details = "With CMD: the sandbox is loaded in audit mode, every family denying by default,\n"
+		   "CMD runs in it (helixagent exec), and what it did becomes the rules; no\n"
+		   "enforcement may be loaded. With --from-audit: the audit log of the sandbox in\n"
+		   "audit mode. The folding rules are in docs/learn.md.\n"
+		   "Exit status: 0; 1 usage; 2 system error; 3 events were lost (the policy is\n"
+		   "written and says so, but may lack rules).\n",
+	.opts = (const struct hx_opt *const[]){ &hx_opt_config_unused, &opt_sandbox, &opt_from, &opt_out, &opt_fold,
+						&opt_network, &hx_opt_help, NULL },
+	.flags = HX_CMD_TRAILING,
+	.check = learn_check,
+	.run = learn_main,
+};

@@ -108,8 +108,17 @@ host_uris() {
 uris=$(host_uris)
 mirror=${HX_DEBIAN_MIRROR:-$(printf '%s\n' "$uris" | grep -E '/debian$' | head -n1)}
 secmirror=${HX_DEBIAN_SECURITY_MIRROR:-$(printf '%s\n' "$uris" | grep -E '/debian-security$' | head -n1)}
-mirror=${mirror:-http://deb.debian.org/debian}
-secmirror=${secmirror:-http://deb.debian.org/debian-security}
+# No address is written here: a machine without a Debian source in its apt
+# configuration is told so, and given the variables to name one.
+if [ -z "$mirror" ]; then
+	echo "fetch-kernels: no Debian mirror (a URI ending in /debian) in this machine's apt sources; set HX_DEBIAN_MIRROR" >&2
+	exit 2
+fi
+if [ -z "$secmirror" ]; then
+	# the security archive beside the main one, where the machine's sources have none
+	secmirror=${mirror%/debian}/debian-security
+	echo "fetch-kernels: no security mirror in the apt sources; using $secmirror (set HX_DEBIAN_SECURITY_MIRROR to choose)" >&2
+fi
 
 # Private sources.list with only the suites this run needs.
 suites=

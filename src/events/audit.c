@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "util/cgroup.h"
+#include "util/container.h"
 #include "util/str.h"
 
 #define ECS_VERSION "8.11.0"
@@ -225,18 +226,19 @@ static const struct hx_action_desc *action_desc(uint16_t act)
 	return hx_audit_ext_action ? hx_audit_ext_action(act) : &unknown;
 }
 
-static void cgroup_obj(struct hx_audit *a, const struct hx_event *e, const struct hx_sbx_info *sb)
+/* helixagent.cgroup; the path (or "") into @cgpath, PATH_MAX bytes, for container_obj. */
+static void cgroup_obj(struct hx_audit *a, const struct hx_event *e, const struct hx_sbx_info *sb,
+		       char *cgpath)
 {
 	struct jw *w = &a->w;
-	char cgpath[PATH_MAX];
 
 	jw_key(w, "cgroup");
 	jw_obj(w);
 	jw_ku64(w, "id", e->cgid);
 	cgpath[0] = 0;
 	if (sb && sb->cgid == e->cgid) {
-		hx_strlcpy(cgpath, sb->cgroup, sizeof(cgpath));
-	} else if (!hx_cgroup_of_pid((int)e->pid, cgpath, sizeof(cgpath))) {
+		hx_strlcpy(cgpath, sb->cgroup, PATH_MAX);
+	} else if (!hx_cgroup_of_pid((int)e->pid, cgpath, PATH_MAX)) {
 		/* /proc is read after the fact: keep the path only if it still is that cgroup. */
 		char root[256];
 		uint64_t id = 0;
@@ -248,6 +250,38 @@ static void cgroup_obj(struct hx_audit *a, const struct hx_event *e, const struc
 	if (cgpath[0])
 		jw_kstr(w, "path", cgpath);
 	jw_obj_end(w);
+}
+
+/*
+ * container.* and orchestrator.*, where the cgroup path names a container or a
+ * Kubernetes pod (util/container.h): read from the path alone, no runtime asked.
+ */
+static void container_obj(struct hx_audit *a, const char *cgpath)
+{
+	struct jw *w = &a->w;
+	struct hx_container c;
+
+	if (!cgpath[0] || !hx_container_from_cgroup(cgpath, &c))
+		return;
+	if (c.id[0]) {
+		jw_key(w, "container");
+		jw_obj(w);
+		jw_kstr(w, "id", c.id);
+		if (c.runtime)
+			jw_kstr(w, "runtime", c.runtime);
+		jw_obj_end(w);
+	}
+	if (c.pod_uid[0]) {
+		jw_key(w, "orchestrator");
+		jw_obj(w);
+		jw_kstr(w, "type", "kubernetes");
+		jw_key(w, "resource");
+		jw_obj(w);
+		jw_kstr(w, "type", "pod");
+		jw_kstr(w, "id", c.pod_uid);
+		jw_obj_end(w);
+		jw_obj_end(w);
+	}
 }
 
 static void process_obj(struct hx_audit *a, const struct hx_event *e)
@@ -343,7 +377,7 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	struct jw *w = &a->w;
 	const char *cats[3], *types[3];
 	size_t ncat = 0, ntype = 0;
-	char rname[64];
+	char rname[64], cgpath[PATH_MAX];
 
 	hx_ecs_head(a, (int64_t)e->ts_boot_ns + a->boot_to_real_ns);
 
@@ -370,7 +404,7 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	jw_kstr(w, "family", fam);
 	jw_kstr(w, "sandbox", sb ? sb->name : NULL);
 	jw_ki64(w, "errno", e->err);
-	cgroup_obj(a, e, sb);
+	cgroup_obj(a, e, sb, cgpath);
 	jw_ku64(w, "policy_generation", e->generation);
 	if (e->access) {
 		char acc[4];
@@ -438,6 +472,7 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 
 	process_obj(a, e);
 	file_obj(a, e);
+	container_obj(a, cgpath);
 	if (hx_audit_ext_fields)
 		hx_audit_ext_fields(a, e);
 }

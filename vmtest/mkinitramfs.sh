@@ -225,6 +225,7 @@ for arg in $(cat /proc/cmdline); do
 	case $arg in
 	hx.suite=*) suite=${arg#hx.suite=} ;;
 	hx.timeout=*) export HXT_TIMEOUT="${arg#hx.timeout=}" ;;
+	hx.unload=*) export HX_VM_UNLOAD="${arg#hx.unload=}" ;;
 	esac
 done
 

@@ -22,7 +22,8 @@
 # passed+failed+xfail == expected, and its log shows no kernel fault.
 #
 # Environment: HXT_TIMEOUT (per-test timeout in the guest, seconds),
-# HX_VM_APPEND (extra kernel parameters), HX_VM_EXTRA / HX_VM_EXTRA_SUITES
+# HX_VM_APPEND (extra kernel parameters), HX_VM_UNLOAD=1 (every suite unloads
+# at its end, so the next one loads and verifies afresh instead of adopting), HX_VM_EXTRA / HX_VM_EXTRA_SUITES
 # (see mkinitramfs.sh), QEMU (qemu binary).
 set -eu
 
@@ -185,6 +186,7 @@ boot_one() {
 	# 5.10's default LSM list lacks bpf.
 	[ "$k" != 5.10 ] || append="$append lsm=landlock,lockdown,yama,apparmor,bpf"
 	[ -z "${HXT_TIMEOUT:-}" ] || append="$append hx.timeout=$HXT_TIMEOUT"
+	[ -z "${HX_VM_UNLOAD:-}" ] || append="$append hx.unload=$HX_VM_UNLOAD"
 	[ -z "${HX_VM_APPEND:-}" ] || append="$append $HX_VM_APPEND"
 
 	echo "$tag booting $(cat "$kdir/version" 2>/dev/null || echo '?'), suite $suite (log: ${log#"$ROOT"/})"

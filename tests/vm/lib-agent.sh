@@ -5,6 +5,10 @@
 #                          until `helixagent status` says enforcement is active
 #   agent_stop             SIGTERM the daemon (enforcement stays pinned)
 #   agent_unload           `helixagent unload`
+#   agent_release          end of a suite: stop the daemon and leave its pins, so
+#                          the next suite's start adopts them (a restart of the
+#                          same build with another policy) instead of verifying
+#                          every program again; HX_VM_UNLOAD=1 unloads instead
 #   in_sandbox NAME CMD... run CMD with its shell moved into sandbox NAME's cgroup
 #   audit_select FILTER    audit lines (compact JSON) matching the jq FILTER
 #   audit_wait N FILTER    wait until at least N lines match FILTER
@@ -24,16 +28,22 @@ agent_start() {
 	$HX run -c "$_pol" --audit-log "$AUDIT_LOG" >>"$HXT_SUITE_TMP/agent.log" 2>&1 &
 	echo $! >"$(agent_pidfile)"
 	wait_for 480 _agent_up_or_dead
-	if ! $HX status >/dev/null 2>&1; then
+	if ! _agent_ours; then
 		cat "$HXT_SUITE_TMP/agent.log" >&2
 		kill -0 "$(agent_pid)" 2>/dev/null && fail "agent did not become active within 480s"
 		fail "agent exited before enforcing"
 	fi
 }
 
+# Enforcing, and by this daemon: pins a previous suite's daemon left make
+# `status` say active before this one has installed its policy.
+_agent_ours() {
+	$HX status --json 2>/dev/null | jq -e ".active and .daemon.running and .daemon.pid == $(agent_pid)" >/dev/null
+}
+
 # Ready, or dead (then waiting longer is pointless).
 _agent_up_or_dead() {
-	$HX status >/dev/null 2>&1 || ! kill -0 "$(agent_pid)" 2>/dev/null
+	_agent_ours || ! kill -0 "$(agent_pid)" 2>/dev/null
 }
 
 agent_pid() { cat "$(agent_pidfile)" 2>/dev/null; }
@@ -48,6 +58,12 @@ agent_stop() {
 
 agent_unload() {
 	$HX unload >/dev/null 2>&1
+}
+
+agent_release() {
+	agent_stop
+	[ "${HX_VM_UNLOAD:-0}" = 1 ] && agent_unload
+	return 0
 }
 
 sandbox_cg() { echo "$CG/helixagent/$1"; }

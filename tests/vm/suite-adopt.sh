@@ -17,8 +17,7 @@ suite_setup() {
 }
 
 suite_teardown() {
-	agent_stop
-	agent_unload
+	agent_release
 }
 
 link_id() { $PINS link-id "$LINK"; }

@@ -15,8 +15,7 @@ suite_setup() {
 }
 
 suite_teardown() {
-	agent_stop
-	agent_unload
+	agent_release
 }
 
 # bi_event OUT RULE: the attack's output OUT names its pid; one permission_denied

@@ -179,8 +179,7 @@ teardown() {
 suite_teardown() {
 	# How long starts and loads took, for whoever reads the console log.
 	grep -E 'event.{0,3}(startup|policy_load)' "$DLOG" | sed 's/^/hxd: /' | tail -n 30 >/dev/console 2>/dev/null
-	agent_stop
-	agent_unload
+	agent_release
 	kill "$(cat "$HXT_SUITE_TMP/notify.pid")" "$(cat "$HXT_SUITE_TMP/syslog.pid")" 2>/dev/null
 	umount /var/log/helixagent 2>/dev/null
 	true

@@ -16,8 +16,7 @@ suite_setup() {
 }
 
 suite_teardown() {
-	agent_stop
-	agent_unload
+	agent_release
 }
 
 test_default_policy_denies_id_in_the_demo_sandbox() {

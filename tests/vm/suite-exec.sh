@@ -11,8 +11,7 @@ suite_setup() {
 }
 
 suite_teardown() {
-	agent_stop
-	agent_unload
+	agent_release
 }
 
 test_probe_reports_full_enforcement() {

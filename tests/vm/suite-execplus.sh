@@ -13,8 +13,7 @@ suite_setup() {
 }
 
 suite_teardown() {
-	agent_stop
-	agent_unload
+	agent_release
 }
 
 test_blocked_command_never_runs() {

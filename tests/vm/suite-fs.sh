@@ -45,8 +45,7 @@ suite_setup() {
 }
 
 suite_teardown() {
-	agent_stop
-	agent_unload
+	agent_release
 	umount /exec/ovl /secret/mnt /data/ext 2>/dev/null
 }
 

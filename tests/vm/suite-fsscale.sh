@@ -38,8 +38,7 @@ suite_setup() {
 }
 
 suite_teardown() {
-	agent_stop
-	agent_unload
+	agent_release
 }
 
 test_policy_with_10000_rules_is_in_force() {

@@ -27,8 +27,7 @@ suite_setup() {
 }
 
 suite_teardown() {
-	agent_stop
-	agent_unload
+	agent_release
 	rm -f /etc/resolv.conf /run/hx-resolv.conf /etc/hosts /etc/host.conf /etc/hx-ordinary
 	umount $EXT 2>/dev/null
 }

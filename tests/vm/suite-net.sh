@@ -136,8 +136,7 @@ suite_setup() {
 }
 
 suite_teardown() {
-	agent_stop
-	agent_unload
+	agent_release
 	for f in "$HXT_SUITE_TMP"/*.pid; do kill "$(cat "$f")" 2>/dev/null; done
 	return 0
 }

@@ -29,8 +29,7 @@ suite_setup() {
 }
 
 suite_teardown() {
-	agent_stop
-	agent_unload
+	agent_release
 }
 
 # sx SANDBOX CMD [ARG...]: helixagent exec; $rc, $HXT_TMP/out, $HXT_TMP/err

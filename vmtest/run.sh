@@ -23,7 +23,8 @@
 #
 # Environment: HXT_TIMEOUT (per-test timeout in the guest, seconds),
 # HX_VM_APPEND (extra kernel parameters), HX_VM_EXTRA / HX_VM_EXTRA_SUITES
-# (see mkinitramfs.sh), QEMU (qemu binary).
+# (see mkinitramfs.sh), HX_BUILD (the build directory whose helixagent and
+# vm-bin/ the VM gets; default build/), QEMU (qemu binary).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -812,10 +812,8 @@ test_syslog_lines_a_collector_missed_are_counted_and_reported() {
 }
 
 test_daemon_under_valgrind() {
-	if ! command -v valgrind >/dev/null; then
-		log "valgrind is not in this image (tools/vmtest-valgrind.sh puts it there): not run"
-		return 0
-	fi
+	command -v valgrind >/dev/null ||
+		skip "valgrind is not in this image (tools/vmtest-valgrind.sh puts it there)"
 	agent_stop
 	vlog=$HXT_TMP/valgrind.log
 	valgrind --leak-check=full --show-leak-kinds=definite,indirect \

@@ -379,6 +379,10 @@ test_symlink_creation_refused_when_disallowed() {
 	out=$(fs_try fs_nosym symlink /data/ok /data/sym)
 	assert_contains "$out" "symlink: EPERM"
 	[ ! -L /data/sym ] || fail "symlink created"
+	sel=".process.pid==$(result_pid "$out") and .event.action==\"symlink\""
+	audit_wait 1 "$sel"
+	assert_eq deny "$(audit_select "$sel" | jq -r .helixagent.decision | head -n 1)"
+	assert_eq fs_nosym "$(audit_select "$sel" | jq -r .helixagent.sandbox | head -n 1)"
 	out=$(fs_try fs symlink /data/ok /data/sym2)
 	assert_contains "$out" "symlink: ok"
 }

@@ -5,6 +5,8 @@
 #   make vmtest     VM suites on every kernel (KERNEL=6.1 for one, SUITE=name for one suite)
 #   make bench      benchmarks in the VM and on the host, table in build/bench/ (docs/benchmarks.md)
 #   make fuzz       libFuzzer over the policy loader (FUZZ_SECONDS=600)
+#   make mutation   the enforcement suites against agents broken on purpose (tools/mutation.sh;
+#                   KERNEL=6.1, MUTANT="allow silent", SUITE=fs,exec,...); not part of check
 #   make deps       install the Debian packages everything needs (root)
 #   make install    PREFIX=/usr/local DESTDIR=: binary, policy, unit, man pages, completion
 #   make man        build/doc/helixagent.8 and helixagent.yaml.5 (scdoc)
@@ -34,6 +36,21 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ibpf -MMD -MP
 
+# MUTANT=allow|silent: an agent broken on purpose (bpf/lib/common.bpf.h hx_mutant),
+# built only by tools/mutation.sh and only into a build directory of its own (B=...).
+# (make mutation MUTANT=... only passes MUTANT on to the script.)
+ifeq ($(filter mutation,$(MAKECMDGOALS)),)
+ifneq ($(MUTANT),)
+ifeq ($(filter allow silent,$(MUTANT)),)
+$(error MUTANT must be allow or silent)
+endif
+ifeq ($(B),build)
+$(error MUTANT=$(MUTANT) needs a build directory of its own, e.g. B=build/mutant-$(MUTANT))
+endif
+BPF_CFLAGS += -DHX_MUTANT_$(shell echo $(MUTANT) | tr a-z A-Z)
+endif
+endif
+
 # Userspace: every .c under src/ except main.c goes into a library the tests link too.
 LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
@@ -56,7 +73,7 @@ SUITE ?= all
 
 .SECONDARY:
 
-.PHONY: print-version FORCE all clean distclean check unit vmtest fuzz deps install vm-bin demo man deb deb-test
+.PHONY: print-version FORCE all clean distclean check unit vmtest fuzz deps install vm-bin demo man deb deb-test mutation
 
 all: $(B)/helixagent $(VMBINS)
 
@@ -142,6 +159,11 @@ check:
 
 demo:
 	$(Q)KERNEL=$(if $(KERNEL),$(KERNEL),6.1) tools/demo.sh
+
+# Not part of check: a mutant run takes as long as the suites themselves.
+mutation:
+	$(Q)tools/mutation.sh --kernel "$(if $(KERNEL),$(KERNEL),6.1)" \
+		$(if $(MUTANT),--mutant "$(MUTANT)") $(if $(filter-out all,$(SUITE)),--suite "$(SUITE)")
 
 # ---- fuzzing ----
 FUZZ_SECONDS ?= 600

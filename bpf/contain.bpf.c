@@ -433,6 +433,7 @@ int BPF_PROG(hx_file_send_sigiotask, struct task_struct *tsk, struct fown_struct
 	cfg = bpf_map_lookup_elem(&hx_sbx, &sk);
 	if (cfg)
 		c.cfg = *cfg;
+	hx_mutant(&c.cfg);
 	return hx_bi_deny(&c, HX_ACT_SIGIO, HX_BI_SIGIO, agent, 0);
 }
 

@@ -84,6 +84,11 @@ if [ "${xfail:-0}" -gt 0 ]; then
 	echo "  known failures (tests/vm/known-failures), not counted as passed:"
 	cat build/vmtest/lane-*/console.txt | grep 'HXT XFAIL' | sed 's/^/    /'
 fi
+skips=$(cat build/vmtest/lane-*/console.txt 2>/dev/null | grep 'HXT SKIP' || true)
+if [ -n "$skips" ]; then
+	echo "  not run here (HXT SKIP: the image lacks what they need), not counted as passed:"
+	printf '%s\n' "$skips" | sed 's/^/    /'
+fi
 # The failing tests, each with the lines its runner printed before it (its
 # output, indented), so that the end of the log alone says what broke.
 for c in build/vmtest/lane-*/console.txt; do

@@ -7,6 +7,7 @@
 #   /bin/busybox and all its applets (links under /bin, /sbin, /usr/bin, /usr/sbin)
 #   /usr/sbin/helixagent          build/helixagent, if built
 #   /usr/libexec/hx/*             every file of build/vm-bin/
+#                                 (build/ is $HX_BUILD when set: tools/mutation.sh's mutants)
 #   /hx/tests/vm/                 the tests/vm/ tree
 #   /hx/policy/                   every file of policy/
 #   host binaries of $HX_VM_EXTRA (default "jq /usr/bin/id"), at their host paths
@@ -24,6 +25,7 @@ BUSYBOX=${HX_BUSYBOX:-/bin/busybox}
 # coreutils id: a real binary of its own (busybox applets all share one inode)
 EXTRA=${HX_VM_EXTRA-jq /usr/bin/id}
 CACHE=${HX_VMTEST_CACHE:-$HERE/.cache}
+BUILD=${HX_BUILD:-$ROOT/build}
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
@@ -83,12 +85,12 @@ put() {
 	if is_elf "$1"; then echo "$1" >>"$elfs"; fi
 }
 
-if [ -f "$ROOT/build/helixagent" ]; then
-	put "$ROOT/build/helixagent" /usr/sbin/helixagent 0755
+if [ -f "$BUILD/helixagent" ]; then
+	put "$BUILD/helixagent" /usr/sbin/helixagent 0755
 fi
 
-if [ -d "$ROOT/build/vm-bin" ]; then
-	for f in "$ROOT/build/vm-bin"/*; do
+if [ -d "$BUILD/vm-bin" ]; then
+	for f in "$BUILD/vm-bin"/*; do
 		[ -f "$f" ] || continue
 		put "$f" "/usr/libexec/hx/${f##*/}"
 	done

@@ -19,12 +19,16 @@
 # Console log: build/vmtest/<series>-<suite>.log; result ("passed failed
 # expected not_run"): build/vmtest/<series>-<suite>.result.  Exit status 0 only
 # if every VM printed "HXT DONE" with failed=0, passed>0 and
-# passed+failed+xfail == expected, and its log shows no kernel fault.
+# passed+failed+xfail+skipped == expected, and its log shows no kernel fault.
+# not_run counts the tests that never ran (also in failed) and the skipped
+# ones (HXT SKIP: a tool the image lacks; neither passed nor failed).
 #
 # Environment: HXT_TIMEOUT (per-test timeout in the guest, seconds),
 # HX_VM_APPEND (extra kernel parameters), HX_VM_UNLOAD=1 (every suite unloads
-# at its end, so the next one loads and verifies afresh instead of adopting), HX_VM_EXTRA / HX_VM_EXTRA_SUITES
-# (see mkinitramfs.sh), QEMU (qemu binary).
+# at its end, so the next one loads and verifies afresh instead of adopting),
+# HX_VM_EXTRA / HX_VM_EXTRA_SUITES (see mkinitramfs.sh), HX_BUILD (the build
+# directory whose helixagent and vm-bin/ the VM gets; default build/), QEMU
+# (qemu binary).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -58,20 +62,22 @@ FAULT_RE='(^|\] )(BUG: |Oops: |general protection fault|watchdog: BUG: soft lock
 # judge_log LOG QEMU_STATUS: sets why ("" if the VM passed), passed, failed,
 # expected and notrun from a console log.
 judge_log() {
-	local log=$1 qrc=$2 done_line xfail planned results fault
+	local log=$1 qrc=$2 done_line xfail skipped planned results fault
 	why='' passed=0 failed=1 expected='' notrun=0
 	done_line=$(grep -a '^HXT DONE ' "$log" | tail -n 1 || true)
 	# What the console shows, to check DONE against and to account for a
 	# VM that never printed DONE.
 	planned=$(sed -n 's/^HXT PLAN [^ ]* \([0-9][0-9]*\)$/\1/p' "$log" | awk '{ n += $1 } END { print n + 0 }')
-	results=$(grep -acE '^HXT (PASS|FAIL|XFAIL) [^ ]+/' "$log" || true)
+	results=$(grep -acE '^HXT (PASS|FAIL|XFAIL|SKIP) [^ ]+/' "$log" || true)
 	notrun=$(grep -acE '^HXT FAIL [^ ]+: not run$' "$log" || true)
+	skipped=$(grep -acE '^HXT SKIP [^ ]+/' "$log" || true)
 	if [ -n "$done_line" ]; then
 		passed=$(printf '%s\n' "$done_line" | sed -n 's/.* passed=\([0-9]*\).*/\1/p')
 		failed=$(printf '%s\n' "$done_line" | sed -n 's/.* failed=\([0-9]*\).*/\1/p')
 		xfail=$(printf '%s\n' "$done_line" | sed -n 's/.* xfail=\([0-9]*\).*/\1/p')
 		expected=$(printf '%s\n' "$done_line" | sed -n 's/.* expected=\([0-9]*\).*/\1/p')
-		passed=${passed:-0} failed=${failed:-1} xfail=${xfail:-0}
+		skipped=$(printf '%s\n' "$done_line" | sed -n 's/.* skipped=\([0-9]*\).*/\1/p')
+		passed=${passed:-0} failed=${failed:-1} xfail=${xfail:-0} skipped=${skipped:-0}
 	else
 		# No DONE: count what did report; every planned test without a
 		# result is not run (and failed), and the VM is one more failure
@@ -96,8 +102,8 @@ judge_log() {
 		why="kernel fault: $fault"
 	elif [ -z "$expected" ]; then
 		why="HXT DONE has no expected= (cannot tell whether every test ran): $done_line"
-	elif [ $((passed + failed + xfail)) != "$expected" ]; then
-		why="HXT DONE accounts for $((passed + failed + xfail)) results (passed+failed+xfail) but expected=$expected: $done_line"
+	elif [ $((passed + failed + xfail + skipped)) != "$expected" ]; then
+		why="HXT DONE accounts for $((passed + failed + xfail + skipped)) results (passed+failed+xfail+skipped) but expected=$expected: $done_line"
 	elif [ "$expected" -lt "$planned" ]; then
 		why="HXT DONE says expected=$expected but the HXT PLAN lines add up to $planned"
 	fi
@@ -105,6 +111,7 @@ judge_log() {
 		# A VM that did not finish cleanly counts as one more failure.
 		failed=$((failed + 1))
 	fi
+	notrun=$((notrun + skipped))
 	expected=${expected:-0}
 }
 
@@ -218,10 +225,10 @@ boot_one() {
 	echo "$passed $failed $expected $notrun" >"$res"
 	if [ -z "$why" ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]; then
 		if [ "$keep_log" = 1 ]; then
-			echo "$tag ok: expected=$expected passed=$passed failed=0 in ${secs}s (log: ${log#"$ROOT"/})"
+			echo "$tag ok: expected=$expected passed=$passed failed=0 not run=$notrun in ${secs}s (log: ${log#"$ROOT"/})"
 		else
 			rm -f "$log"
-			echo "$tag ok: expected=$expected passed=$passed failed=0 in ${secs}s"
+			echo "$tag ok: expected=$expected passed=$passed failed=0 not run=$notrun in ${secs}s"
 		fi
 		return 0
 	fi

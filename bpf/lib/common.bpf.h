@@ -164,6 +164,21 @@ static __always_inline int hx_verdict(int deny)
 }
 
 /*
+ * make MUTANT=allow|silent (tools/mutation.sh, never a real build): an agent
+ * broken on purpose, which the VM suites must catch test by test. Applied to
+ * a sandbox's configuration wherever it is read from hx_sbx. allow: every
+ * sandbox in mode audit, so nothing is denied or killed (decisions are still
+ * logged as "audit"); silent: no sandbox logs a decision.
+ */
+#if defined(HX_MUTANT_ALLOW)
+#define hx_mutant(cfg) ((cfg)->mode = HX_MODE_AUDIT)
+#elif defined(HX_MUTANT_SILENT)
+#define hx_mutant(cfg) ((cfg)->flags &= ~(HX_SBX_AUDIT_DENIED | HX_SBX_AUDIT_EXEC_OK))
+#else
+#define hx_mutant(cfg) ((void)0)
+#endif
+
+/*
  * Finds the sandbox of @task: the nearest ancestor cgroup (itself included)
  * that a sandbox names. Returns 1 when the task is in a sandbox.
  */
@@ -203,6 +218,7 @@ static __always_inline int hx_task_sandbox(struct task_struct *task, struct hx_c
 				c->cfg = *cfg;
 			else
 				c->cfg.flags = HX_SBX_EXEC_PRESENT | HX_SBX_EXEC_FORBIDDEN;
+			hx_mutant(&c->cfg);
 			c->sbx = hit->sbx;
 			return 1;
 		}

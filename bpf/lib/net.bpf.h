@@ -147,6 +147,7 @@ static __always_inline int hx_sa_sandbox(struct hx_ctx *c)
 		c->cfg = *cfg;
 	else
 		c->cfg.flags = HX_SBX_NET_PRESENT | HX_SBX_NET_FORBIDDEN | HX_SBX_AUDIT_DENIED;
+	hx_mutant(&c->cfg);
 	return 1;
 }
 

@@ -9,14 +9,15 @@
 #   HXT PASS SUITE/NAME
 #   HXT FAIL SUITE/NAME: MESSAGE        (preceded by the test's output, indented)
 #   HXT XFAIL SUITE/NAME: MESSAGE (known: REASON)
-#   HXT DONE passed=N failed=M xfail=X expected=E   (last line)
+#   HXT SKIP SUITE/NAME: REASON         (the test called `skip`: not run here)
+#   HXT DONE passed=N failed=M xfail=X skipped=S expected=E   (last line)
 # NAME is the test function's name without its "test_" prefix, or one of the
 # suite-level results suite-load, suite-run, suite_teardown.  Every planned
 # test gets exactly one result: one that never ran (the suite file failed to
 # load, or the runner's subshell died) is reported "HXT FAIL SUITE/NAME: not
 # run".  E counts the results owed: every planned test plus one per
-# suite-level failure, so passed+failed+xfail == expected always holds; the
-# host checks it to catch a runner that lost results.
+# suite-level failure, so passed+failed+xfail+skipped == expected always
+# holds; the host checks it to catch a runner that lost results.
 # See tests/vm/lib.sh for how to write a suite.
 set -u
 
@@ -45,14 +46,17 @@ hxt_known() {
 	grep -v '^#' "$HXT_DIR/known-failures" | awk -v id="$1" '$1 == id { $1 = ""; print; found = 1 } END { exit !found }'
 }
 
-# hxt_report PASS|FAIL ID [MSG]
-# The results file gets "PASS|FAIL|XFAIL ID": the ID is what lets the main
-# loop find the planned tests that never reported.
+# hxt_report PASS|FAIL|SKIP ID [MSG]
+# The results file gets "PASS|FAIL|XFAIL|SKIP ID": the ID is what lets the
+# main loop find the planned tests that never reported.
 hxt_report() {
 	_hxt_msg=$(printf '%s' "${3:-failed}" | tr '\n\r' '  ')
 	if [ "$1" = PASS ]; then
 		echo "HXT PASS $2"
 		echo "PASS $2" >>"$_hxt_results"
+	elif [ "$1" = SKIP ]; then
+		echo "HXT SKIP $2: $_hxt_msg"
+		echo "SKIP $2" >>"$_hxt_results"
 	elif _hxt_why_known=$(hxt_known "$2"); then
 		echo "HXT XFAIL $2: $_hxt_msg (known:$_hxt_why_known)"
 		echo "XFAIL $2" >>"$_hxt_results"
@@ -138,9 +142,10 @@ hxt_timed() {
 	shift 2
 	_hxt_flag=$_hxt_msg.timeout
 	rm -f "$_hxt_flag"
+	rm -f "$_hxt_msg.skip"
 	(
-		HXT_FAILMSG=$_hxt_msg
-		export HXT_FAILMSG
+		HXT_FAILMSG=$_hxt_msg HXT_SKIPMSG=$_hxt_msg.skip
+		export HXT_FAILMSG HXT_SKIPMSG
 		"$@"
 	) >>"$_hxt_out" 2>&1 </dev/null &
 	_hxt_pid=$!
@@ -184,7 +189,7 @@ hxt_test_body() {
 hxt_suite_setup_body() {
 	suite_setup || fail "suite_setup returned $?"
 	# carry exported variables over to the tests
-	export -p | grep -v -e ' HXT_FAILMSG=' >"$HXT_SUITE_TMP/.env"
+	export -p | grep -v -e ' HXT_FAILMSG=' -e ' HXT_SKIPMSG=' >"$HXT_SUITE_TMP/.env"
 }
 
 # hxt_run_test SUITE FUNC
@@ -200,6 +205,8 @@ hxt_run_test() {
 	: >"$_hxt_m"
 	hxt_timed "$_hxt_o" "$_hxt_m" hxt_test_body "$2"
 	_hxt_why=$(hxt_why $? "$_hxt_m" "$2")
+	_hxt_skip=
+	[ ! -s "$_hxt_m.skip" ] || _hxt_skip=$(head -n 1 "$_hxt_m.skip")
 	if hxt_defined teardown; then
 		: >"$_hxt_m.td"
 		hxt_timed "$_hxt_o" "$_hxt_m.td" teardown
@@ -211,6 +218,8 @@ hxt_run_test() {
 	if [ -n "$_hxt_why" ]; then
 		hxt_show "$_hxt_o"
 		hxt_report FAIL "$1/$HXT_TEST" "$_hxt_why"
+	elif [ -n "$_hxt_skip" ]; then
+		hxt_report SKIP "$1/$HXT_TEST" "$_hxt_skip"
 	else
 		hxt_report PASS "$1/$HXT_TEST"
 	fi
@@ -353,6 +362,7 @@ done
 _hxt_pass=$(grep -c '^PASS ' "$_hxt_results")
 _hxt_failn=$(grep -c '^FAIL ' "$_hxt_results")
 _hxt_xfail=$(grep -c '^XFAIL ' "$_hxt_results")
+_hxt_skipn=$(grep -c '^SKIP ' "$_hxt_results")
 _hxt_expected=$((_hxt_planned + $(grep -c . "$_hxt_extra")))
-echo "HXT DONE passed=$_hxt_pass failed=$_hxt_failn xfail=$_hxt_xfail expected=$_hxt_expected"
+echo "HXT DONE passed=$_hxt_pass failed=$_hxt_failn xfail=$_hxt_xfail skipped=$_hxt_skipn expected=$_hxt_expected"
 [ "$_hxt_failn" = 0 ]

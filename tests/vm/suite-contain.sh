@@ -448,8 +448,10 @@ test_relaxed_mounts_only_in_own_namespace() {
 	! mounted "$HXT_TMP/m" || fail "the host saw the sandbox's mount"
 	out=$(in_sandbox relaxed $A mount-tmpfs "$HXT_TMP/m")
 	refused "$out" mount-tmpfs
+	bi_event "$out" baseline.mount
 	out=$(in_sandbox c $A ns-mount-tmpfs "$HXT_TMP/m")
 	assert_contains "$out" "ns-mount-tmpfs: EPERM"
+	bi_event "$out" baseline.mount
 }
 
 test_baseline_counted() {

@@ -105,8 +105,13 @@ test_symlink_to_denied_binary_is_denied() {
 test_hard_link_to_denied_binary_is_denied() {
 	ln -f $HELLO /usr/libexec/hx-hardlink
 	out=$(in_sandbox exec $TRY exec /usr/libexec/hx-hardlink)
+	ctl=$($TRY exec /usr/libexec/hx-hardlink)
 	rm -f /usr/libexec/hx-hardlink
 	assert_contains "$out" "exec: EPERM"
+	assert_contains "$ctl" "exec: ok" "the same exec outside the sandbox"
+	pid=$(result_pid "$out")
+	audit_wait 1 ".process.pid==$pid"
+	assert_eq "exec.blocked[0]" "$(audit_select ".process.pid==$pid" | jq -r .rule.name)"
 }
 
 test_script_with_denied_interpreter_is_denied() {
@@ -189,6 +194,7 @@ test_enforcement_outlives_a_killed_daemon() {
 }
 
 test_unload_ends_enforcement() {
+	assert_contains "$(in_sandbox exec $TRY exec $HELLO)" "exec: EPERM" "before the unload"
 	agent_stop
 	$HX unload || fail "unload failed"
 	$HX status >/dev/null 2>&1

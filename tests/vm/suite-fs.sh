@@ -279,9 +279,12 @@ test_proc_pid_root_path() {
 test_renamed_parent_inside_sandbox_keeps_rule() {
 	out=$(fs_try fs rename /data/sub /data/sub-renamed)
 	assert_contains "$out" "rename: ok"
-	out=$(fs_try fs open /data/sub-renamed/inner/file r)
-	assert_contains "$out" ": EPERM"
+	[ -f /data/sub-renamed/inner/file ] || fail "the rename did not happen"
+	res=$(fs_try fs open /data/sub-renamed/inner/file r)
+	ctl=$($TRY open /data/sub-renamed/inner/file r)
 	mv /data/sub-renamed /data/sub
+	expect_denied "$res" /data/sub-renamed/inner/file r "filesystem.blocked_paths[2]"
+	assert_contains "$ctl" "open: ok" "the same open outside the sandbox"
 }
 
 test_blocked_dir_renamed_outside_follows_object() {
@@ -301,7 +304,9 @@ test_new_mount_namespace_bind_mount() {
 	out=$(unshare -m sh -c "mount --bind /secret /mnt/ns &&
 		echo \$\$ >$(sandbox_cg fs)/cgroup.procs && exec $TRY open /mnt/ns/file r" 2>&1)
 	assert_contains "$out" "open: EPERM"
-	audit_wait 1 ".process.pid==$(result_pid "$out") and .helixagent.decision==\"deny\""
+	pid=$(result_pid "$out")
+	audit_wait 1 ".process.pid==$pid and .helixagent.decision==\"deny\""
+	assert_eq "filesystem.blocked_paths[0]" "$(rule_of "$pid")"
 	out=$(unshare -m sh -c "mount --bind /secret /mnt/ns && exec $TRY open /mnt/ns/file r" 2>&1)
 	assert_contains "$out" "open: ok" "outside the sandbox"
 	out=$(in_sandbox fs unshare -m sh -c "mount --bind /secret /mnt/ns" 2>&1)
@@ -356,24 +361,45 @@ test_mmap_exec_of_non_executable_file() {
 
 test_ld_so_cannot_run_a_non_executable_file() {
 	ldso=$(ls /lib64/ld-linux-x86-64.so.2 2>/dev/null || ls /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
-	out=$(in_sandbox fs "$ldso" /data/prog 2>&1)
+	out=$("$ldso" /data/prog 2>&1)
+	assert_contains "$out" "hello from" "ld.so runs /data/prog outside the sandbox"
+	# the shell that joins the sandbox becomes ld.so: its pid is the mapper's
+	out=$(in_sandbox fs sh -c 'echo pid=$$; exec "$0" /data/prog' "$ldso" 2>&1)
+	pid=$(printf '%s\n' "$out" | sed -n 's/^pid=//p')
+	[ -n "$pid" ] || fail "no pid in '$out'"
 	case $out in *"hello from"*) fail "ld.so ran a file without x: $out" ;; esac
+	sel=".process.pid==$pid and .file.path==\"/data/prog\" and .helixagent.access==\"x\""
+	audit_wait 1 "$sel"
+	assert_eq deny "$(audit_select "$sel" | jq -r .helixagent.decision | head -n 1)"
+	assert_eq "filesystem.allowed_paths[7]" "$(audit_select "$sel" | jq -r .rule.name | head -n 1)"
 }
 
 test_symlink_creation_refused_when_disallowed() {
 	out=$(fs_try fs_nosym symlink /data/ok /data/sym)
 	assert_contains "$out" "symlink: EPERM"
 	[ ! -L /data/sym ] || fail "symlink created"
+	sel=".process.pid==$(result_pid "$out") and .event.action==\"symlink\""
+	audit_wait 1 "$sel"
+	assert_eq deny "$(audit_select "$sel" | jq -r .helixagent.decision | head -n 1)"
+	assert_eq fs_nosym "$(audit_select "$sel" | jq -r .helixagent.sandbox | head -n 1)"
 	out=$(fs_try fs symlink /data/ok /data/sym2)
 	assert_contains "$out" "symlink: ok"
 }
 
 test_allow_filesystem_false_denies_everything() {
-	out=$(sh -c 'echo $$ > "$0/cgroup.procs" && echo "pid=$$" && read x </etc/passwd' \
-		"$(sandbox_cg fs_none)" 2>&1)
+	# (a shell builtin: the sandbox could not even open a program to run)
+	rd='echo "pid=$$"; if read x </etc/passwd; then echo read=ok; else echo read=refused; fi'
+	out=$(sh -c "$rd" 2>&1)
+	assert_contains "$out" "read=ok" "the same read outside the sandbox"
+	out=$(sh -c 'echo $$ > "$0/cgroup.procs" && eval "$1"' "$(sandbox_cg fs_none)" "$rd" 2>&1)
+	assert_contains "$out" "read=refused"
+	assert_contains "$out" "Operation not permitted"
 	pid=$(printf '%s\n' "$out" | sed -n 's/^pid=//p')
-	audit_wait 1 ".process.pid==$pid"
-	assert_eq permissions.allow_filesystem "$(audit_select ".process.pid==$pid" | jq -r .rule.name | head -n 1)"
+	[ -n "$pid" ] || fail "no pid in '$out'"
+	sel=".process.pid==$pid and .file.path==\"/etc/passwd\""
+	audit_wait 1 "$sel"
+	assert_eq permissions.allow_filesystem "$(audit_select "$sel" | jq -r .rule.name | head -n 1)"
+	assert_eq deny "$(audit_select "$sel" | jq -r .helixagent.decision | head -n 1)"
 }
 
 test_audit_mode_logs_and_allows() {

@@ -78,19 +78,49 @@ test_agent_memory_cannot_be_read() {
 	assert_contains "$out" "open: ok" "outside the sandbox"
 }
 
+# guard_deny_count: the guard family's deny counter of sandbox g
+guard_deny_count() {
+	$HX status --json | jq '.sandboxes[] | select(.name=="g") | .counters.guard.deny'
+}
+
+# startcode STATLINE: field 26 of a /proc/PID/stat line, which the kernel shows
+# as 1 (0 for a process without memory) to a reader whose ptrace probe was refused
+startcode() {
+	printf '%s\n' "$1" | sed 's/^.*) //' | awk '{ print $24 }'
+}
+
 # /proc/PID/stat asks a no-audit ptrace probe (to hide another process's
 # registers): refused, counted, not logged, or every `ps` floods the log.
 test_probe_refused_quietly() {
-	out=$(in_sandbox g sh -c "echo pid=\$\$; read x < /proc/$(agent_pid)/stat; read x < /proc/1/stat; kill -TERM $(agent_pid)" 2>&1)
+	a=$(agent_pid)
+	out=$(sh -c "read x < /proc/$a/stat && echo \"stat=\$x\"")
+	sc=$(startcode "${out#stat=}")
+	[ -n "$sc" ] && [ "$sc" -gt 1 ] || fail "outside the sandbox the agent's startcode reads '$sc': $out"
+	before=$(guard_deny_count)
+	out=$(in_sandbox g sh -c "echo pid=\$\$; read x < /proc/$a/stat && echo \"stat=\$x\"; read y < /proc/1/stat; kill -TERM $a" 2>&1)
 	pid=$(printf '%s\n' "$out" | sed -n 's/^pid=//p')
+	[ -n "$pid" ] || fail "no pid in '$out'"
+	st=$(printf '%s\n' "$out" | sed -n 's/^stat=//p')
+	[ -n "$st" ] || fail "the sandbox could not read /proc/$a/stat at all: $out"
+	assert_eq 1 "$(startcode "$st")" "the agent's startcode as the sandbox sees it (the probe refused)"
+	# the kill, logged, is the barrier: the probes before it were not
 	guard_event "$pid" guard.kill
 	n=$(audit_select ".process.pid==$pid and .rule.name==\"guard.ptrace\"" | wc -l)
 	assert_eq 0 "$n" "probe logged: $(audit_select ".process.pid==$pid" | tail -n 3)"
+	after=$(guard_deny_count)
+	# two probes and the kill
+	[ "$after" -ge $((before + 3)) ] || fail "guard deny counter $before -> $after: the probes were not counted"
 }
 
 test_other_process_root_not_reachable() {
+	out=$($TRY open /proc/1/root/etc/passwd r)
+	assert_contains "$out" "open: ok" "the same open outside the sandbox"
 	out=$(in_sandbox g $TRY open /proc/1/root/etc/passwd r)
-	case $out in *"open: ok"*) fail "walked into pid 1's root: $out" ;; esac
+	assert_contains "$out" "open: EACCES" "pid 1's root from the sandbox"
+	pid=$(result_pid "$out")
+	guard_event "$pid" guard.ptrace
+	assert_eq 1 "$(audit_select ".process.pid==$pid and .rule.name==\"guard.ptrace\"" |
+		jq -r .helixagent.target.pid | tail -n 1)" "the refused target"
 }
 
 test_pins_cannot_be_removed() {
@@ -115,31 +145,54 @@ test_policy_and_audit_log_cannot_be_written() {
 	[ -s "$AUDIT_LOG" ] || fail "audit log gone"
 }
 
+# escape_try FILE: a shell in sandbox g writes its pid to FILE, then prints its cgroup
+escape_try() {
+	in_sandbox g sh -c 'echo pid=$$; echo $$ > "$0"; cat /proc/self/cgroup' "$1" 2>&1
+}
+
 test_cgroup_escape_refused() {
-	out=$(in_sandbox g sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs' 2>&1)
-	assert_contains "$out" "Operation not permitted"
-	out=$(in_sandbox g sh -c 'echo $$ > /sys/fs/cgroup/helixagent/g2/cgroup.procs' 2>&1)
-	assert_contains "$out" "Operation not permitted"
-	out=$(in_sandbox g sh -c 'echo $$ > /sys/fs/cgroup/cgroup.threads' 2>&1)
-	assert_contains "$out" "Operation not permitted"
+	# outside the sandbox root moves itself freely
+	out=$(sh -c 'echo $$ > /sys/fs/cgroup/helixagent/g2/cgroup.procs && cat /proc/self/cgroup' 2>&1)
+	assert_contains "$out" "0::/helixagent/g2" "the same move outside the sandbox"
+	for f in /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/helixagent/g2/cgroup.procs \
+		/sys/fs/cgroup/cgroup.threads; do
+		out=$(escape_try $f)
+		assert_contains "$out" "Operation not permitted" "$f"
+		printf '%s\n' "$out" | grep -qx "0::/helixagent/g" ||
+			fail "not in the sandbox after writing $f: $out"
+		pid=$(printf '%s\n' "$out" | sed -n 's/^pid=//p')
+		[ -n "$pid" ] || fail "no pid in '$out'"
+		guard_event "$pid" guard.cgroupfs
+	done
 	# A child stays in the sandbox too.
 	out=$(in_sandbox g sh -c 'sh -c "cat /proc/self/cgroup"')
-	assert_contains "$out" "0::/helixagent/g"
+	assert_eq "0::/helixagent/g" "$out"
 }
 
 test_cgroup_namespace_does_not_help() {
-	out=$(in_sandbox g $TRY cgns-join /sys/fs/cgroup)
-	assert_contains "$out" "cgns-join: EPERM"
-	out=$(in_sandbox g $TRY cgns-join /sys/fs/cgroup/helixagent/g2)
-	assert_contains "$out" "cgns-join: EPERM"
+	out=$($TRY cgns-join /sys/fs/cgroup/helixagent/g2)
+	assert_contains "$out" "cgns-join: ok" "the same join outside the sandbox"
+	for cg in /sys/fs/cgroup /sys/fs/cgroup/helixagent/g2; do
+		out=$(in_sandbox g $TRY cgns-join $cg)
+		assert_contains "$out" "cgns-join: EPERM" "$cg"
+		guard_event "$(result_pid "$out")" guard.cgroupfs
+	done
 }
 
 test_limits_cannot_be_raised_nor_cgroups_made() {
-	out=$(in_sandbox g $TRY open /sys/fs/cgroup/helixagent/g/cgroup.max.descendants w)
+	lim=/sys/fs/cgroup/helixagent/g/cgroup.max.descendants
+	out=$($TRY open $lim w)
+	assert_contains "$out" "open: ok" "the same open outside the sandbox"
+	out=$(in_sandbox g $TRY open $lim w)
 	assert_contains "$out" "open: EPERM"
+	guard_event "$(result_pid "$out")" guard.cgroupfs
 	out=$(in_sandbox g $TRY mkdir /sys/fs/cgroup/helixagent/g/escape)
 	assert_contains "$out" "mkdir: EPERM"
 	[ ! -e /sys/fs/cgroup/helixagent/g/escape ] || fail "cgroup created"
+	guard_event "$(result_pid "$out")" guard.cgroupfs
+	out=$($TRY mkdir /sys/fs/cgroup/helixagent/g/escape)
+	assert_contains "$out" "mkdir: ok" "the same mkdir outside the sandbox"
+	rmdir /sys/fs/cgroup/helixagent/g/escape
 }
 
 test_guard_counted() {

@@ -3,7 +3,10 @@
  * Performs one operation and reports what the kernel said, as one line:
  *   <op>: ok [detail]      or     <op>: <ERRNO-NAME> [detail]
  * The exit status is 0 on success, else the errno value. Tests compare the
- * errno name, never a message.
+ * errno name, never a message. "ok" means the kernel said so: an outcome
+ * that cannot be told (a failure that set no errno, a fork that failed, a
+ * child that could not be waited for) is reported as "<op>: unknown ..."
+ * with exit status 125, which no test accepts as either answer.
  *
  *   hx-try [-j CGDIR] OP ARGS...
  *   -j CGDIR                      join cgroup CGDIR (write cgroup.procs) before
@@ -82,9 +85,60 @@ static const char *errname(int e)
 	}
 }
 
+#define HX_UNKNOWN 125
+
+/* An outcome that cannot be told: never "ok", never an errno. */
+static int unknown(const char *op, const char *why, pid_t pid)
+{
+	printf("%s: unknown (%s) pid=%d\n", op, why, pid);
+	return HX_UNKNOWN;
+}
+
+/*
+ * The execve result of child @pid, which writes its errno to the close-on-exec
+ * pipe @rfd when execve fails: end of file means the exec happened. Reaps the
+ * child and prints the result line.
+ */
+static int exec_result(pid_t pid, int rfd)
+{
+	int e = 0, status;
+	ssize_t n;
+	pid_t w;
+
+	do
+		n = read(rfd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(rfd);
+	do
+		w = waitpid(pid, &status, 0);
+	while (w < 0 && errno == EINTR);
+	if (w != pid)
+		return unknown("exec", "waitpid failed", pid);
+	if (n == 0) {
+		printf("exec: ok pid=%d status=%d\n", pid,
+		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		return 0;
+	}
+	if (n != sizeof(e) || e <= 0)
+		return unknown("exec", "no execve result from the child", pid);
+	printf("exec: %s pid=%d\n", errname(e), pid);
+	return e;
+}
+
+/* fork (or pipe) failed: the exec was never tried, so no "exec:" line. */
+static int exec_not_tried(const char *what)
+{
+	int e = errno;
+
+	if (e <= 0)
+		return unknown(what, "failed without errno", -1);
+	printf("%s: %s pid=-1\n", what, errname(e));
+	return e;
+}
+
 static int do_exec(int argc, char **argv)
 {
-	int pfd[2], e = 0, status;
+	int pfd[2], e = 0;
 	pid_t pid;
 
 	if (argc < 1) {
@@ -92,10 +146,10 @@ static int do_exec(int argc, char **argv)
 		return 2;
 	}
 	if (pipe2(pfd, O_CLOEXEC))
-		return errno;
+		return exec_not_tried("pipe");
 	pid = fork();
 	if (pid < 0)
-		return errno;
+		return exec_not_tried("fork");
 	if (pid == 0) {
 		close(pfd[0]);
 		execve(argv[0], argv, environ);
@@ -104,28 +158,21 @@ static int do_exec(int argc, char **argv)
 		_exit(127);
 	}
 	close(pfd[1]);
-	if (read(pfd[0], &e, sizeof(e)) != sizeof(e))
-		e = 0;
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	if (e)
-		printf("exec: %s pid=%d\n", errname(e), pid);
-	else
-		printf("exec: ok pid=%d status=%d\n", pid,
-		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	return e;
+	return exec_result(pid, pfd[0]);
 }
 
 /* Runs fd as a program in a child; reports like do_exec. */
 static int exec_fd(int fd, const char *label)
 {
 	char *const av[] = { (char *)label, NULL };
-	int pfd[2], e = 0, status;
+	int pfd[2], e = 0;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC))
-		return errno;
+		return exec_not_tried("pipe");
 	pid = fork();
+	if (pid < 0)
+		return exec_not_tried("fork");
 	if (pid == 0) {
 		close(pfd[0]);
 		syscall(SYS_execveat, fd, "", av, environ, AT_EMPTY_PATH);
@@ -134,15 +181,7 @@ static int exec_fd(int fd, const char *label)
 		_exit(127);
 	}
 	close(pfd[1]);
-	if (read(pfd[0], &e, sizeof(e)) != sizeof(e))
-		e = 0;
-	waitpid(pid, &status, 0);
-	if (e)
-		printf("exec: %s pid=%d\n", errname(e), pid);
-	else
-		printf("exec: ok pid=%d status=%d\n", pid,
-		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	return e;
+	return exec_result(pid, pfd[0]);
 }
 
 static int copy_to(const char *src, int dst)
@@ -153,9 +192,16 @@ static int copy_to(const char *src, int dst)
 
 	if (in < 0)
 		return -1;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(dst, buf, (size_t)n) != n)
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		ssize_t w = write(dst, buf, (size_t)n);
+
+		if (w != n) {
+			if (w >= 0)
+				errno = 0; /* a short write: no errno to report */
+			close(in);
 			return -1;
+		}
+	}
 	close(in);
 	return n < 0 ? -1 : 0;
 }
@@ -179,10 +225,17 @@ static void join(void)
 	close(fd);
 }
 
+/*
+ * The result of one call: rc >= 0 is success, rc < 0 a failure with errno
+ * set. Callers clear errno before the call, so a failure that set none is
+ * "unknown", never "ok".
+ */
 static int report(const char *op, int rc)
 {
 	int e = rc < 0 ? errno : 0;
 
+	if (rc < 0 && e <= 0)
+		return unknown(op, "failed without errno", getpid());
 	printf("%s: %s pid=%d\n", op, errname(e), getpid());
 	return e;
 }
@@ -266,7 +319,7 @@ static int wait_state_d(pid_t pid, pid_t tid, int times)
 static int do_exec_stalled(int argc, char **argv)
 {
 	char tmpl[] = "/tmp/hx-stall-XXXXXX", c = 0;
-	int hold[2], go[2], epipe[2], fd, e = 0, status;
+	int hold[2], go[2], epipe[2], fd, e = 0, rc;
 	struct hx_stall st = { 0 };
 	pid_t holder, pid;
 	pthread_t t;
@@ -299,7 +352,10 @@ static int do_exec_stalled(int argc, char **argv)
 		pthread_join(t, NULL);
 		_exit(0);
 	}
-	if (holder < 0 || read(hold[0], &c, 1) != 1)
+	if (holder < 0)
+		return exec_not_tried("fork");
+	errno = 0;
+	if (read(hold[0], &c, 1) != 1)
 		return report("exec-stalled holder", -1);
 	pid = fork();
 	if (pid == 0) {
@@ -319,23 +375,20 @@ static int do_exec_stalled(int argc, char **argv)
 		_exit(127);
 	}
 	close(epipe[1]);
+	if (pid < 0)
+		return exec_not_tried("fork");
 	/* held in de_thread: the exec'ing thread itself sleeps, past the LSM checks */
-	if (pid < 0 || wait_state_d(pid, pid, 20))
+	if (wait_state_d(pid, pid, 20)) {
+		errno = 0;
 		return report("exec-stalled wait", -1);
+	}
 	printf("stalled pid=%d\n", pid);
 	while (access(argv[0], F_OK))
 		usleep(20000);
 	(void)!write(go[1], "g", 1);
-	if (read(epipe[0], &e, sizeof(e)) != sizeof(e))
-		e = 0;
-	waitpid(pid, &status, 0);
+	rc = exec_result(pid, epipe[0]);
 	waitpid(holder, NULL, 0);
-	if (e)
-		printf("exec: %s pid=%d\n", errname(e), pid);
-	else
-		printf("exec: ok pid=%d status=%d\n", pid,
-		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	return e;
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -345,6 +398,7 @@ int main(int argc, char **argv)
 	char buf[64];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	errno = 0; /* see report() */
 	if (argc > 2 && !strcmp(argv[1], "-j")) {
 		join_dir = argv[2];
 		i = 3;
@@ -427,8 +481,11 @@ int main(int argc, char **argv)
 		if (name_to_handle_at(AT_FDCWD, argv[0], &h.fh, &mnt_id, 0))
 			return report(op, -1);
 		out = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (out < 0 ||
-		    write(out, &h, sizeof(h.fh) + h.fh.handle_bytes) != (ssize_t)(sizeof(h.fh) + h.fh.handle_bytes))
+		if (out < 0)
+			return report(op, -1);
+		errno = 0;
+		if (write(out, &h, sizeof(h.fh) + h.fh.handle_bytes) !=
+		    (ssize_t)(sizeof(h.fh) + h.fh.handle_bytes))
 			return report(op, -1);
 		close(out);
 		return report(op, 0);
@@ -442,7 +499,10 @@ int main(int argc, char **argv)
 
 		NEED(3);
 		in = open(argv[1], O_RDONLY);
-		if (in < 0 || read(in, &h, sizeof(h)) < (ssize_t)sizeof(h.fh))
+		if (in < 0)
+			return report("handle-read", -1);
+		errno = 0;
+		if (read(in, &h, sizeof(h)) < (ssize_t)sizeof(h.fh))
 			return report("handle-read", -1);
 		close(in);
 		mfd = open(argv[0], O_RDONLY | O_DIRECTORY);
@@ -552,6 +612,7 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			return report(op, -1);
 		n = snprintf(b, sizeof(b), "%d", getpid());
+		errno = 0;
 		return report(op, write(fd, b, (size_t)n) == n ? 0 : -1);
 	}
 	if (!strcmp(op, "bpf-obj-get")) {

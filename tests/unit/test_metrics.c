@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -152,6 +156,266 @@ static void serves_metrics_and_health(void **state)
 	assert_non_null(strstr(err, "HOST:PORT"));
 }
 
+/* ---- the connection budget, with the server in a thread looping as the daemon's does ---- */
+
+struct server {
+	struct hx_metrics *m;
+	int port, stop;
+	pthread_t t;
+};
+
+/* One at a time, outside any test's frame: a failed test's teardown still stops its thread. */
+static struct server sv;
+
+/* The daemon's loop: run on readiness of the endpoint's descriptor, and every 250 ms tick. */
+static void *serve(void *arg)
+{
+	struct server *srv = arg;
+	struct epoll_event ev = { .events = EPOLLIN }, evs[2];
+	int efd = epoll_create1(EPOLL_CLOEXEC);
+
+	ev.data.u32 = 0;
+	epoll_ctl(efd, EPOLL_CTL_ADD, hx_metrics_fd(srv->m), &ev);
+	ev.data.u32 = 1;
+	epoll_ctl(efd, EPOLL_CTL_ADD, srv->stop, &ev);
+	for (;;) {
+		int n = epoll_wait(efd, evs, 2, 250);
+		bool stop = false;
+
+		for (int i = 0; i < n; i++)
+			stop |= evs[i].data.u32 == 1;
+		if (stop)
+			break;
+		hx_metrics_run(srv->m);
+	}
+	close(efd);
+	return NULL;
+}
+
+static bool healthy_yes(void *ctx)
+{
+	return true;
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static void server_start(const struct hx_metrics_limits *lim)
+{
+	char listen[64], err[256];
+
+	sv.port = free_port();
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", sv.port);
+	sv.m = hx_metrics_start_limits(listen, lim, render, healthy_yes, NULL, err, sizeof(err));
+	if (!sv.m)
+		fail_msg("%s", err);
+	sv.stop = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(pthread_create(&sv.t, NULL, serve, &sv), 0);
+}
+
+static int server_stop(void **state)
+{
+	uint64_t one = 1;
+
+	if (!sv.m)
+		return 0;
+	if (write(sv.stop, &one, sizeof(one)) != sizeof(one))
+		return -1;
+	pthread_join(sv.t, NULL);
+	close(sv.stop);
+	hx_metrics_stop(sv.m);
+	sv.m = NULL;
+	return 0;
+}
+
+static int64_t ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* A connected client that has sent @partial (a request it never finishes). */
+static int stalled(int port, const char *partial)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		fail_msg("connect to port %d: %s", port, strerror(errno));
+	if (partial[0])
+		assert_int_equal(send(fd, partial, strlen(partial), MSG_NOSIGNAL),
+				 (ssize_t)strlen(partial));
+	return fd;
+}
+
+/* One whole request, reading until the server closes; the milliseconds it took. */
+static int64_t request(int port, const char *path, char *resp, size_t len)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	struct timespec t0;
+	char req[128];
+	size_t got = 0;
+	int fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+	fd = stalled(port, req);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		ssize_t n = recv(fd, resp + got, len - 1 - got, 0);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	resp[got] = 0;
+	close(fd);
+	return ms_since(&t0);
+}
+
+/* Milliseconds until the server ends the connection (recv sees EOF or a reset). */
+static int64_t until_closed(int fd, const struct timespec *t0, int trickle_ms)
+{
+	char c;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (ms_since(t0) < 5000) {
+		ssize_t n = recv(fd, &c, 1, 0);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			return ms_since(t0);
+		/* a client that keeps sending, a byte at a time, is never idle */
+		if (trickle_ms && send(fd, "X", 1, MSG_NOSIGNAL) != 1)
+			return ms_since(t0);
+		usleep((useconds_t)(trickle_ms ? trickle_ms : 10) * 1000);
+	}
+	return -1;
+}
+
+/*
+ * Every /metrics connection held by a client that never finishes its
+ * request: the next /metrics is told the endpoint is busy, and /healthz is
+ * answered within 100 ms, with the shipped limits.
+ */
+static void healthz_while_metrics_slots_are_held(void **state)
+{
+	static const struct hx_metrics_limits lim = HX_METRICS_LIMITS_DEFAULT;
+	char resp[4096];
+	int fds[64];
+	int64_t ms;
+
+	assert_true(lim.conns < 64);
+	server_start(&lim);
+	for (unsigned i = 0; i < lim.conns; i++)
+		fds[i] = stalled(sv.port, "GET /metrics HTTP/1.1\r\nHost: x\r\n");
+	/* accepted in order: the connection after the held ones is in the reserve */
+	request(sv.port, "/metrics", resp, sizeof(resp));
+	if (!strstr(resp, "HTTP/1.1 503") || !strstr(resp, "busy"))
+		fail_msg("a /metrics request past the budget got: %s", resp);
+
+	for (int i = 0; i < 20; i++) {
+		ms = request(sv.port, "/healthz", resp, sizeof(resp));
+		if (!strstr(resp, "HTTP/1.1 200") || !strstr(resp, "\r\n\r\nok\n"))
+			fail_msg("/healthz with every /metrics slot held got: %s", resp);
+		if (ms >= 100)
+			fail_msg("/healthz took %lld ms with every /metrics slot held",
+				 (long long)ms);
+	}
+	/* The held connections were never cut meanwhile: the reserve did the work. */
+	for (unsigned i = 0; i < lim.conns; i++) {
+		char c;
+
+		assert_int_equal(recv(fds[i], &c, 1, MSG_DONTWAIT), -1);
+		assert_int_equal(errno, EAGAIN);
+		close(fds[i]);
+	}
+}
+
+/*
+ * A client that stalls, or sends a byte now and then and never a whole
+ * request, is shut out at the exchange deadline (libmicrohttpd's own idle
+ * timeout, whole seconds, would never end the second), and its slot serves
+ * again.
+ */
+static void stalled_clients_are_dropped(void **state)
+{
+	static const struct hx_metrics_limits lim = { .conns = 2,
+						      .health_reserve = 1,
+						      .exchange_ms = 300,
+						      .reserve_ms = 300 };
+	struct timespec t0;
+	char resp[8192];
+	int64_t ms;
+	int a, b;
+
+	server_start(&lim);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	a = stalled(sv.port, "");
+	b = stalled(sv.port, "GET /metrics HTTP/1.1\r\n");
+	/* past the deadline, and within it plus one 250 ms tick and some slack */
+	ms = until_closed(a, &t0, 0);
+	if (ms < 300 || ms > 950)
+		fail_msg("a silent client was dropped after %lld ms (deadline 300)", (long long)ms);
+	close(a);
+	close(b);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	a = stalled(sv.port, "GET /metrics HTTP/1.1\r\n");
+	ms = until_closed(a, &t0, 50);
+	if (ms < 300 || ms > 950)
+		fail_msg("a trickling client was dropped after %lld ms (deadline 300)",
+			 (long long)ms);
+	close(a);
+
+	/* The slots are free again: a scrape is served, not told the endpoint is busy. */
+	request(sv.port, "/metrics", resp, sizeof(resp));
+	if (!strstr(resp, "HTTP/1.1 200") ||
+	    !strstr(resp, "\nhelixagent_http_deadline_closed_total 3\n"))
+		fail_msg("a scrape after the cuts got: %s", resp);
+	assert_non_null(strstr(resp, "\nhelixagent_http_connection_limit{pool=\"general\"} 2\n"));
+}
+
+/* A connection in the reserve has the shorter deadline: it cannot keep /healthz's room. */
+static void reserve_deadline_is_short(void **state)
+{
+	static const struct hx_metrics_limits lim = { .conns = 2,
+						      .health_reserve = 1,
+						      .exchange_ms = 5000,
+						      .reserve_ms = 200 };
+	struct timespec t0;
+	char resp[4096];
+	int64_t ms;
+	int a, b, r;
+
+	server_start(&lim);
+	a = stalled(sv.port, "GET /metrics HTTP/1.1\r\n");
+	b = stalled(sv.port, "GET /metrics HTTP/1.1\r\n");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = stalled(sv.port, "GET /healthz HTTP/1.1\r\n");
+	ms = until_closed(r, &t0, 0);
+	close(r);
+	if (ms < 200 || ms > 850)
+		fail_msg("a stalled reserve client was dropped after %lld ms (deadline 200)",
+			 (long long)ms);
+	/* and the reserve is there for the next probe */
+	request(sv.port, "/healthz", resp, sizeof(resp));
+	assert_non_null(strstr(resp, "HTTP/1.1 200"));
+	close(a);
+	close(b);
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -216,6 +480,9 @@ int main(void)
 		cmocka_unit_test(exposition_format),
 		cmocka_unit_test(buffer_grows),
 		cmocka_unit_test(serves_metrics_and_health),
+		cmocka_unit_test_teardown(healthz_while_metrics_slots_are_held, server_stop),
+		cmocka_unit_test_teardown(stalled_clients_are_dropped, server_stop),
+		cmocka_unit_test_teardown(reserve_deadline_is_short, server_stop),
 		cmocka_unit_test(rules_use_real_metric_names),
 	};
 

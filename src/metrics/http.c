@@ -192,6 +192,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		struct hx_buf b = { 0 };
 
 		m->render(m->ctx, &b);
+		hx_prom_process(&b);
 		render_self(m, &b);
 		m->scrapes++;
 		if (b.oom) {

@@ -32,6 +32,24 @@ void hx_prom_f64(struct hx_buf *b, const char *name, const char *const *labels, 
 /* helixagent_build_info{version,bpf_object_sha256,libbpf} 1 */
 void hx_prom_build_info(struct hx_buf *b);
 
+/* The daemon's own resources, as Prometheus client libraries report theirs. */
+struct hx_proc_stats {
+	double cpu_seconds; /* user + system */
+	double start_time_seconds; /* Unix time */
+	uint64_t resident_bytes, virtual_bytes, open_fds, max_fds;
+};
+/*
+ * A /proc/PID/stat line: CPU time, start (@btime: boot, Unix seconds),
+ * memory. Leaves open_fds and max_fds alone. 0, or -EINVAL for a line that
+ * is not one.
+ */
+int hx_proc_parse_stat(const char *line, long ticks_per_s, long page_size, uint64_t btime,
+		       struct hx_proc_stats *st);
+/* This process: /proc/self/stat, /proc/stat, /proc/self/fd, RLIMIT_NOFILE. 0 or -errno. */
+int hx_proc_stats_self(struct hx_proc_stats *st);
+/* process_cpu_seconds_total, _resident_memory_bytes, ...; nothing when /proc cannot tell. */
+void hx_prom_process(struct hx_buf *b);
+
 struct hx_metrics;
 typedef void (*hx_metrics_render_fn)(void *ctx, struct hx_buf *out);
 typedef bool (*hx_metrics_healthy_fn)(void *ctx);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,13 @@ static void exposition_format(void **state)
 				 "helixagent_decisions_total{sandbox=\"we\\\"b\\\\x\\ny\",family=\"exec\"} 42\n"
 				 "helixagent_policy_load_duration_seconds 0.125\n"
 				 "helixagent_policy_generation 7\n");
+	hx_buf_free(&b);
+
+	/* the shortest text that reads back as the value: a start time keeps its ticks */
+	hx_prom_f64(&b, "a", NULL, 1700000123.45);
+	hx_prom_f64(&b, "b", NULL, 0.1);
+	hx_prom_f64(&b, "c", NULL, 1.0 / 3);
+	assert_string_equal(b.p, "a 1700000123.45\nb 0.1\nc 0.33333333333333331\n");
 	hx_buf_free(&b);
 }
 
@@ -128,6 +136,8 @@ static void serves_metrics_and_health(void **state)
 	assert_non_null(strstr(resp, "text/plain; version=0.0.4"));
 	assert_non_null(strstr(resp, "\r\n\r\n# HELP helixagent_test A test.\n"));
 	assert_non_null(strstr(resp, "\nhelixagent_test 5\n"));
+	assert_non_null(strstr(resp, "\n# TYPE process_cpu_seconds_total counter\n"));
+	assert_non_null(strstr(resp, "\n# TYPE process_open_fds gauge\n"));
 	assert_int_equal(renders, 1);
 	assert_int_equal(hx_metrics_scrapes(m), 1);
 
@@ -416,6 +426,103 @@ static void reserve_deadline_is_short(void **state)
 	close(b);
 }
 
+/* ---- process_* ---- */
+
+static void proc_stat_parse(void **state)
+{
+	/* a name with spaces and parentheses: fields are counted from the last ')' */
+	static const char line[] =
+		"4242 (a) (b c) S 1 4242 4242 0 -1 4194560 900 0 0 0 150 50 0 0 20 0 3 0 "
+		"12345 104857600 2560 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0\n";
+	struct hx_proc_stats st = { .open_fds = 7 };
+
+	assert_int_equal(hx_proc_parse_stat(line, 100, 4096, 1700000000, &st), 0);
+	assert_true(st.cpu_seconds == 2.0);
+	assert_true(st.start_time_seconds == 1700000123.45);
+	assert_int_equal(st.virtual_bytes, 104857600);
+	assert_int_equal(st.resident_bytes, 2560 * 4096);
+	assert_int_equal(st.open_fds, 7);
+
+	assert_int_equal(hx_proc_parse_stat("4242 (a S 1 2", 100, 4096, 0, &st), -EINVAL);
+	assert_int_equal(hx_proc_parse_stat("4242 (a) S 1 2 3\n", 100, 4096, 0, &st), -EINVAL);
+	assert_int_equal(hx_proc_parse_stat("4242 (a) S 1 x 3", 100, 4096, 0, &st), -EINVAL);
+	assert_int_equal(hx_proc_parse_stat(line, 0, 4096, 0, &st), -EINVAL);
+}
+
+/* The sample of @name in @text (a line "NAME VALUE"), or fail. */
+static double sample(const char *text, const char *name)
+{
+	char want[96];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\n%s ", name);
+	p = strstr(text, want);
+	if (!p)
+		fail_msg("no sample of %s in:\n%s", name, text);
+	return strtod(p + strlen(want), NULL);
+}
+
+static void type_is(const char *text, const char *name, const char *type)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "# TYPE %s %s\n", name, type);
+	if (!strstr(text, want))
+		fail_msg("%s is not a %s in:\n%s", name, type, text);
+}
+
+/* The values follow what this process does: CPU it burns, descriptors it opens. */
+static void process_metrics(void **state)
+{
+	struct hx_buf b = { 0 }, b2 = { 0 };
+	struct timespec t0, t1;
+	double cpu, rss, vsz, fds, maxfds, start;
+	volatile unsigned long spin = 0;
+	int extra[5];
+	struct rlimit rl;
+
+	hx_prom_process(&b);
+	assert_false(b.oom);
+	type_is(b.p, "process_cpu_seconds_total", "counter");
+	type_is(b.p, "process_resident_memory_bytes", "gauge");
+	type_is(b.p, "process_virtual_memory_bytes", "gauge");
+	type_is(b.p, "process_open_fds", "gauge");
+	type_is(b.p, "process_max_fds", "gauge");
+	type_is(b.p, "process_start_time_seconds", "gauge");
+	cpu = sample(b.p, "process_cpu_seconds_total");
+	rss = sample(b.p, "process_resident_memory_bytes");
+	vsz = sample(b.p, "process_virtual_memory_bytes");
+	fds = sample(b.p, "process_open_fds");
+	maxfds = sample(b.p, "process_max_fds");
+	start = sample(b.p, "process_start_time_seconds");
+
+	assert_true(cpu >= 0);
+	assert_true(rss > 0 && rss <= vsz);
+	assert_true(fds >= 3 && fds <= maxfds);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_true(maxfds == (double)rl.rlim_cur);
+	/* this test process started a moment ago (boot time is whole seconds) */
+	assert_true(start <= (double)time(NULL) + 1 && start > (double)time(NULL) - 600);
+
+	/* CPU time, not wall time: a loaded machine gives a spinning test less than it waits */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do {
+		for (int i = 0; i < 100000; i++)
+			spin++;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+	} while ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 300);
+	for (int i = 0; i < 5; i++)
+		extra[i] = dup(0);
+	hx_prom_process(&b2);
+	for (int i = 0; i < 5; i++)
+		close(extra[i]);
+	assert_true(sample(b2.p, "process_cpu_seconds_total") >= cpu + 0.2);
+	assert_true(sample(b2.p, "process_open_fds") == fds + 5);
+	assert_true(sample(b2.p, "process_start_time_seconds") == start);
+	hx_buf_free(&b);
+	hx_buf_free(&b2);
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -483,6 +590,8 @@ int main(void)
 		cmocka_unit_test_teardown(healthz_while_metrics_slots_are_held, server_stop),
 		cmocka_unit_test_teardown(stalled_clients_are_dropped, server_stop),
 		cmocka_unit_test_teardown(reserve_deadline_is_short, server_stop),
+		cmocka_unit_test(proc_stat_parse),
+		cmocka_unit_test(process_metrics),
 		cmocka_unit_test(rules_use_real_metric_names),
 	};
 

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <yaml.h>
 #include <cmocka.h>
 
 #include "metrics/metrics.h"
@@ -581,6 +582,73 @@ static void rules_use_real_metric_names(void **state)
 	free(daemon);
 }
 
+/* Every YAML file shipped under deploy/ parses (libyaml: the parser the daemon uses). */
+static void deploy_yaml_parses(void **state)
+{
+	static const char *const files[] = {
+		"deploy/kubernetes/helixagent.yaml",
+		"deploy/kubernetes/kustomization.yaml",
+		"deploy/kubernetes/metrics-tls/kustomization.yaml",
+		"deploy/kubernetes/metrics-tls/sidecar.yaml",
+		"deploy/kubernetes/metrics-tls/metrics-tls.yaml",
+		"deploy/prometheus/helixagent-rules.yaml",
+		"deploy/prometheus/helixagent-scrape.yaml",
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[512];
+		yaml_parser_t yp;
+		yaml_event_t ev;
+		bool done = false;
+		int docs = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", HX_SRCDIR, files[i]);
+		f = fopen(path, "r");
+		if (!f)
+			fail_msg("cannot open %s", files[i]);
+		assert_true(yaml_parser_initialize(&yp));
+		yaml_parser_set_input_file(&yp, f);
+		while (!done) {
+			if (!yaml_parser_parse(&yp, &ev))
+				fail_msg("%s:%zu:%zu: %s", files[i], yp.problem_mark.line + 1,
+					 yp.problem_mark.column + 1, yp.problem);
+			docs += ev.type == YAML_DOCUMENT_START_EVENT;
+			done = ev.type == YAML_STREAM_END_EVENT;
+			yaml_event_delete(&ev);
+		}
+		yaml_parser_delete(&yp);
+		fclose(f);
+		assert_true(docs >= 1);
+	}
+}
+
+/*
+ * The DaemonSet keeps the unauthenticated endpoint on the node's loopback,
+ * and the TLS front admits only clients with a certificate from its CA.
+ */
+static void kubernetes_endpoint_is_not_on_the_network(void **state)
+{
+	char *ds = slurp(HX_SRCDIR "/deploy/kubernetes/helixagent.yaml");
+	char *tls = slurp(HX_SRCDIR "/deploy/kubernetes/metrics-tls/metrics-tls.yaml");
+	char *side = slurp(HX_SRCDIR "/deploy/kubernetes/metrics-tls/sidecar.yaml");
+
+	assert_non_null(strstr(ds, "\n        listen: 127.0.0.1:9464\n"));
+	assert_null(strstr(ds, "0.0.0.0"));
+	assert_null(strstr(ds, "hostPort"));
+	assert_null(strstr(ds, "prometheus.io/scrape"));
+	assert_non_null(strstr(ds, "httpGet: {path: /healthz, port: 9464, host: 127.0.0.1}"));
+	assert_non_null(strstr(tls, "\n    connect = 127.0.0.1:9464\n"));
+	assert_non_null(strstr(tls, "\n    verifyChain = yes\n"));
+	assert_non_null(strstr(tls, "\n    CAfile = /etc/helixagent-metrics-tls/ca.crt\n"));
+	assert_null(strstr(tls, "requireCert = no"));
+	/* a missing Secret must not keep the agent's pod from starting */
+	assert_non_null(strstr(side, "secretName: helixagent-metrics-tls, defaultMode: 0444, optional: true"));
+	free(ds);
+	free(tls);
+	free(side);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +661,8 @@ int main(void)
 		cmocka_unit_test(proc_stat_parse),
 		cmocka_unit_test(process_metrics),
 		cmocka_unit_test(rules_use_real_metric_names),
+		cmocka_unit_test(deploy_yaml_parses),
+		cmocka_unit_test(kubernetes_endpoint_is_not_on_the_network),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

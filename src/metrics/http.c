@@ -7,9 +7,10 @@
  * `health_reserve` more are admitted, and those may only ask for /healthz.
  * A connection cannot know its path before its request line arrives, so the
  * budget is decided when it is accepted, and a reserve connection gets a
- * short deadline instead of the scrapers' one. Every exchange (request read,
- * answer sent) has a deadline counted from the connection's start or from
- * its previous answer: libmicrohttpd's own timeout only counts idle time,
+ * short deadline instead of the scrapers' one. A connection carries one
+ * request (libmicrohttpd closes a connection whose answer is queued at the
+ * handler's first call, as here) and has a deadline from its start to the
+ * end of its answer: libmicrohttpd's own timeout only counts idle time,
  * which a client sending one byte now and then never reaches.
  */
 #include <errno.h>
@@ -29,7 +30,7 @@ struct slot {
 	int fd;
 	bool reserve; /* admitted past the general budget: /healthz only */
 	bool cut; /* past its deadline, shut down; libmicrohttpd closes it */
-	uint64_t since_ms; /* start of the current exchange */
+	uint64_t since_ms; /* accepted at */
 };
 
 struct hx_metrics {
@@ -105,16 +106,6 @@ static struct slot *slot_of(struct MHD_Connection *c)
 	return ci ? ci->socket_context : NULL;
 }
 
-/* A keep-alive connection's next exchange starts when this one's answer is sent. */
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-		      enum MHD_RequestTerminationCode toe)
-{
-	struct slot *s = slot_of(c);
-
-	if (s)
-		s->since_ms = now_ms();
-}
-
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
 			     const char *body, size_t len, bool close)
 {
@@ -154,7 +145,7 @@ static void render_self(const struct hx_metrics *m, struct hx_buf *b)
 		       "Requests other than /healthz that arrived on a reserve connection (503).");
 	hx_prom_u64(b, "helixagent_http_refused_total", NULL, st.refused);
 	hx_prom_family(b, "helixagent_http_deadline_closed_total", "counter",
-		       "Connections shut down because an exchange outlasted its deadline.");
+		       "Connections shut down because they outlasted their deadline.");
 	hx_prom_u64(b, "helixagent_http_deadline_closed_total", NULL, st.cut);
 }
 
@@ -281,13 +272,12 @@ struct hx_metrics *hx_metrics_start_limits(const char *listen, const struct hx_m
 	/*
 	 * The limit is the slot table's size: past it, new connections wait in
 	 * the listen backlog. libmicrohttpd's idle timeout (whole seconds) backs
-	 * up the exchange deadline hx_metrics_run enforces.
+	 * up the deadline hx_metrics_run enforces.
 	 */
 	m->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, m, MHD_OPTION_SOCK_ADDR, &ss,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)nslots(m),
 				MHD_OPTION_CONNECTION_TIMEOUT, (lim->exchange_ms + 999) / 1000,
-				MHD_OPTION_NOTIFY_CONNECTION, notify_conn, m,
-				MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_END);
+				MHD_OPTION_NOTIFY_CONNECTION, notify_conn, m, MHD_OPTION_END);
 	if (!m->d) {
 		int e = errno ? errno : EADDRINUSE;
 

@@ -58,9 +58,9 @@ typedef bool (*hx_metrics_healthy_fn)(void *ctx);
  * The endpoint's connection budget (docs/operations.md, "Metrics"). @conns
  * connections may ask for anything; while they are all open, up to
  * @health_reserve more are accepted for /healthz alone (anything else there
- * is answered 503 at once). An exchange, from a connection's start or its
- * previous answer to the end of the next answer, may take @exchange_ms, or
- * @reserve_ms in the reserve; then the connection is shut down.
+ * is answered 503 at once). A connection carries one request; from its
+ * start to the end of its answer it may take @exchange_ms, or @reserve_ms in
+ * the reserve; then it is shut down.
  */
 struct hx_metrics_limits {
 	unsigned conns, health_reserve;

@@ -307,6 +307,8 @@ static int64_t until_closed(int fd, const struct timespec *t0, int trickle_ms)
 
 		if (n == 0 || (n < 0 && errno != EAGAIN))
 			return ms_since(t0);
+		if (n > 0 && !trickle_ms)
+			continue; /* an answer being read: not yet closed */
 		/* a client that keeps sending, a byte at a time, is never idle */
 		if (trickle_ms && send(fd, "X", 1, MSG_NOSIGNAL) != 1)
 			return ms_since(t0);
@@ -389,6 +391,14 @@ static void stalled_clients_are_dropped(void **state)
 		fail_msg("a trickling client was dropped after %lld ms (deadline 300)",
 			 (long long)ms);
 	close(a);
+
+	/* One request a connection: the answer says so and the server closes, keeping no slot. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	a = stalled(sv.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	ms = until_closed(a, &t0, 0);
+	close(a);
+	if (ms < 0 || ms > 200)
+		fail_msg("a connection was still open %lld ms after its answer", (long long)ms);
 
 	/* The slots are free again: a scrape is served, not told the endpoint is busy. */
 	request(sv.port, "/metrics", resp, sizeof(resp));

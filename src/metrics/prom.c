@@ -93,8 +93,15 @@ void hx_prom_f64(struct hx_buf *b, const char *name, const char *const *kv, doub
 		hx_buf_printf(b, " NaN\n");
 	else if (isinf(v))
 		hx_buf_printf(b, " %sInf\n", v < 0 ? "-" : "+");
-	else
-		hx_buf_printf(b, " %.9g\n", v);
+	else {
+		/* the shortest text that reads back as v: 0.125, and a start time to the tick */
+		char s[40];
+
+		snprintf(s, sizeof(s), "%.15g", v);
+		if (strtod(s, NULL) != v)
+			snprintf(s, sizeof(s), "%.17g", v);
+		hx_buf_printf(b, " %s\n", s);
+	}
 }
 
 void hx_prom_build_info(struct hx_buf *b)

@@ -490,7 +490,7 @@ static unsigned perms_of(const char *acc)
 
 int hx_learn_audit_line(struct hx_learn *l, const char *line, size_t len)
 {
-	const char *sandbox, *decision, *family, *action, *path, *rule;
+	const char *sandbox, *decision, *family, *action, *path, *rule, *reason;
 	json_t *o, *hx;
 	int rc = 0;
 
@@ -526,7 +526,9 @@ int hx_learn_audit_line(struct hx_learn *l, const char *line, size_t len)
 		l->st.other++;
 		goto out;
 	}
-	if (jstr(o, "helixagent", "reason") || json_is_true(json_object_get(hx, "path_incomplete")) ||
+	reason = jstr(o, "helixagent", "reason");
+	if ((reason && (!strcmp(reason, "baseline") || !strcmp(reason, "guard"))) ||
+	    !strcmp(family, "guard") || json_is_true(json_object_get(hx, "path_incomplete")) ||
 	    (rule && (!strcmp(rule, "exec.fileless") || !strcmp(rule, "capabilities.drop") ||
 		      !strcmp(rule, "process.no_new_privileges")))) {
 		/* refused whatever the rules say, or not nameable by a rule */

@@ -191,9 +191,9 @@ static void test_audit_lines(void **state)
 
 	(void)state;
 	line(l, "{\"event\":{\"action\":\"exec\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"exec\","
-		"\"sandbox\":\"job\"},\"file\":{\"path\":\"/usr/bin/head\"}}");
+		"\"sandbox\":\"job\",\"reason\":\"default_policy\"},\"file\":{\"path\":\"/usr/bin/head\"}}");
 	line(l, "{\"event\":{\"action\":\"open\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"filesystem\","
-		"\"sandbox\":\"job\",\"access\":\"r\"},\"file\":{\"path\":\"/etc/app.conf\"}}");
+		"\"sandbox\":\"job\",\"access\":\"r\",\"reason\":\"default_policy\"},\"file\":{\"path\":\"/etc/app.conf\"}}");
 	line(l, "{\"event\":{\"action\":\"unlink\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"filesystem\","
 		"\"sandbox\":\"job\"},\"file\":{\"path\":\"/srv/out/x\"}}");
 	line(l, "{\"event\":{\"action\":\"connect\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"network\","

@@ -9,28 +9,14 @@
 #include "loader/loader.h"
 #include "util/json.h"
 
-static int diag_cmp(const void *a, const void *b)
-{
-	const struct hx_diag *const *x = a, *const *y = b;
-
-	if ((*x)->src.line != (*y)->src.line)
-		return (*x)->src.line < (*y)->src.line ? -1 : 1;
-	if ((*x)->src.col != (*y)->src.col)
-		return (*x)->src.col < (*y)->src.col ? -1 : 1;
-	return *x < *y ? -1 : *x > *y;
-}
-
 /* Every diagnostic, in the order of the text output, as the text output would name it. */
 static int print_json(const struct hx_diags *d, const char *file, const struct hx_policy *p)
 {
-	const struct hx_diag **sorted = calloc(d->n ? d->n : 1, sizeof(*sorted));
+	const struct hx_diag **sorted = hx_diags_sorted(d);
 	struct jw w;
 
 	if (!sorted)
 		return -ENOMEM;
-	for (size_t i = 0; i < d->n; i++)
-		sorted[i] = &d->v[i];
-	qsort(sorted, d->n, sizeof(*sorted), diag_cmp);
 	jw_init(&w);
 	jw_obj(&w);
 	jw_kstr(&w, "file", file);

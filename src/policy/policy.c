@@ -153,18 +153,28 @@ static int diag_cmp(const void *a, const void *b)
 	return *x < *y ? -1 : *x > *y;
 }
 
+const struct hx_diag **hx_diags_sorted(const struct hx_diags *d)
+{
+	const struct hx_diag **sorted = malloc((d->n ? d->n : 1) * sizeof(*sorted));
+
+	if (!sorted)
+		return NULL;
+	for (size_t i = 0; i < d->n; i++)
+		sorted[i] = &d->v[i];
+	if (d->n)
+		qsort(sorted, d->n, sizeof(*sorted), diag_cmp);
+	return sorted;
+}
+
 void hx_diags_print(const struct hx_diags *d, const char *file, FILE *out)
 {
 	const struct hx_diag **sorted;
 
 	if (!d->n)
 		return;
-	sorted = malloc(d->n * sizeof(*sorted));
+	sorted = hx_diags_sorted(d);
 	if (!sorted)
 		return;
-	for (size_t i = 0; i < d->n; i++)
-		sorted[i] = &d->v[i];
-	qsort(sorted, d->n, sizeof(*sorted), diag_cmp);
 	for (size_t i = 0; i < d->n; i++)
 		fprintf(out, "%s:%u:%u: %s: %s\n", file, sorted[i]->src.line, sorted[i]->src.col,
 			sorted[i]->level == HX_DIAG_ERROR ? "error" : "warning", sorted[i]->msg);

@@ -320,6 +320,8 @@ extern const char hx_default_policy[];
 const struct hx_sandbox *hx_policy_find(const struct hx_policy *p, const char *name);
 
 /* Prints diagnostics as FILE:LINE:COL: error: MESSAGE */
+/* The diagnostics by position (equal positions in the order found); free() it. NULL: no memory. */
+const struct hx_diag **hx_diags_sorted(const struct hx_diags *d);
 void hx_diags_print(const struct hx_diags *d, const char *file, FILE *out);
 void hx_diags_free(struct hx_diags *d);
 

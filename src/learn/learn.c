@@ -13,6 +13,7 @@
  *      covers its tree (the policy language has no other directory rule).
  * Everything else is one rule per path, per binary, per (address, protocol).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -137,15 +138,86 @@ static struct lr_path *paths_add(struct lr_paths *p, const char *path, unsigned 
 	return e;
 }
 
-/* A path a rule can name: absolute, printable, no "." or ".." component. */
-static bool learnable_path(const char *p)
+/*
+ * Whether @s can stand in a double-quoted YAML scalar as it is: valid UTF-8 of
+ * YAML's printable characters (no C0 or C1 controls, no U+FEFF, U+FFFE,
+ * U+FFFF), and neither '"' nor '\\', which would need escapes.
+ */
+static bool yaml_printable(const char *s)
 {
-	if (p[0] != '/')
-		return false;
-	for (const unsigned char *c = (const unsigned char *)p; *c; c++)
-		if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\')
+	const unsigned char *c = (const unsigned char *)s;
+
+	while (*c) {
+		uint32_t cp;
+		int n;
+
+		if (*c < 0x80) {
+			if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\')
+				return false;
+			c++;
+			continue;
+		}
+		if ((*c & 0xe0) == 0xc0) {
+			cp = *c & 0x1f;
+			n = 1;
+		} else if ((*c & 0xf0) == 0xe0) {
+			cp = *c & 0x0f;
+			n = 2;
+		} else if ((*c & 0xf8) == 0xf0) {
+			cp = *c & 0x07;
+			n = 3;
+		} else {
 			return false;
-	return !strstr(p, "/./") && !strstr(p, "/../");
+		}
+		for (int i = 1; i <= n; i++) {
+			if ((c[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (c[i] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond Unicode, and what YAML does not print */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp < 0xa0 || cp == 0xfeff ||
+		    cp == 0xfffe || cp == 0xffff)
+			return false;
+		c += n + 1;
+	}
+	return true;
+}
+
+/*
+ * @p in the one spelling a rule has (single slashes, no trailing one) into
+ * @out (@len bytes), if a rule can name it: absolute, printable, no "." or
+ * ".." component. A kernel path is already so; a log line may not be.
+ */
+static bool learnable_path(const char *p, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (p[0] != '/' || !yaml_printable(p))
+		return false;
+	while (*p) {
+		const char *e;
+		size_t cl;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		e = strchrnul(p, '/');
+		cl = (size_t)(e - p);
+		if ((cl == 1 && p[0] == '.') || (cl == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (n + 1 + cl + 1 > len)
+			return false;
+		out[n++] = '/';
+		memcpy(out + n, p, cl);
+		n += cl;
+		p = e;
+	}
+	if (!n)
+		out[n++] = '/';
+	out[n] = 0;
+	return true;
 }
 
 /* /proc/<pid>/...: the same file has another name in the next run. */
@@ -161,9 +233,11 @@ static bool pid_specific(const char *p)
 	return *p == '/' || !*p;
 }
 
-int hx_learn_exec(struct hx_learn *l, const char *path)
+int hx_learn_exec(struct hx_learn *l, const char *seen)
 {
-	if (!learnable_path(path)) {
+	char path[4096];
+
+	if (!learnable_path(seen, path, sizeof(path))) {
 		l->st.unlearnable++;
 		return paths_add(&l->skipped, "an executable with an unprintable or relative name", 0,
 				 1) ?
@@ -174,11 +248,12 @@ int hx_learn_exec(struct hx_learn *l, const char *path)
 	return paths_add(&l->exec, path, HX_LR_X, 1) ? 0 : -ENOMEM;
 }
 
-int hx_learn_file(struct hx_learn *l, const char *path, unsigned perms)
+int hx_learn_file(struct hx_learn *l, const char *seen, unsigned perms)
 {
 	const char *why = NULL;
+	char path[4096];
 
-	if (!learnable_path(path))
+	if (!learnable_path(seen, path, sizeof(path)))
 		why = "a file with an unprintable or relative name";
 	else if (pid_specific(path))
 		why = "/proc/PID/... of a process (another pid in the next run)";
@@ -190,9 +265,36 @@ int hx_learn_file(struct hx_learn *l, const char *path, unsigned perms)
 	return paths_add(&l->files, path, perms & (HX_LR_R | HX_LR_W | HX_LR_X), 1) ? 0 : -ENOMEM;
 }
 
-int hx_learn_connect(struct hx_learn *l, const char *addr, unsigned port, const char *proto)
+/*
+ * @s as one canonical literal (inet_ntop's; an IPv4-mapped IPv6 address as
+ * IPv4, as the audit stream writes it) into @out, so that one address is one
+ * rule however it was spelled. False when @s is not an address.
+ */
+static bool canonical_address(const char *s, char out[INET6_ADDRSTRLEN])
 {
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, s, a) == 1)
+		return inet_ntop(AF_INET, a, out, INET6_ADDRSTRLEN) != NULL;
+	if (inet_pton(AF_INET6, s, a) != 1)
+		return false;
+	if (!memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
+		return inet_ntop(AF_INET, a + 12, out, INET6_ADDRSTRLEN) != NULL;
+	return inet_ntop(AF_INET6, a, out, INET6_ADDRSTRLEN) != NULL;
+}
+
+int hx_learn_connect(struct hx_learn *l, const char *addr_seen, unsigned port, const char *proto)
+{
+	char addr[INET6_ADDRSTRLEN];
 	struct lr_conn *c;
+
+	if (!canonical_address(addr_seen, addr)) {
+		l->st.unlearnable++;
+		return paths_add(&l->skipped, "a connection to something that is not an address", 0,
+				 1) ?
+			       0 :
+			       -ENOMEM;
+	}
 
 	for (size_t i = 0; i < l->nconn; i++) {
 		c = &l->conn[i];
@@ -202,8 +304,7 @@ int hx_learn_connect(struct hx_learn *l, const char *addr, unsigned port, const 
 			return 0;
 		}
 	}
-	if (strlen(addr) >= sizeof(c->addr) || (strcmp(proto, "tcp") && strcmp(proto, "udp")) ||
-	    !port || port > 65535) {
+	if ((strcmp(proto, "tcp") && strcmp(proto, "udp")) || !port || port > 65535) {
 		l->st.unlearnable++;
 		return paths_add(&l->skipped, "a connection without address, port or protocol", 0,
 				 1) ?
@@ -388,6 +489,14 @@ static int fold_files(struct hx_learn *l, struct lr_paths *out)
 			r->dir = true;
 			continue;
 		}
+		if (!strcmp(f->path, "/")) {
+			/* a rule for / would be every file */
+			l->st.unlearnable++;
+			if (!paths_add(&l->skipped, "/ itself (a listing of the root directory)", 0,
+				       f->count))
+				goto nomem;
+			continue;
+		}
 		if (!stat(f->path, &st) && S_ISDIR(st.st_mode)) {
 			snprintf(buf, sizeof(buf), "%s%s", f->path,
 				 f->path[strlen(f->path) - 1] == '/' ? "" : "/");
@@ -444,6 +553,26 @@ static int fold_files(struct hx_learn *l, struct lr_paths *out)
 			d->dir = true;
 			d->files = n;
 			d->why = "files of one directory";
+		}
+	}
+
+	/* one path, one rule: a name seen as a file and as a directory (not at once) */
+	for (size_t i = 0; i < out->n; i++) {
+		size_t n = strlen(out->v[i].path);
+
+		if (!out->v[i].dir || n < 2)
+			continue;
+		for (size_t j = 0; j < out->n; j++) {
+			if (out->v[j].dir || strncmp(out->v[j].path, out->v[i].path, n - 1) ||
+			    out->v[j].path[n - 1])
+				continue;
+			out->v[i].perms |= out->v[j].perms;
+			out->v[i].count += out->v[j].count;
+			free(out->v[j].path);
+			out->v[j] = out->v[--out->n];
+			if (i == out->n)
+				i = j; /* the directory moved into the freed place */
+			j--;
 		}
 	}
 
@@ -586,6 +715,13 @@ static const char *perms_str(unsigned p, char buf[4])
 	return buf;
 }
 
+/* Text from the audit log or the command line in a comment: printable ASCII only. */
+static void comment_text(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s >= 0x20 && *s < 0x7f ? *s : '?', out);
+}
+
 static const char *plural(unsigned long n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
@@ -618,7 +754,9 @@ int hx_learn_write(struct hx_learn *l, FILE *out)
 	if (l->nconn)
 		qsort(l->conn, l->nconn, sizeof(l->conn[0]), cmp_conn);
 
-	fprintf(out, "# Written by `helixagent learn` from %s.\n", l->o.source ? l->o.source : "audit events");
+	fprintf(out, "# Written by `helixagent learn` from ");
+	comment_text(out, l->o.source ? l->o.source : "audit events");
+	fprintf(out, ".\n");
 	fprintf(out, "# %lu audit lines: %lu observations used, %lu not learnable, %lu of other sandboxes or kinds",
 		s->lines, s->used, s->unlearnable, s->other);
 	if (s->enforced)
@@ -627,8 +765,11 @@ int hx_learn_write(struct hx_learn *l, FILE *out)
 	if (s->dropped)
 		fprintf(out, ", %lu EVENTS LOST: this policy may lack rules", s->dropped);
 	fprintf(out, ".\n# Each rule says how many accesses produced it; the folding rules are in docs/learn.md.\n");
-	for (size_t i = 0; i < l->skipped.n; i++)
-		fprintf(out, "# not learnable (%lu): %s\n", l->skipped.v[i].count, l->skipped.v[i].path);
+	for (size_t i = 0; i < l->skipped.n; i++) {
+		fprintf(out, "# not learnable (%lu): ", l->skipped.v[i].count);
+		comment_text(out, l->skipped.v[i].path);
+		fputc('\n', out);
+	}
 	fprintf(out, "sandboxes:\n  %s:\n", l->o.sandbox);
 	if (l->o.network_host)
 		fprintf(out, "    process:\n      network_mode: host\n");

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "metrics/metrics.h"
+#include "test_file_util.h"
 
 static void exposition_format(void **state)
 {
@@ -532,24 +533,6 @@ static void process_metrics(void **state)
 	assert_true(sample(b2.p, "process_start_time_seconds") == start);
 	hx_buf_free(&b);
 	hx_buf_free(&b2);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = 0;
-	fclose(f);
-	return buf;
 }
 
 /* Every metric the alert rules use is one the daemon renders (a quoted name in src/daemon.c). */

@@ -62,12 +62,17 @@ static void timestamp(struct jw *w, int64_t real_ns)
 {
 	struct tm tm;
 	time_t sec = (time_t)(real_ns / 1000000000);
+	long ns = (long)(real_ns % 1000000000);
 	char buf[64];
 
+	/* before 1970 (a clock set back, a record from before a clock step): round down */
+	if (ns < 0) {
+		ns += 1000000000;
+		sec--;
+	}
 	gmtime_r(&sec, &tm);
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long)(real_ns % 1000000000));
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns);
 	jw_kstr(w, "@timestamp", buf);
 }
 
@@ -94,9 +99,42 @@ static void host(struct hx_audit *a)
 	jw_obj_end(&a->w);
 }
 
+/*
+ * helixagent.escaped: the names of the values whose invalid UTF-8 was
+ * escaped (util/json.h), so a consumer knows which to unescape. Added to the
+ * helixagent object, which every event has, once the line is complete.
+ */
+static void escaped(struct hx_audit *a)
+{
+	struct jw *w = &a->w;
+	char list[JW_ESCAPED_MAX + 32];
+	int n;
+
+	if (!w->nescaped && !w->escaped_overflow)
+		return;
+	n = snprintf(list, sizeof(list), "%s\"escaped\":[%.*s%s%s]",
+		     w->anchor_off && w->buf[w->anchor_off - 1] != '{' ? "," : "",
+		     (int)w->escaped_len, w->escaped,
+		     w->nescaped && w->escaped_overflow ? "," : "",
+		     w->escaped_overflow ? "\"*\"" : "");
+	if (n < 0 || (size_t)n >= sizeof(list)) {
+		w->oom = true; /* cannot happen (sizes above); never write a line without it */
+		return;
+	}
+	if (w->anchor_off) {
+		jw_insert(w, w->anchor_off, list, (size_t)n);
+	} else {
+		jw_key(w, "helixagent");
+		jw_obj(w);
+		jw_raw(w, list);
+		jw_obj_end(w);
+	}
+}
+
 void hx_ecs_emit(struct hx_audit *a)
 {
 	host(a);
+	escaped(a);
 	jw_obj_end(&a->w);
 	hx_audit_write_line(a);
 }
@@ -300,7 +338,10 @@ static void process_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_key(w, "name");
 	jw_strn(w, e->comm, strnlen(e->comm, sizeof(e->comm)));
 	if (e->exe_len) {
-		plen = hx_components_to_path(e->exe, e->exe_len, path, sizeof(path), &complete);
+		/* the kernel's lengths are trusted no further than the buffers */
+		plen = hx_components_to_path(e->exe, e->exe_len < sizeof(e->exe) ? e->exe_len :
+										   sizeof(e->exe),
+					     path, sizeof(path), &complete);
 		jw_key(w, "executable");
 		jw_strn(w, path, plen);
 	}
@@ -353,7 +394,9 @@ static void file_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_key(w, "file");
 	jw_obj(w);
 	if (e->path_len) {
-		plen = hx_components_to_path(e->path, e->path_len, path, sizeof(path), &complete);
+		plen = hx_components_to_path(e->path, e->path_len < sizeof(e->path) ? e->path_len :
+										      sizeof(e->path),
+					     path, sizeof(path), &complete);
 		jw_key(w, "path");
 		jw_strn(w, path, plen);
 	}
@@ -379,7 +422,8 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	size_t ncat = 0, ntype = 0;
 	char rname[64], cgpath[PATH_MAX];
 
-	hx_ecs_head(a, (int64_t)e->ts_boot_ns + a->boot_to_real_ns);
+	/* unsigned: a record's clock is not trusted to keep the sum in range */
+	hx_ecs_head(a, (int64_t)(e->ts_boot_ns + (uint64_t)a->boot_to_real_ns));
 
 	cats[ncat++] = ad->category;
 	types[ntype++] = ad->type;

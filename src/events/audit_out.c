@@ -141,6 +141,7 @@ static int open_stream(struct hx_audit *a, const char *path, bool to_stdout, boo
 	a->relay_fd = -1;
 	a->to_stdout = to_stdout;
 	jw_init(&a->w);
+	jw_set_anchor(&a->w, "helixagent");
 	read_id("/proc/sys/kernel/random/boot_id", a->boot_id, sizeof(a->boot_id));
 	read_id("/etc/machine-id", a->machine_id, sizeof(a->machine_id));
 	if (gethostname(host, sizeof(host)))
@@ -435,8 +436,14 @@ void hx_audit_relay(struct hx_audit *a, const char *line, size_t len)
 	char num[24];
 	int n;
 
-	/* The first "sequence" is event.sequence: it comes before any free text. */
-	if (!seq || line[0] != '{' || line[len - 1] != '}' || memchr(line, '\n', len)) {
+	/*
+	 * The first "sequence" is event.sequence: it comes before any free text.
+	 * A line that is not valid UTF-8 JSON (an older `helixagent exec` that
+	 * did not escape, a broken one) would make the whole stream unreadable to
+	 * an indexer at that line: it is refused and counted instead.
+	 */
+	if (!seq || line[0] != '{' || line[len - 1] != '}' || memchr(line, '\n', len) ||
+	    jv_walk(line, len, NULL, NULL)) {
 		a->lost[HX_LOSS_FORMAT]++;
 		return;
 	}

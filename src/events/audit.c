@@ -14,6 +14,7 @@
 #include "util/cgroup.h"
 #include "util/container.h"
 #include "util/str.h"
+#include "version.h"
 
 #define ECS_VERSION "8.11.0"
 
@@ -89,14 +90,37 @@ void hx_ecs_head(struct hx_audit *a, int64_t real_ns)
 	jw_obj_end(&a->w);
 }
 
-static void host(struct hx_audit *a)
+/*
+ * Who observed and wrote the event, in every line: agent.* (this host's
+ * agent; agent.name is the host name, as Beats name theirs), observer.* (ECS
+ * describes enforcing devices, firewalls and IPSs, there: the product that
+ * made the decision) and host.*.
+ */
+static void origin(struct hx_audit *a)
 {
-	jw_key(&a->w, "host");
-	jw_obj(&a->w);
-	jw_kstr(&a->w, "hostname", a->hostname);
+	struct jw *w = &a->w;
+
+	jw_key(w, "agent");
+	jw_obj(w);
+	jw_kstr(w, "type", HX_ECS_MODULE);
+	jw_kstr(w, "name", a->hostname);
+	jw_kstr(w, "id", a->agent_id);
+	jw_kstr(w, "ephemeral_id", a->ephemeral_id);
+	jw_kstr(w, "version", hx_version());
+	jw_obj_end(w);
+	jw_key(w, "observer");
+	jw_obj(w);
+	jw_kstr(w, "type", "ips");
+	jw_kstr(w, "vendor", "HelixAgent");
+	jw_kstr(w, "product", HX_ECS_MODULE);
+	jw_kstr(w, "version", hx_version());
+	jw_obj_end(w);
+	jw_key(w, "host");
+	jw_obj(w);
+	jw_kstr(w, "hostname", a->hostname);
 	if (a->machine_id[0])
-		jw_kstr(&a->w, "id", a->machine_id);
-	jw_obj_end(&a->w);
+		jw_kstr(w, "id", a->machine_id);
+	jw_obj_end(w);
 }
 
 /*
@@ -133,7 +157,7 @@ static void escaped(struct hx_audit *a)
 
 void hx_ecs_emit(struct hx_audit *a)
 {
-	host(a);
+	origin(a);
 	escaped(a);
 	jw_obj_end(&a->w);
 	hx_audit_write_line(a);
@@ -161,6 +185,8 @@ void hx_ecs_event(struct hx_audit *a, const char *kind, const char *const *cat, 
 	jw_kstr(w, "action", action);
 	jw_kstr(w, "outcome", "success");
 	jw_kstr(w, "code", code);
+	jw_kstr(w, "module", HX_ECS_MODULE);
+	jw_kstr(w, "dataset", HX_ECS_DATASET);
 	jw_ku64(w, "sequence", ++a->seq);
 	a->cur_kind = kind;
 	a->cur_code = code;
@@ -369,12 +395,21 @@ static void process_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_obj(w);
 	jw_ku64(w, "pid", e->ppid);
 	jw_obj_end(w);
+	/*
+	 * The kernel side reads the real ids (bpf_get_current_uid_gid), which
+	 * ECS names real_user and real_group; process.user.id carries the same
+	 * value, as the SPEC has it. ECS 8.11 has no process.group.
+	 */
+	snprintf(buf, sizeof(buf), "%u", e->uid);
 	jw_key(w, "user");
 	jw_obj(w);
-	snprintf(buf, sizeof(buf), "%u", e->uid);
 	jw_kstr(w, "id", buf);
 	jw_obj_end(w);
-	jw_key(w, "group");
+	jw_key(w, "real_user");
+	jw_obj(w);
+	jw_kstr(w, "id", buf);
+	jw_obj_end(w);
+	jw_key(w, "real_group");
 	jw_obj(w);
 	snprintf(buf, sizeof(buf), "%u", e->gid);
 	jw_kstr(w, "id", buf);

@@ -12,6 +12,13 @@
 
 struct hx_sink;
 
+#define HX_UUID_LEN 36
+/* Where agent.id is kept on a host without /etc/machine-id. */
+#define HX_AGENT_STATE_DIR "/var/lib/helixagent"
+/* event.module and event.dataset of every line */
+#define HX_ECS_MODULE "helixagent"
+#define HX_ECS_DATASET "helixagent.audit"
+
 /*
  * Why a line did not reach an output. Each loss is counted, and reported
  * by an events_dropped event once that output takes lines again, so every
@@ -35,6 +42,8 @@ struct hx_audit {
 	char boot_id[40];
 	char machine_id[40];
 	char hostname[256];
+	char agent_id[HX_UUID_LEN + 1]; /* agent.id: stable per host (events/audit_agent.c) */
+	char ephemeral_id[HX_UUID_LEN + 1]; /* agent.ephemeral_id: this process's */
 	struct jw w;
 	/* rotation by size: path -> path.1 -> ... -> path.keep */
 	uint64_t max_size; /* 0: never rotate */
@@ -123,6 +132,15 @@ struct hx_action_desc {
 };
 const struct hx_action_desc *hx_audit_ext_action(uint16_t action) __attribute__((weak));
 void hx_audit_ext_fields(struct hx_audit *a, const struct hx_event *e) __attribute__((weak));
+
+/*
+ * agent.id for a host: from @machine_id when there is one, else the id kept
+ * in @state_dir (made there the first time). 0 when the id is stable; a
+ * negative errno when it could not be kept (@out then holds an id for this
+ * run only).
+ */
+int hx_agent_id(const char *machine_id, const char *state_dir, char out[HX_UUID_LEN + 1]);
+void hx_uuid_random(char out[HX_UUID_LEN + 1]);
 
 /* Joins leaf-first NUL-separated components into "/a/b/c"; returns length. */
 size_t hx_components_to_path(const char *comp, size_t len, char *out, size_t outlen,

@@ -144,6 +144,9 @@ static int open_stream(struct hx_audit *a, const char *path, bool to_stdout, boo
 	jw_set_anchor(&a->w, "helixagent");
 	read_id("/proc/sys/kernel/random/boot_id", a->boot_id, sizeof(a->boot_id));
 	read_id("/etc/machine-id", a->machine_id, sizeof(a->machine_id));
+	/* unkept (no machine id, read-only state): still an id, stable for this process */
+	hx_agent_id(a->machine_id, HX_AGENT_STATE_DIR, a->agent_id);
+	hx_uuid_random(a->ephemeral_id);
 	if (gethostname(host, sizeof(host)))
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = 0;

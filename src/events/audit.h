@@ -11,6 +11,7 @@
 #include "util/json.h"
 
 struct hx_sink;
+struct hx_journal;
 
 #define HX_UUID_LEN 36
 /* Where agent.id is kept on a host without /etc/machine-id. */
@@ -28,6 +29,8 @@ enum hx_audit_loss {
 	HX_LOSS_WRITE = 0, /* "audit_write": the JSON-lines file refused it (ENOSPC, EIO, ...) */
 	HX_LOSS_SYSLOG, /* "syslog": the collector could not take it in time */
 	HX_LOSS_FORMAT, /* "audit_format": no memory to format it */
+	HX_LOSS_JOURNALD_QUEUE, /* "journald_queue": journald was behind, its queue full */
+	HX_LOSS_JOURNALD, /* "journald": journald refused it */
 	HX_LOSS_MAX,
 };
 
@@ -55,6 +58,7 @@ struct hx_audit {
 	uint64_t lost_reported[HX_LOSS_MAX]; /* covered by an events_dropped event already */
 	int64_t report_retry_ns; /* while the file fails: when to try a report again */
 	struct hx_sink *syslog; /* owned */
+	struct hx_journal *journal; /* owned */
 	/* the event being formatted: for the syslog header */
 	const char *cur_kind, *cur_code;
 	int64_t cur_real_ns;
@@ -93,6 +97,8 @@ void hx_audit_set_rotation(struct hx_audit *a, uint64_t max_size, unsigned keep)
 int hx_audit_rotate(struct hx_audit *a);
 /* Also sends every line to @s (RFC 5424); the audit stream owns it from now on. */
 void hx_audit_set_syslog(struct hx_audit *a, struct hx_sink *s);
+/* Also sends every line to journald (sink.h); the audit stream owns @j from now on. */
+void hx_audit_set_journal(struct hx_audit *a, struct hx_journal *j);
 /* Periodic work: flush and reconnect syslog, report losses once outputs work again. */
 void hx_audit_tick(struct hx_audit *a);
 /* Lines lost for @reason (enum hx_audit_loss) since open. */

@@ -25,12 +25,14 @@
 /* How often a failing file is tried again for a loss report when no event comes. */
 #define REPORT_RETRY_NS 5000000000LL
 
-enum { OUT_FILE = 1, OUT_SYSLOG = 2 };
+enum { OUT_FILE = 1, OUT_SYSLOG = 2, OUT_JOURNALD = 4 };
 
 static const char *const loss_names[HX_LOSS_MAX] = {
 	[HX_LOSS_WRITE] = "audit_write",
 	[HX_LOSS_SYSLOG] = "syslog",
 	[HX_LOSS_FORMAT] = "audit_format",
+	[HX_LOSS_JOURNALD_QUEUE] = "journald_queue",
+	[HX_LOSS_JOURNALD] = "journald",
 };
 
 const char *hx_audit_loss_name(unsigned reason)
@@ -206,6 +208,8 @@ void hx_audit_close(struct hx_audit *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	hx_syslog_close(a->syslog);
+	hx_journal_close(a->journal);
+	a->journal = NULL;
 	free(a->path);
 	jw_free(&a->w);
 	a->syslog = NULL;
@@ -223,6 +227,19 @@ void hx_audit_set_syslog(struct hx_audit *a, struct hx_sink *s)
 {
 	hx_syslog_close(a->syslog);
 	a->syslog = s;
+}
+
+void hx_audit_set_journal(struct hx_audit *a, struct hx_journal *j)
+{
+	hx_journal_close(a->journal);
+	a->journal = j;
+}
+
+/* The journald sink's own counts, as the stream's losses. */
+static void journal_losses(struct hx_audit *a)
+{
+	a->lost[HX_LOSS_JOURNALD_QUEUE] = hx_journal_lost(a->journal, HX_JLOSS_QUEUE);
+	a->lost[HX_LOSS_JOURNALD] = hx_journal_lost(a->journal, HX_JLOSS_SEND);
 }
 
 int hx_audit_rotate(struct hx_audit *a)
@@ -317,6 +334,13 @@ static unsigned write_outputs(struct hx_audit *a)
 			a->write_errors++;
 		a->lost[HX_LOSS_SYSLOG] = hx_syslog_lost(a->syslog);
 	}
+	if (a->journal) {
+		if (!hx_journal_send(a->journal, severity(a), a->w.buf, a->w.len))
+			ok |= OUT_JOURNALD;
+		else
+			a->write_errors++;
+		journal_losses(a);
+	}
 	return ok;
 }
 
@@ -331,6 +355,8 @@ static void report_losses(struct hx_audit *a, unsigned working)
 		[HX_LOSS_WRITE] = OUT_FILE,
 		[HX_LOSS_SYSLOG] = OUT_SYSLOG,
 		[HX_LOSS_FORMAT] = 0,
+		[HX_LOSS_JOURNALD_QUEUE] = OUT_JOURNALD,
+		[HX_LOSS_JOURNALD] = OUT_JOURNALD,
 	};
 
 	for (unsigned r = 0; r < HX_LOSS_MAX; r++) {
@@ -401,6 +427,12 @@ void hx_audit_tick(struct hx_audit *a)
 		a->lost[HX_LOSS_SYSLOG] = hx_syslog_lost(a->syslog);
 		if (hx_syslog_connected(a->syslog))
 			working |= OUT_SYSLOG;
+	}
+	if (a->journal) {
+		/* the worker thread's losses, counted since the last line */
+		journal_losses(a);
+		if (hx_journal_ok(a->journal))
+			working |= OUT_JOURNALD;
 	}
 	for (unsigned r = 0; r < HX_LOSS_MAX; r++)
 		pending |= a->lost[r] > a->lost_reported[r];

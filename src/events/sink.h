@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct hx_sink;
 
@@ -44,5 +45,57 @@ int hx_syslog_facility(const char *name);
 size_t hx_syslog_format(char *out, size_t outlen, int pri, int64_t real_ns, const char *host,
 			const char *app, int procid, const char *msgid, uint64_t seq, const char *msg,
 			size_t len);
+
+
+/*
+ * journald output of the audit stream: each line as one journal entry with
+ * structured fields (sd_journal_sendv): MESSAGE (a one-line summary),
+ * PRIORITY, SYSLOG_IDENTIFIER=helixagent, SYSLOG_FACILITY, every ECS leaf of
+ * the line flattened to a journal field name (event.action -> EVENT_ACTION;
+ * array elements repeat the field), and the whole line in HELIXAGENT_JSON.
+ *
+ * journald's socket blocks a sender it cannot keep up with, so entries go
+ * through a bounded queue to a thread of their own: the stream never waits
+ * for journald, and what does not fit or is refused is counted.
+ */
+struct hx_journal;
+
+#define HX_JOURNAL_QUEUE_LINES 65536
+#define HX_JOURNAL_QUEUE_BYTES (32u << 20)
+#define HX_JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+/* Why an entry did not reach journald. */
+enum hx_journal_loss {
+	HX_JLOSS_QUEUE = 0, /* the queue was full: journald is behind */
+	HX_JLOSS_SEND, /* journald refused it (not running, too large, ...) */
+	HX_JLOSS_MAX,
+};
+
+/* NULL with errno set, and a reason in @err, when journald does not listen. */
+struct hx_journal *hx_journal_open(int facility, char *err, size_t errlen);
+/* Sends what is queued (for up to a second), then stops. */
+void hx_journal_close(struct hx_journal *j);
+/* 0 when queued; -ENOBUFS when the line is lost (it is counted). */
+int hx_journal_send(struct hx_journal *j, int priority, const char *line, size_t len);
+/* Lines offered = sent + lost (all reasons) + still queued. */
+uint64_t hx_journal_offered(const struct hx_journal *j);
+uint64_t hx_journal_sent(const struct hx_journal *j);
+/* Lines lost for @reason (enum hx_journal_loss); HX_JLOSS_MAX: for any reason. */
+uint64_t hx_journal_lost(const struct hx_journal *j, unsigned reason);
+uint64_t hx_journal_queued(const struct hx_journal *j);
+/* Whether the last entry journald was handed was taken. */
+bool hx_journal_ok(const struct hx_journal *j);
+/* Waits (up to @ms) until the queue is empty; for tests and shutdown. */
+bool hx_journal_flush(struct hx_journal *j, int ms);
+
+/*
+ * The journal fields of one JSON line: fills @iov (up to @max) with
+ * "NAME=value" entries allocated in *@arena (free it after use); returns how
+ * many, or a negative errno (-EINVAL: not a JSON object line).
+ */
+int hx_journal_fields(const char *line, size_t len, int priority, int facility,
+		      struct iovec *iov, size_t max, char **arena);
+/* The journal field name of an ECS name: "event.action" -> "EVENT_ACTION"; its length. */
+size_t hx_journal_name(const char *ecs, size_t n, char *out, size_t outlen);
 
 #endif

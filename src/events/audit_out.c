@@ -335,10 +335,15 @@ static unsigned write_outputs(struct hx_audit *a)
 		a->lost[HX_LOSS_SYSLOG] = hx_syslog_lost(a->syslog);
 	}
 	if (a->journal) {
-		if (!hx_journal_send(a->journal, severity(a), a->w.buf, a->w.len))
-			ok |= OUT_JOURNALD;
-		else
+		/*
+		 * Queued is not delivered: journald counts as working for loss
+		 * reports only while it takes the entries, or a report would go
+		 * the way of the lines it reports.
+		 */
+		if (hx_journal_send(a->journal, severity(a), a->w.buf, a->w.len))
 			a->write_errors++;
+		else if (hx_journal_ok(a->journal))
+			ok |= OUT_JOURNALD;
 		journal_losses(a);
 	}
 	return ok;

@@ -230,7 +230,6 @@ static void *worker(void *arg)
 	struct hx_journal *j = arg;
 	static __thread struct iovec iov[MAX_FIELDS];
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
 		struct entry e;
@@ -250,10 +249,7 @@ static void *worker(void *arg)
 
 		n = hx_journal_fields(e.line, e.len, e.priority, j->facility, iov, MAX_FIELDS,
 				      &arena);
-		/* the one place close() may cancel: a journald that never takes the entry */
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		rc = n < 0 ? n : listening() ? sd_journal_sendv(iov, n) : -ENOENT;
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		/*
 		 * sd_journal_sendv reports success when journald's socket is gone
 		 * (ENOENT): a line lost without a word. Looked at before and after,
@@ -266,6 +262,8 @@ static void *worker(void *arg)
 
 		pthread_mutex_lock(&j->mu);
 		j->busy = false;
+		if (j->stop)
+			break; /* close() gave up on this entry and counted it */
 		if (rc < 0) {
 			j->lost[HX_JLOSS_SEND]++;
 			j->last_err = -rc;
@@ -367,13 +365,14 @@ bool hx_journal_flush(struct hx_journal *j, int ms)
 void hx_journal_close(struct hx_journal *j)
 {
 	bool flushed;
-	void *ret = NULL;
 
 	if (!j)
 		return;
 	flushed = hx_journal_flush(j, 1000);
 	pthread_mutex_lock(&j->mu);
 	/* what journald did not take in time is lost, and counted */
+	if (j->busy)
+		j->lost[HX_JLOSS_SEND]++;
 	while (j->count) {
 		free(j->q[j->head].line);
 		j->head = (j->head + 1) % HX_JOURNAL_QUEUE_LINES;
@@ -383,12 +382,16 @@ void hx_journal_close(struct hx_journal *j)
 	j->stop = true;
 	pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->mu);
-	/* a journald stuck for a second does not hold the daemon's exit */
-	if (!flushed)
-		pthread_cancel(j->thread);
-	pthread_join(j->thread, &ret);
-	if (ret == PTHREAD_CANCELED)
-		j->lost[HX_JLOSS_SEND]++; /* the entry it was sending */
+	/*
+	 * A journald stuck for a second does not hold the daemon's exit: the
+	 * thread is left in its send, with the sink it still reads (not freed;
+	 * the process is ending), and the entry it holds counts as lost.
+	 */
+	if (!flushed) {
+		pthread_detach(j->thread);
+		return;
+	}
+	pthread_join(j->thread, NULL);
 	pthread_mutex_destroy(&j->mu);
 	pthread_cond_destroy(&j->wake);
 	pthread_cond_destroy(&j->idle);

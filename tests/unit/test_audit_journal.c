@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <signal.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -291,6 +292,71 @@ static void delivery_through_libsystemd(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * journald stops reading: the sink's thread waits in sendmsg, the queue
+ * fills, the lines past it are lost as journald_queue, the stream never
+ * waits, and at close a stuck send is cancelled. Lines generated = written +
+ * lost by reason + still queued, at every moment.
+ */
+static int behind_child(void)
+{
+	struct hx_audit a;
+	struct hx_journal *j;
+	char err[256];
+	int fd, small = 4096;
+	uint64_t offered, sent, lostq, losts, queued;
+	struct timespec t0, t1;
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    (mkdir("/run/systemd", 0755) && errno != EEXIST) ||
+	    mount("tmpfs", "/run/systemd", "tmpfs", 0, "mode=0755") ||
+	    mkdir("/run/systemd/journal", 0755))
+		return 77;
+	fd = journal_listen();
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)))
+		return 1;
+	j = hx_journal_open(4, err, sizeof(err));
+	if (!j || hx_audit_open(&a, NULL, false))
+		return 2;
+	hx_audit_set_journal(&a, j);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 40000; i++)
+		free(denial(&a));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* nobody reads: the lines did not wait for journald (40,000 in well under a minute) */
+	if (t1.tv_sec - t0.tv_sec > 60)
+		return 3;
+	offered = hx_journal_offered(j);
+	sent = hx_journal_sent(j);
+	lostq = hx_journal_lost(j, HX_JLOSS_QUEUE);
+	losts = hx_journal_lost(j, HX_JLOSS_SEND);
+	queued = hx_journal_queued(j);
+	if (offered != 40000 || !lostq || offered != sent + lostq + losts + queued)
+		return 4;
+	hx_audit_tick(&a);
+	if (a.lost[HX_LOSS_JOURNALD_QUEUE] != lostq)
+		return 5;
+	/* close gives it a second, then leaves the stuck send behind; it must return */
+	hx_audit_close(&a);
+	close(fd);
+	return 0;
+}
+
+static void journald_behind(void **state)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(behind_child());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* ---- a real journald, started in a private mount namespace ---- */
 
 #define JOURNALD "/lib/systemd/systemd-journald"
@@ -396,6 +462,7 @@ int main(void)
 		cmocka_unit_test(names),
 		cmocka_unit_test(field_mapping),
 		cmocka_unit_test(delivery_through_libsystemd),
+		cmocka_unit_test(journald_behind),
 		cmocka_unit_test(real_journald),
 	};
 

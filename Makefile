@@ -30,7 +30,7 @@ endif
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -Iinclude -Isrc -I$(B)
-LDLIBS := -lbpf -lelf -lz -lyaml -lseccomp -lcap -lmicrohttpd -ljansson -lsystemd -lpthread
+LDLIBS := -lbpf -lelf -lz -lyaml -lseccomp -lcap -lmicrohttpd -ljansson -lsystemd -lgnutls -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -175,7 +175,7 @@ FUZZ_policy_LIBS := -lyaml
 FUZZ_policy_ARGS := -max_len=65536 -dict=tests/fuzz/policy.dict
 FUZZ_policy_CORPUS := tests/fuzz/corpus
 FUZZ_audit_SRCS := $(filter src/events/%.c src/util/%.c src/net/%.c src/version.c src/sha256.c,$(LIB_SRCS))
-FUZZ_audit_LIBS := -ljansson -lbpf -lsystemd -lpthread
+FUZZ_audit_LIBS := -ljansson -lbpf -lsystemd -lgnutls -lpthread
 FUZZ_audit_ARGS := -max_len=8192
 FUZZ_audit_CORPUS := tests/fuzz/corpus-audit
 

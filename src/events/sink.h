@@ -2,7 +2,7 @@
 /*
  * Syslog output of the audit stream: RFC 5424 messages to a local socket
  * (datagram, like /dev/log), a UDP collector, or a TCP collector (RFC 6587
- * octet counting). Sending never blocks: what cannot go out in time is
+ * octet counting), in clear or over TLS (RFC 5425). Sending never blocks: what cannot go out in time is
  * counted as lost, and the stream reports it.
  */
 #ifndef HX_SINK_H
@@ -20,8 +20,10 @@ struct hx_sink;
 #define HX_SYSLOG_QUEUE_LINES 65536
 
 /*
- * @target: "/path" or "unix:/path" (a datagram socket), "udp://HOST:PORT" or
- * "tcp://HOST:PORT" (HOST: a name, an IPv4 address or [IPv6]). @facility: 0-23.
+ * @target: "/path" or "unix:/path" (a datagram socket), "udp://HOST:PORT",
+ * "tcp://HOST:PORT" or "tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE]" (RFC
+ * 5425: the collector's certificate verified against ca=, or the system's
+ * trust store, and HOST; HOST: a name, an IPv4 address or [IPv6]). @facility: 0-23.
  * Returns NULL with errno set, and a reason in @err.
  */
 struct hx_sink *hx_syslog_open(const char *target, int facility, char *err, size_t errlen);
@@ -34,6 +36,13 @@ void hx_syslog_tick(struct hx_sink *s);
 uint64_t hx_syslog_lost(const struct hx_sink *s);
 uint64_t hx_syslog_sent(const struct hx_sink *s);
 bool hx_syslog_connected(const struct hx_sink *s);
+/*
+ * Stream lines handed to the connection but not yet acknowledged by the
+ * collector's TCP: counted sent once they are, lost if the connection ends first.
+ */
+uint64_t hx_syslog_unconfirmed(const struct hx_sink *s);
+/* Why the last connection failed ("TLS handshake: ..."), "" if it did not. */
+const char *hx_syslog_error(const struct hx_sink *s);
 const char *hx_syslog_target(const struct hx_sink *s);
 
 /* "kern", "user", "daemon", "auth", "authpriv", "local0".."local7", or a number; -1 if unknown. */

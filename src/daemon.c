@@ -1156,6 +1156,7 @@ static void write_counters(struct daemon *d)
 		hx_counters_set(&c, "syslog_sent", "%llu",
 				(unsigned long long)hx_syslog_sent(d->audit.syslog));
 		hx_counters_set(&c, "syslog_connected", "%d", hx_syslog_connected(d->audit.syslog));
+		hx_counters_set(&c, "syslog_error", "%s", hx_syslog_error(d->audit.syslog));
 	}
 	if (d->audit.journal) {
 		hx_counters_set(&c, "journald_offered", "%llu",

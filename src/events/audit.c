@@ -96,10 +96,8 @@ void hx_ecs_head(struct hx_audit *a, int64_t real_ns)
  * describes enforcing devices, firewalls and IPSs, there: the product that
  * made the decision) and host.*.
  */
-static void origin(struct hx_audit *a)
+static void origin_fields(struct jw *w, const struct hx_audit *a)
 {
-	struct jw *w = &a->w;
-
 	jw_key(w, "agent");
 	jw_obj(w);
 	jw_kstr(w, "type", HX_ECS_MODULE);
@@ -121,6 +119,35 @@ static void origin(struct hx_audit *a)
 	if (a->machine_id[0])
 		jw_kstr(w, "id", a->machine_id);
 	jw_obj_end(w);
+}
+
+/*
+ * These fields are a third of every line and never change: written once as
+ * text and copied after, unless the host name needs escaping (then each line
+ * writes them, so helixagent.escaped names it).
+ */
+static void origin(struct hx_audit *a)
+{
+	if (!a->origin || strcmp(a->origin_host, a->hostname)) {
+		struct jw t;
+
+		free(a->origin);
+		a->origin = NULL;
+		jw_init(&t);
+		jw_obj(&t);
+		origin_fields(&t, a);
+		jw_obj_end(&t);
+		if (!t.oom && !t.nescaped && t.len > 2) {
+			t.buf[t.len - 1] = 0; /* without the braces around */
+			a->origin = strdup(t.buf + 1);
+			hx_strlcpy(a->origin_host, a->hostname, sizeof(a->origin_host));
+		}
+		jw_free(&t);
+	}
+	if (a->origin)
+		jw_raw(&a->w, a->origin);
+	else
+		origin_fields(&a->w, a);
 }
 
 /*

@@ -47,6 +47,9 @@ struct hx_audit {
 	char hostname[256];
 	char agent_id[HX_UUID_LEN + 1]; /* agent.id: stable per host (events/audit_agent.c) */
 	char ephemeral_id[HX_UUID_LEN + 1]; /* agent.ephemeral_id: this process's */
+	/* agent.*, observer.*, host.* as JSON, the same in every line: made once */
+	char *origin;
+	char origin_host[256]; /* the host name it was made for */
 	struct jw w;
 	/* rotation by size: path -> path.1 -> ... -> path.keep */
 	uint64_t max_size; /* 0: never rotate */

@@ -211,6 +211,8 @@ void hx_audit_close(struct hx_audit *a)
 	hx_journal_close(a->journal);
 	a->journal = NULL;
 	free(a->path);
+	free(a->origin);
+	a->origin = NULL;
 	jw_free(&a->w);
 	a->syslog = NULL;
 	a->fd = -1;

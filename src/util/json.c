@@ -55,7 +55,9 @@ static void put(struct jw *w, const char *s, size_t n)
 	}
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
-	w->buf[w->len] = 0;
+	/* terminated at the top level (the closing brace), not after each piece */
+	if (w->depth <= 0)
+		w->buf[w->len] = 0;
 }
 
 static unsigned depth_idx(int d)
@@ -489,6 +491,7 @@ void jw_insert(struct jw *w, size_t off, const char *s, size_t n)
 		return;
 	memmove(w->buf + off + n, w->buf + off, len - off);
 	memcpy(w->buf + off, s, n);
+	w->buf[w->len] = 0;
 }
 
 /* ---- the strict reader ---- */

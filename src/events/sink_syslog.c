@@ -501,6 +501,8 @@ static bool peer_gone(struct hx_sink *s)
 		return false;
 	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR))
 		return true;
+	if (s->handshaking)
+		return false; /* what the collector sends now is the handshake's */
 	if (s->tls) {
 		/* TLS 1.3 session tickets, alerts: gnutls reads them; EOF or an alert ends it */
 		char buf[512];

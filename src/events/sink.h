@@ -41,6 +41,8 @@ bool hx_syslog_connected(const struct hx_sink *s);
  * collector's TCP: counted sent once they are, lost if the connection ends first.
  */
 uint64_t hx_syslog_unconfirmed(const struct hx_sink *s);
+/* Stream lines waiting in the queue for the connection. */
+uint64_t hx_syslog_queued(const struct hx_sink *s);
 /* Why the last connection failed ("TLS handshake: ..."), "" if it did not. */
 const char *hx_syslog_error(const struct hx_sink *s);
 const char *hx_syslog_target(const struct hx_sink *s);

@@ -5,7 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked (glibc's has not) */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,11 +43,17 @@ struct hx_sink {
 	char *msgbuf;
 	size_t msgcap;
 	/*
-	 * Frames handed to the connection since its send queue was last seen
-	 * empty (every byte acknowledged by the collector's TCP): lost if the
-	 * connection dies first, so counted then, never silently.
+	 * Frames handed to the connection but not yet acknowledged by the
+	 * collector's TCP: each batch with the connection's byte count at its
+	 * end, confirmed (sent) once tcpi_bytes_acked reaches it, lost if the
+	 * connection ends first: counted then, never silently.
 	 */
 	uint64_t unconfirmed;
+	struct {
+		uint64_t end; /* bytes written to the connection after the batch */
+		uint32_t frames;
+	} marks[64];
+	size_t mhead, mcount;
 	/* TLS (RFC 5425) */
 	char host[256]; /* the name the collector's certificate must carry */
 	gnutls_certificate_credentials_t cred;
@@ -201,13 +207,16 @@ static void disconnect(struct hx_sink *s)
 	}
 	s->handshaking = false;
 	s->tls_pending = 0;
+	/* the connection's acknowledged count outlives it (a reset, a close): read it last */
+	confirm(s);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
 	s->connecting = false;
-	/* handed over but not known to have arrived: lost with the connection */
+	/* handed over but not acknowledged: lost with the connection */
 	s->lost += s->unconfirmed;
 	s->unconfirmed = 0;
+	s->mhead = s->mcount = 0;
 	if (stream(s) && s->fcount) {
 		/* A frame cut in the middle cannot be resumed on a new connection. */
 		if (s->qoff) {
@@ -519,19 +528,64 @@ static bool peer_gone(struct hx_sink *s)
 	return false;
 }
 
-/*
- * Frames become sent once the connection's send queue is empty: the
- * collector's TCP acknowledged every byte (SIOCOUTQ counts those not yet).
- */
+static bool tcp_acked(int fd, uint64_t *acked)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) ||
+	    l < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof(ti.tcpi_bytes_acked))
+		return false;
+	*acked = ti.tcpi_bytes_acked;
+	return true;
+}
+
+/* @frames just went into the connection: they end where its byte count is now. */
+static void handed(struct hx_sink *s, uint32_t frames)
+{
+	uint64_t acked;
+	int outq = 0;
+	size_t last;
+
+	if (!frames)
+		return;
+	s->unconfirmed += frames;
+	/* written = acknowledged + still in the send queue (TLS: record bytes, not ours) */
+	if (!tcp_acked(s->fd, &acked) || ioctl(s->fd, SIOCOUTQ, &outq))
+		acked = UINT64_MAX, outq = 0; /* unknown: confirmed only when the queue is empty */
+	last = (s->mhead + s->mcount + 63) % 64;
+	if (s->mcount == 64) {
+		/* out of marks: join the newest, later end, so never confirmed early */
+		s->marks[last].frames += frames;
+		s->marks[last].end = acked == UINT64_MAX ? UINT64_MAX : acked + (uint64_t)outq;
+		return;
+	}
+	last = (s->mhead + s->mcount) % 64;
+	s->marks[last].frames = frames;
+	s->marks[last].end = acked == UINT64_MAX ? UINT64_MAX : acked + (uint64_t)outq;
+	s->mcount++;
+}
+
+/* Frames the collector's TCP acknowledged are sent. */
 static void confirm(struct hx_sink *s)
 {
-	int outq = 0;
+	uint64_t acked;
+	int outq = -1;
 
-	if (!s->unconfirmed || s->fd < 0 || s->connecting)
+	if (!s->mcount || s->fd < 0 || s->connecting)
 		return;
-	if (!ioctl(s->fd, SIOCOUTQ, &outq) && outq == 0 && !s->tls_pending) {
-		s->sent += s->unconfirmed;
-		s->unconfirmed = 0;
+	if (!tcp_acked(s->fd, &acked)) {
+		acked = 0;
+		/* no TCP_INFO: an empty send queue acknowledges everything */
+		if (!ioctl(s->fd, SIOCOUTQ, &outq) && outq == 0 && !s->tls_pending)
+			acked = UINT64_MAX;
+	}
+	while (s->mcount && s->marks[s->mhead].end <= acked) {
+		s->sent += s->marks[s->mhead].frames;
+		s->unconfirmed -= s->marks[s->mhead].frames;
+		s->mhead = (s->mhead + 1) % 64;
+		s->mcount--;
 	}
 }
 
@@ -548,6 +602,7 @@ static void flush(struct hx_sink *s)
 	if (s->kind == K_TLS && s->fd >= 0 && !s->connecting && !handshake(s))
 		return;
 	while (s->fd >= 0 && !s->connecting && s->fcount) {
+		uint32_t retired = 0;
 		ssize_t n;
 
 		if (s->tls) {
@@ -585,8 +640,9 @@ static void flush(struct hx_sink *s)
 			s->qlen -= l;
 			s->fhead = (s->fhead + 1) % HX_SYSLOG_QUEUE_LINES;
 			s->fcount--;
-			s->unconfirmed++;
+			retired++;
 		}
+		handed(s, retired);
 	}
 	confirm(s);
 }
@@ -711,6 +767,11 @@ bool hx_syslog_connected(const struct hx_sink *s)
 uint64_t hx_syslog_unconfirmed(const struct hx_sink *s)
 {
 	return s->unconfirmed;
+}
+
+uint64_t hx_syslog_queued(const struct hx_sink *s)
+{
+	return s->fcount;
 }
 
 const char *hx_syslog_error(const struct hx_sink *s)

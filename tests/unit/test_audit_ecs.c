@@ -301,6 +301,14 @@ static void decisions(void **state)
 			}
 		}
 	}
+	/* a container in a Kubernetes pod: container.*, orchestrator.* */
+	sbx.cgroup = "/kubepods.slice/kubepods-pod6b1f2c3d_4e5f_4a6b_9c8d_7e6f5a4b3c2d.slice/"
+		     "cri-containerd-3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899.scope";
+	e.cgid = 42;
+	hx_audit_decision(&a, &e, &c);
+	assert_non_null(strstr(a.w.buf, "\"container\":{\"id\":"));
+	assert_non_null(strstr(a.w.buf, "\"orchestrator\":{\"type\":\"kubernetes\""));
+	check(&a);
 	/* a line with escaped values */
 	memcpy(e.comm, "c\xff", 3);
 	memcpy(e.path, "caf\xe9\0\0", 6);

@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -357,6 +358,171 @@ static void journald_behind(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * The file, syslog and journald together under a burst, syslog's collector
+ * and journald both reading nothing: for each output, lines written + lost
+ * by reason (+ still queued) = lines generated, and the file, which takes
+ * everything, has every sequence number once with the others' losses
+ * reported in it.
+ */
+struct reader {
+	int fds[2];
+	volatile bool stop;
+};
+
+/* A collector reading again: empties both sockets until told to stop. */
+static void *drain(void *arg)
+{
+	struct reader *rd = arg;
+	static char buf[1 << 16];
+
+	while (!rd->stop) {
+		bool got = false;
+
+		for (int i = 0; i < 2; i++)
+			while (recv(rd->fds[i], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				got = true;
+		if (!got)
+			usleep(200);
+	}
+	return NULL;
+}
+
+static int together_child(void)
+{
+	struct reader rd = { { -1, -1 }, false };
+	pthread_t reader;
+	char dir[] = "/tmp/hx-together-XXXXXX", log[64], target[128], err[256], line[16384];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct hx_audit a;
+	struct hx_journal *j;
+	struct hx_sink *s;
+	uint64_t gen, nfile = 0, prev = 0, reported_sys = 0, reported_jq = 0;
+	int jfd, sfd, small = 4096;
+	FILE *f;
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    (mkdir("/run/systemd", 0755) && errno != EEXIST) ||
+	    mount("tmpfs", "/run/systemd", "tmpfs", 0, "mode=0755") ||
+	    mkdir("/run/systemd/journal", 0755))
+		return 77;
+	if (!mkdtemp(dir))
+		return 1;
+	jfd = journal_listen();
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/syslog.sock", dir);
+	sfd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (jfd < 0 || sfd < 0 || bind(sfd, (struct sockaddr *)&sa, sizeof(sa)))
+		return 2;
+	setsockopt(jfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	setsockopt(sfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	snprintf(log, sizeof(log), "%s/audit.jsonl", dir);
+	snprintf(target, sizeof(target), "unix:%s", sa.sun_path);
+	if (hx_audit_open_direct(&a, log, false))
+		return 3;
+	s = hx_syslog_open(target, 4, err, sizeof(err));
+	j = hx_journal_open(4, err, sizeof(err));
+	if (!s || !j)
+		return 4;
+	hx_audit_set_syslog(&a, s);
+	hx_audit_set_journal(&a, j);
+	/* more than the journald queue's 32 MiB */
+	for (int i = 0; i < 30000; i++) {
+		free(denial(&a));
+		if (i % 1000 == 0)
+			hx_audit_tick(&a);
+	}
+	hx_journal_flush(j, 100);
+	hx_audit_tick(&a);
+	gen = a.seq;
+	/* file */
+	if (a.written + a.lost[HX_LOSS_WRITE] != gen)
+		return 10;
+	/* syslog: one try per datagram */
+	if (hx_syslog_sent(s) + hx_syslog_lost(s) != gen || !hx_syslog_lost(s))
+		return 11;
+	/* journald: offered, and each one written, lost or still queued */
+	if (hx_journal_offered(j) != gen ||
+	    hx_journal_offered(j) != hx_journal_sent(j) + hx_journal_lost(j, HX_JLOSS_MAX) +
+					     hx_journal_queued(j) ||
+	    !hx_journal_lost(j, HX_JLOSS_QUEUE))
+		return 12;
+	/* the collectors read again: what was lost is reported, through every output */
+	rd.fds[0] = jfd;
+	rd.fds[1] = sfd;
+	if (pthread_create(&reader, NULL, drain, &rd))
+		return 5;
+	if (!hx_journal_flush(j, 60000))
+		return 6;
+	for (int i = 0; i < 5; i++) {
+		free(denial(&a));
+		hx_journal_flush(j, 1000);
+		usleep(20000); /* the reader empties the syslog socket */
+		hx_audit_tick(&a);
+	}
+	rd.stop = true;
+	pthread_join(reader, NULL);
+	gen = a.seq;
+	if (a.written + a.lost[HX_LOSS_WRITE] != gen ||
+	    hx_syslog_sent(s) + hx_syslog_lost(s) != gen || hx_journal_offered(j) != gen ||
+	    hx_journal_offered(j) != hx_journal_sent(j) + hx_journal_lost(j, HX_JLOSS_MAX) +
+					     hx_journal_queued(j))
+		return 18;
+	/* the file: every sequence number once, in order, and the losses it reported */
+	f = fopen(log, "r");
+	if (!f)
+		return 13;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "\"sequence\":"), *r;
+		uint64_t seq = p ? strtoull(p + 11, NULL, 10) : 0;
+
+		if (seq != prev + 1)
+			return 14;
+		prev = seq;
+		nfile++;
+		/* a report repeats until it reached the output that lost: its running total counts */
+		if (strstr(line, "\"drop_reason\":\"syslog\"") && (r = strstr(line, "\"dropped_total\":")))
+			reported_sys = strtoull(r + 16, NULL, 10);
+		if (strstr(line, "\"drop_reason\":\"journald_queue\"") &&
+		    (r = strstr(line, "\"dropped_total\":")))
+			reported_jq = strtoull(r + 16, NULL, 10);
+	}
+	fclose(f);
+	if (nfile != gen || nfile != a.written)
+		return 15;
+	printf("together: %llu lines; file %llu; syslog %llu sent, %llu lost (%llu reported); "
+	       "journald %llu sent, %llu lost to its queue (%llu reported), %llu refused, %llu queued\n",
+	       (unsigned long long)gen, (unsigned long long)a.written,
+	       (unsigned long long)hx_syslog_sent(s), (unsigned long long)hx_syslog_lost(s),
+	       (unsigned long long)reported_sys, (unsigned long long)hx_journal_sent(j),
+	       (unsigned long long)hx_journal_lost(j, HX_JLOSS_QUEUE),
+	       (unsigned long long)reported_jq, (unsigned long long)hx_journal_lost(j, HX_JLOSS_SEND),
+	       (unsigned long long)hx_journal_queued(j));
+	fflush(stdout);
+	/* every loss reported, once */
+	if (reported_sys != hx_syslog_lost(s) || reported_jq != hx_journal_lost(j, HX_JLOSS_QUEUE))
+		return 16;
+	hx_audit_close(&a);
+	close(jfd);
+	close(sfd);
+	snprintf(line, sizeof(line), "rm -rf %s", dir);
+	return system(line) ? 17 : 0;
+}
+
+static void outputs_together_under_load(void **state)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(together_child());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* ---- a real journald, started in a private mount namespace ---- */
 
 #define JOURNALD "/lib/systemd/systemd-journald"
@@ -463,6 +629,7 @@ int main(void)
 		cmocka_unit_test(field_mapping),
 		cmocka_unit_test(delivery_through_libsystemd),
 		cmocka_unit_test(journald_behind),
+		cmocka_unit_test(outputs_together_under_load),
 		cmocka_unit_test(real_journald),
 	};
 

@@ -4,7 +4,7 @@
 #   make unit       unit tests only
 #   make vmtest     VM suites on every kernel (KERNEL=6.1 for one, SUITE=name for one suite)
 #   make bench      benchmarks in the VM and on the host, table in build/bench/ (docs/benchmarks.md)
-#   make fuzz       libFuzzer over the policy loader (FUZZ_SECONDS=600)
+#   make fuzz       libFuzzer over the policy loader (FUZZ_SECONDS=600; FUZZ_TARGET=audit: the audit formatter)
 #   make mutation   the enforcement suites against agents broken on purpose (tools/mutation.sh;
 #                   KERNEL=6.1, MUTANT="allow silent", SUITE=fs,exec,...); not part of check
 #   make deps       install the Debian packages everything needs (root)
@@ -30,7 +30,7 @@ endif
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -Iinclude -Isrc -I$(B)
-LDLIBS := -lbpf -lelf -lz -lyaml -lseccomp -lcap -lmicrohttpd -ljansson
+LDLIBS := -lbpf -lelf -lz -lyaml -lseccomp -lcap -lmicrohttpd -ljansson -lsystemd -lgnutls -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -166,19 +166,28 @@ mutation:
 		$(if $(MUTANT),--mutant "$(MUTANT)") $(if $(filter-out all,$(SUITE)),--suite "$(SUITE)")
 
 # ---- fuzzing ----
+# make fuzz FUZZ_TARGET=policy|audit: one process (the machine is shared), seeds from tests/fuzz/.
 FUZZ_SECONDS ?= 600
-$(B)/fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c $(filter-out src/main.c,$(LIB_SRCS)) $(B)/helixagent.skel.h
+FUZZ_TARGET ?= policy
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -I$(B) -fsanitize=fuzzer,address,undefined
+FUZZ_policy_SRCS := $(filter src/policy/%.c src/util/%.c,$(LIB_SRCS))
+FUZZ_policy_LIBS := -lyaml
+FUZZ_policy_ARGS := -max_len=65536 -dict=tests/fuzz/policy.dict
+FUZZ_policy_CORPUS := tests/fuzz/corpus
+FUZZ_audit_SRCS := $(filter src/events/%.c src/util/%.c src/net/%.c src/version.c src/sha256.c,$(LIB_SRCS))
+FUZZ_audit_LIBS := -ljansson -lbpf -lsystemd -lgnutls -lpthread
+FUZZ_audit_ARGS := -max_len=8192
+FUZZ_audit_CORPUS := tests/fuzz/corpus-audit
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(filter-out src/main.c,$(LIB_SRCS)) $(B)/helixagent.skel.h $(B)/hx_version.h $(B)/hx_bpf_sha.h
 	@mkdir -p $(dir $@)
 	$(msg) FUZZ $@
-	$(Q)clang -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -I$(B) \
-		-fsanitize=fuzzer,address,undefined $< $(filter src/policy/%.c src/util/%.c,$(LIB_SRCS)) \
-		-o $@ -lyaml
+	$(Q)clang $(FUZZ_CFLAGS) $< $(FUZZ_$*_SRCS) -o $@ $(FUZZ_$*_LIBS)
 
-fuzz: $(B)/fuzz/fuzz_policy
-	$(Q)mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/ 2>/dev/null; \
-	$(B)/fuzz/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 \
-		-dict=tests/fuzz/policy.dict \
-		$(B)/fuzz/corpus tests/fuzz/corpus
+fuzz: $(B)/fuzz/fuzz_$(FUZZ_TARGET)
+	$(Q)mkdir -p $(B)/fuzz/corpus-$(FUZZ_TARGET) && \
+	$(B)/fuzz/fuzz_$(FUZZ_TARGET) -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+		$(FUZZ_$(FUZZ_TARGET)_ARGS) $(B)/fuzz/corpus-$(FUZZ_TARGET) $(FUZZ_$(FUZZ_TARGET)_CORPUS)
 
 # ---- benchmarks: make bench (docs/benchmarks.md) ----
 include bench/bench.mk

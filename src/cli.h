@@ -20,6 +20,7 @@ struct hx_cli {
 	const char *metrics_listen; /* --metrics-listen HOST:PORT, "none" to turn off */
 	const char *syslog; /* --syslog TARGET */
 	const char *syslog_facility; /* --syslog-facility NAME */
+	bool journald; /* --journald: also to journald, with structured fields */
 	const char *audit_max_size; /* --audit-max-size SIZE: rotate the audit log */
 	const char *audit_keep; /* --audit-keep N: rotated files kept */
 	const char *log_format; /* --log-format logfmt|json */

@@ -1015,7 +1015,7 @@ static void render(void *ctx, struct hx_buf *b)
 	}
 
 	hx_prom_family(b, "helixagent_events_dropped_total", "counter",
-		       "Audit events lost, by reason: ringbuf_full (kernel), audit_write, syslog, audit_format (daemon).");
+		       "Audit events lost, by reason: ringbuf_full (kernel), audit_write, syslog, audit_format, journald_queue, journald (daemon).");
 	for (unsigned r = 0; r < HX_DROP_MAX; r++)
 		if (drop_loses_event(r))
 			hx_prom_u64(b, "helixagent_events_dropped_total",
@@ -1048,6 +1048,10 @@ static void render(void *ctx, struct hx_buf *b)
 		hx_prom_u64(b, "helixagent_audit_lines_total",
 			    (const char *[]){ "output", "syslog", NULL },
 			    hx_syslog_sent(d->audit.syslog));
+	if (d->audit.journal)
+		hx_prom_u64(b, "helixagent_audit_lines_total",
+			    (const char *[]){ "output", "journald", NULL },
+			    hx_journal_sent(d->audit.journal));
 	hx_prom_family(b, "helixagent_audit_relayed_total", "counter",
 		       "Audit lines other processes (helixagent exec) handed to the daemon, by result.");
 	hx_prom_u64(b, "helixagent_audit_relayed_total",
@@ -1152,6 +1156,16 @@ static void write_counters(struct daemon *d)
 		hx_counters_set(&c, "syslog_sent", "%llu",
 				(unsigned long long)hx_syslog_sent(d->audit.syslog));
 		hx_counters_set(&c, "syslog_connected", "%d", hx_syslog_connected(d->audit.syslog));
+		hx_counters_set(&c, "syslog_error", "%s", hx_syslog_error(d->audit.syslog));
+	}
+	if (d->audit.journal) {
+		hx_counters_set(&c, "journald_offered", "%llu",
+				(unsigned long long)hx_journal_offered(d->audit.journal));
+		hx_counters_set(&c, "journald_sent", "%llu",
+				(unsigned long long)hx_journal_sent(d->audit.journal));
+		hx_counters_set(&c, "journald_queued", "%llu",
+				(unsigned long long)hx_journal_queued(d->audit.journal));
+		hx_counters_set(&c, "journald_ok", "%d", hx_journal_ok(d->audit.journal));
 	}
 	hx_counters_set(&c, "metrics_listen", "%s", d->metrics ? d->metrics_listen : "");
 	hx_counters_set(&c, "metrics_scrapes", "%llu",
@@ -1406,21 +1420,32 @@ static int open_outputs(struct daemon *d, const struct hx_policy *p)
 	}
 	d->audit_path = path ? strdup(path) : NULL;
 	hx_audit_set_rotation(&d->audit, max_size, (unsigned)keep);
-	if (cli->syslog) {
+	if (cli->syslog || cli->journald) {
 		int fac = hx_syslog_facility(cli->syslog_facility ? cli->syslog_facility : "auth");
 		struct hx_sink *s;
+		struct hx_journal *j;
 
 		if (fac < 0) {
 			hx_dlog(LOG_ERR, "usage", NULL, "--syslog-facility: unknown facility '%s'",
 				cli->syslog_facility);
 			return 1;
 		}
-		s = hx_syslog_open(cli->syslog, fac, err, sizeof(err));
-		if (!s) {
-			hx_dlog(LOG_ERR, "syslog", NULL, "--syslog %s: %s", cli->syslog, err);
-			return errno == EINVAL ? 1 : 2;
+		if (cli->syslog) {
+			s = hx_syslog_open(cli->syslog, fac, err, sizeof(err));
+			if (!s) {
+				hx_dlog(LOG_ERR, "syslog", NULL, "--syslog %s: %s", cli->syslog, err);
+				return errno == EINVAL ? 1 : 2;
+			}
+			hx_audit_set_syslog(&d->audit, s);
 		}
-		hx_audit_set_syslog(&d->audit, s);
+		if (cli->journald) {
+			j = hx_journal_open(fac, err, sizeof(err));
+			if (!j) {
+				hx_dlog(LOG_ERR, "journald", NULL, "--journald: %s", err);
+				return 2;
+			}
+			hx_audit_set_journal(&d->audit, j);
+		}
 	}
 	return 0;
 }

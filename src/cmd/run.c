@@ -13,9 +13,23 @@
 #include "events/sink.h"
 #include "util/str.h"
 
-/* What --syslog accepts, as the sink will read it: /path, unix:/path, udp:// or tcp://HOST:PORT. */
+/*
+ * What --syslog accepts, as the sink will read it: /path, unix:/path, udp://,
+ * tcp:// or tls://HOST:PORT (tls:// with ?ca=&cert=&key=, which the sink
+ * checks when it loads them).
+ */
 static bool valid_syslog_target(const char *t)
 {
+	if (!strncmp(t, "tls://", 6)) {
+		char hp[512];
+		size_t n = strcspn(t + 6, "?");
+
+		if (n >= sizeof(hp))
+			return false;
+		memcpy(hp, t + 6, n);
+		hp[n] = 0;
+		return hx_policy_valid_listen(hp);
+	}
 	if (!strncmp(t, "udp://", 6) || !strncmp(t, "tcp://", 6))
 		return hx_policy_valid_listen(t + 6);
 	if (!strncmp(t, "unix:", 5))
@@ -36,7 +50,7 @@ static int check_options(const struct hx_cli *cli)
 		return 1;
 	}
 	if (cli->syslog && !valid_syslog_target(cli->syslog)) {
-		hx_log("run: --syslog: '%s' is not /path/to/socket, udp://HOST:PORT or tcp://HOST:PORT",
+		hx_log("run: --syslog: '%s' is not /path/to/socket, udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT",
 		       cli->syslog);
 		return 1;
 	}
@@ -45,8 +59,8 @@ static int check_options(const struct hx_cli *cli)
 		       cli->syslog_facility);
 		return 1;
 	}
-	if (cli->syslog_facility && !cli->syslog) {
-		hx_log("run: --syslog-facility needs --syslog TARGET");
+	if (cli->syslog_facility && !cli->syslog && !cli->journald) {
+		hx_log("run: --syslog-facility needs --syslog TARGET or --journald");
 		return 1;
 	}
 	if (cli->audit_max_size && hx_parse_size(cli->audit_max_size, &size)) {
@@ -88,9 +102,13 @@ static const struct hx_opt opt_audit_keep =
 	HX_OPT_ARG("audit-keep", 0, "N", audit_keep, "rotated audit files kept (default 5)");
 static const struct hx_opt opt_syslog = HX_OPT_ARG(
 	"syslog", 0, "TARGET", syslog,
-	"also send every event as RFC 5424: /dev/log, /path/to/socket, udp://HOST:PORT, tcp://HOST:PORT");
+	"also send every event as RFC 5424: /dev/log, /path/to/socket, udp://HOST:PORT, tcp://HOST:PORT, "
+	"tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE] (RFC 5425)");
 static const struct hx_opt opt_syslog_facility = HX_OPT_ARG(
 	"syslog-facility", 0, "NAME", syslog_facility, "auth (default), authpriv, daemon, local0..local7");
+static const struct hx_opt opt_journald =
+	HX_OPT_FLAG("journald", 0, journald,
+		    "also send every event to journald, ECS fields as journal fields (docs/audit.md)");
 static const struct hx_opt opt_metrics_listen =
 	HX_OPT_ARG("metrics-listen", 0, "HOST:PORT", metrics_listen,
 		   "Prometheus /metrics and /healthz (default: security.metrics.listen; none: off)");
@@ -100,7 +118,7 @@ static const struct hx_opt opt_log_format =
 const struct hx_cmd hx_cmd_run_def = {
 	.name = "run",
 	.synopsis = "[-c FILE] [--audit-log PATH] [--audit-stdout] [--audit-max-size SIZE]\n"
-		    "       [--audit-keep N] [--syslog TARGET [--syslog-facility NAME]]\n"
+		    "       [--audit-keep N] [--syslog TARGET] [--journald] [--syslog-facility NAME]\n"
 		    "       [--metrics-listen HOST:PORT|none] [--log-format logfmt|json] [-v]",
 	.summary = "the enforcement daemon, in the foreground",
 	.details = "Probes the kernel, loads and pins the BPF programs, installs the policy and\n"
@@ -111,7 +129,7 @@ const struct hx_cmd hx_cmd_run_def = {
 		   "the system refused.\n",
 	.opts = (const struct hx_opt *const[]){ &hx_opt_config, &opt_audit_log, &opt_audit_stdout,
 						&opt_audit_max_size, &opt_audit_keep, &opt_syslog,
-						&opt_syslog_facility, &opt_metrics_listen,
+						&opt_syslog_facility, &opt_journald, &opt_metrics_listen,
 						&opt_log_format, &hx_opt_verbose, &hx_opt_help,
 						NULL },
 	.flags = HX_CMD_POLICY,

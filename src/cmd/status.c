@@ -65,7 +65,8 @@ static void jw_counter_str(struct jw *w, const struct hx_counters *c, const char
 	jw_kstr(w, key, v && v[0] ? v : NULL);
 }
 
-static const char *const loss_names[] = { "audit_write", "syslog", "audit_format" };
+static const char *const loss_names[] = { "audit_write", "syslog", "audit_format",
+					  "journald_queue", "journald" };
 
 /* What the running daemon counts: policy loads, audit outputs, metrics. */
 static void daemon_json(struct jw *w, const struct hx_counters *c)
@@ -110,6 +111,16 @@ static void daemon_json(struct jw *w, const struct hx_counters *c)
 		jw_counter_str(w, c, "target", "syslog_target");
 		jw_ku64(w, "sent", cnum(c, "syslog_sent"));
 		jw_kbool(w, "connected", cnum(c, "syslog_connected") != 0);
+		jw_counter_str(w, c, "error", "syslog_error");
+		jw_obj_end(w);
+	}
+	if (hx_counters_get(c, "journald_offered")) {
+		jw_key(w, "journald");
+		jw_obj(w);
+		jw_ku64(w, "offered", cnum(c, "journald_offered"));
+		jw_ku64(w, "sent", cnum(c, "journald_sent"));
+		jw_ku64(w, "queued", cnum(c, "journald_queued"));
+		jw_kbool(w, "ok", cnum(c, "journald_ok") != 0);
 		jw_obj_end(w);
 	}
 	jw_obj_end(w);

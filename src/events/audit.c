@@ -14,6 +14,7 @@
 #include "util/cgroup.h"
 #include "util/container.h"
 #include "util/str.h"
+#include "version.h"
 
 #define ECS_VERSION "8.11.0"
 
@@ -62,12 +63,17 @@ static void timestamp(struct jw *w, int64_t real_ns)
 {
 	struct tm tm;
 	time_t sec = (time_t)(real_ns / 1000000000);
+	long ns = (long)(real_ns % 1000000000);
 	char buf[64];
 
+	/* before 1970 (a clock set back, a record from before a clock step): round down */
+	if (ns < 0) {
+		ns += 1000000000;
+		sec--;
+	}
 	gmtime_r(&sec, &tm);
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long)(real_ns % 1000000000));
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns);
 	jw_kstr(w, "@timestamp", buf);
 }
 
@@ -84,19 +90,102 @@ void hx_ecs_head(struct hx_audit *a, int64_t real_ns)
 	jw_obj_end(&a->w);
 }
 
-static void host(struct hx_audit *a)
+/*
+ * Who observed and wrote the event, in every line: agent.* (this host's
+ * agent; agent.name is the host name, as Beats name theirs), observer.* (ECS
+ * describes enforcing devices, firewalls and IPSs, there: the product that
+ * made the decision) and host.*.
+ */
+static void origin_fields(struct jw *w, const struct hx_audit *a)
 {
-	jw_key(&a->w, "host");
-	jw_obj(&a->w);
-	jw_kstr(&a->w, "hostname", a->hostname);
+	jw_key(w, "agent");
+	jw_obj(w);
+	jw_kstr(w, "type", HX_ECS_MODULE);
+	jw_kstr(w, "name", a->hostname);
+	jw_kstr(w, "id", a->agent_id);
+	jw_kstr(w, "ephemeral_id", a->ephemeral_id);
+	jw_kstr(w, "version", hx_version());
+	jw_obj_end(w);
+	jw_key(w, "observer");
+	jw_obj(w);
+	jw_kstr(w, "type", "ips");
+	jw_kstr(w, "vendor", "HelixAgent");
+	jw_kstr(w, "product", HX_ECS_MODULE);
+	jw_kstr(w, "version", hx_version());
+	jw_obj_end(w);
+	jw_key(w, "host");
+	jw_obj(w);
+	jw_kstr(w, "hostname", a->hostname);
 	if (a->machine_id[0])
-		jw_kstr(&a->w, "id", a->machine_id);
-	jw_obj_end(&a->w);
+		jw_kstr(w, "id", a->machine_id);
+	jw_obj_end(w);
+}
+
+/*
+ * These fields are a third of every line and never change: written once as
+ * text and copied after, unless the host name needs escaping (then each line
+ * writes them, so helixagent.escaped names it).
+ */
+static void origin(struct hx_audit *a)
+{
+	if (!a->origin || strcmp(a->origin_host, a->hostname)) {
+		struct jw t;
+
+		free(a->origin);
+		a->origin = NULL;
+		jw_init(&t);
+		jw_obj(&t);
+		origin_fields(&t, a);
+		jw_obj_end(&t);
+		if (!t.oom && !t.nescaped && t.len > 2) {
+			t.buf[t.len - 1] = 0; /* without the braces around */
+			a->origin = strdup(t.buf + 1);
+			hx_strlcpy(a->origin_host, a->hostname, sizeof(a->origin_host));
+		}
+		jw_free(&t);
+	}
+	if (a->origin)
+		jw_raw(&a->w, a->origin);
+	else
+		origin_fields(&a->w, a);
+}
+
+/*
+ * helixagent.escaped: the names of the values whose invalid UTF-8 was
+ * escaped (util/json.h), so a consumer knows which to unescape. Added to the
+ * helixagent object, which every event has, once the line is complete.
+ */
+static void escaped(struct hx_audit *a)
+{
+	struct jw *w = &a->w;
+	char list[JW_ESCAPED_MAX + 32];
+	int n;
+
+	if (!w->nescaped && !w->escaped_overflow)
+		return;
+	n = snprintf(list, sizeof(list), "%s\"escaped\":[%.*s%s%s]",
+		     w->anchor_off && w->buf[w->anchor_off - 1] != '{' ? "," : "",
+		     (int)w->escaped_len, w->escaped,
+		     w->nescaped && w->escaped_overflow ? "," : "",
+		     w->escaped_overflow ? "\"*\"" : "");
+	if (n < 0 || (size_t)n >= sizeof(list)) {
+		w->oom = true; /* cannot happen (sizes above); never write a line without it */
+		return;
+	}
+	if (w->anchor_off) {
+		jw_insert(w, w->anchor_off, list, (size_t)n);
+	} else {
+		jw_key(w, "helixagent");
+		jw_obj(w);
+		jw_raw(w, list);
+		jw_obj_end(w);
+	}
 }
 
 void hx_ecs_emit(struct hx_audit *a)
 {
-	host(a);
+	origin(a);
+	escaped(a);
 	jw_obj_end(&a->w);
 	hx_audit_write_line(a);
 }
@@ -123,6 +212,8 @@ void hx_ecs_event(struct hx_audit *a, const char *kind, const char *const *cat, 
 	jw_kstr(w, "action", action);
 	jw_kstr(w, "outcome", "success");
 	jw_kstr(w, "code", code);
+	jw_kstr(w, "module", HX_ECS_MODULE);
+	jw_kstr(w, "dataset", HX_ECS_DATASET);
 	jw_ku64(w, "sequence", ++a->seq);
 	a->cur_kind = kind;
 	a->cur_code = code;
@@ -300,7 +391,10 @@ static void process_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_key(w, "name");
 	jw_strn(w, e->comm, strnlen(e->comm, sizeof(e->comm)));
 	if (e->exe_len) {
-		plen = hx_components_to_path(e->exe, e->exe_len, path, sizeof(path), &complete);
+		/* the kernel's lengths are trusted no further than the buffers */
+		plen = hx_components_to_path(e->exe, e->exe_len < sizeof(e->exe) ? e->exe_len :
+										   sizeof(e->exe),
+					     path, sizeof(path), &complete);
 		jw_key(w, "executable");
 		jw_strn(w, path, plen);
 	}
@@ -328,12 +422,21 @@ static void process_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_obj(w);
 	jw_ku64(w, "pid", e->ppid);
 	jw_obj_end(w);
+	/*
+	 * The kernel side reads the real ids (bpf_get_current_uid_gid), which
+	 * ECS names real_user and real_group; process.user.id carries the same
+	 * value, as the SPEC has it. ECS 8.11 has no process.group.
+	 */
+	snprintf(buf, sizeof(buf), "%u", e->uid);
 	jw_key(w, "user");
 	jw_obj(w);
-	snprintf(buf, sizeof(buf), "%u", e->uid);
 	jw_kstr(w, "id", buf);
 	jw_obj_end(w);
-	jw_key(w, "group");
+	jw_key(w, "real_user");
+	jw_obj(w);
+	jw_kstr(w, "id", buf);
+	jw_obj_end(w);
+	jw_key(w, "real_group");
 	jw_obj(w);
 	snprintf(buf, sizeof(buf), "%u", e->gid);
 	jw_kstr(w, "id", buf);
@@ -353,7 +456,9 @@ static void file_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_key(w, "file");
 	jw_obj(w);
 	if (e->path_len) {
-		plen = hx_components_to_path(e->path, e->path_len, path, sizeof(path), &complete);
+		plen = hx_components_to_path(e->path, e->path_len < sizeof(e->path) ? e->path_len :
+										      sizeof(e->path),
+					     path, sizeof(path), &complete);
 		jw_key(w, "path");
 		jw_strn(w, path, plen);
 	}
@@ -379,7 +484,8 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	size_t ncat = 0, ntype = 0;
 	char rname[64], cgpath[PATH_MAX];
 
-	hx_ecs_head(a, (int64_t)e->ts_boot_ns + a->boot_to_real_ns);
+	/* unsigned: a record's clock is not trusted to keep the sum in range */
+	hx_ecs_head(a, (int64_t)(e->ts_boot_ns + (uint64_t)a->boot_to_real_ns));
 
 	cats[ncat++] = ad->category;
 	types[ntype++] = ad->type;

@@ -11,6 +11,14 @@
 #include "util/json.h"
 
 struct hx_sink;
+struct hx_journal;
+
+#define HX_UUID_LEN 36
+/* Where agent.id is kept on a host without /etc/machine-id. */
+#define HX_AGENT_STATE_DIR "/var/lib/helixagent"
+/* event.module and event.dataset of every line */
+#define HX_ECS_MODULE "helixagent"
+#define HX_ECS_DATASET "helixagent.audit"
 
 /*
  * Why a line did not reach an output. Each loss is counted, and reported
@@ -21,6 +29,8 @@ enum hx_audit_loss {
 	HX_LOSS_WRITE = 0, /* "audit_write": the JSON-lines file refused it (ENOSPC, EIO, ...) */
 	HX_LOSS_SYSLOG, /* "syslog": the collector could not take it in time */
 	HX_LOSS_FORMAT, /* "audit_format": no memory to format it */
+	HX_LOSS_JOURNALD_QUEUE, /* "journald_queue": journald was behind, its queue full */
+	HX_LOSS_JOURNALD, /* "journald": journald refused it */
 	HX_LOSS_MAX,
 };
 
@@ -35,6 +45,11 @@ struct hx_audit {
 	char boot_id[40];
 	char machine_id[40];
 	char hostname[256];
+	char agent_id[HX_UUID_LEN + 1]; /* agent.id: stable per host (events/audit_agent.c) */
+	char ephemeral_id[HX_UUID_LEN + 1]; /* agent.ephemeral_id: this process's */
+	/* agent.*, observer.*, host.* as JSON, the same in every line: made once */
+	char *origin;
+	char origin_host[256]; /* the host name it was made for */
 	struct jw w;
 	/* rotation by size: path -> path.1 -> ... -> path.keep */
 	uint64_t max_size; /* 0: never rotate */
@@ -46,6 +61,7 @@ struct hx_audit {
 	uint64_t lost_reported[HX_LOSS_MAX]; /* covered by an events_dropped event already */
 	int64_t report_retry_ns; /* while the file fails: when to try a report again */
 	struct hx_sink *syslog; /* owned */
+	struct hx_journal *journal; /* owned */
 	/* the event being formatted: for the syslog header */
 	const char *cur_kind, *cur_code;
 	int64_t cur_real_ns;
@@ -84,6 +100,8 @@ void hx_audit_set_rotation(struct hx_audit *a, uint64_t max_size, unsigned keep)
 int hx_audit_rotate(struct hx_audit *a);
 /* Also sends every line to @s (RFC 5424); the audit stream owns it from now on. */
 void hx_audit_set_syslog(struct hx_audit *a, struct hx_sink *s);
+/* Also sends every line to journald (sink.h); the audit stream owns @j from now on. */
+void hx_audit_set_journal(struct hx_audit *a, struct hx_journal *j);
 /* Periodic work: flush and reconnect syslog, report losses once outputs work again. */
 void hx_audit_tick(struct hx_audit *a);
 /* Lines lost for @reason (enum hx_audit_loss) since open. */
@@ -123,6 +141,15 @@ struct hx_action_desc {
 };
 const struct hx_action_desc *hx_audit_ext_action(uint16_t action) __attribute__((weak));
 void hx_audit_ext_fields(struct hx_audit *a, const struct hx_event *e) __attribute__((weak));
+
+/*
+ * agent.id for a host: from @machine_id when there is one, else the id kept
+ * in @state_dir (made there the first time). 0 when the id is stable; a
+ * negative errno when it could not be kept (@out then holds an id for this
+ * run only).
+ */
+int hx_agent_id(const char *machine_id, const char *state_dir, char out[HX_UUID_LEN + 1]);
+void hx_uuid_random(char out[HX_UUID_LEN + 1]);
 
 /* Joins leaf-first NUL-separated components into "/a/b/c"; returns length. */
 size_t hx_components_to_path(const char *comp, size_t len, char *out, size_t outlen,

@@ -25,12 +25,14 @@
 /* How often a failing file is tried again for a loss report when no event comes. */
 #define REPORT_RETRY_NS 5000000000LL
 
-enum { OUT_FILE = 1, OUT_SYSLOG = 2 };
+enum { OUT_FILE = 1, OUT_SYSLOG = 2, OUT_JOURNALD = 4 };
 
 static const char *const loss_names[HX_LOSS_MAX] = {
 	[HX_LOSS_WRITE] = "audit_write",
 	[HX_LOSS_SYSLOG] = "syslog",
 	[HX_LOSS_FORMAT] = "audit_format",
+	[HX_LOSS_JOURNALD_QUEUE] = "journald_queue",
+	[HX_LOSS_JOURNALD] = "journald",
 };
 
 const char *hx_audit_loss_name(unsigned reason)
@@ -141,8 +143,12 @@ static int open_stream(struct hx_audit *a, const char *path, bool to_stdout, boo
 	a->relay_fd = -1;
 	a->to_stdout = to_stdout;
 	jw_init(&a->w);
+	jw_set_anchor(&a->w, "helixagent");
 	read_id("/proc/sys/kernel/random/boot_id", a->boot_id, sizeof(a->boot_id));
 	read_id("/etc/machine-id", a->machine_id, sizeof(a->machine_id));
+	/* unkept (no machine id, read-only state): still an id, stable for this process */
+	hx_agent_id(a->machine_id, HX_AGENT_STATE_DIR, a->agent_id);
+	hx_uuid_random(a->ephemeral_id);
 	if (gethostname(host, sizeof(host)))
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = 0;
@@ -202,7 +208,11 @@ void hx_audit_close(struct hx_audit *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	hx_syslog_close(a->syslog);
+	hx_journal_close(a->journal);
+	a->journal = NULL;
 	free(a->path);
+	free(a->origin);
+	a->origin = NULL;
 	jw_free(&a->w);
 	a->syslog = NULL;
 	a->fd = -1;
@@ -219,6 +229,19 @@ void hx_audit_set_syslog(struct hx_audit *a, struct hx_sink *s)
 {
 	hx_syslog_close(a->syslog);
 	a->syslog = s;
+}
+
+void hx_audit_set_journal(struct hx_audit *a, struct hx_journal *j)
+{
+	hx_journal_close(a->journal);
+	a->journal = j;
+}
+
+/* The journald sink's own counts, as the stream's losses. */
+static void journal_losses(struct hx_audit *a)
+{
+	a->lost[HX_LOSS_JOURNALD_QUEUE] = hx_journal_lost(a->journal, HX_JLOSS_QUEUE);
+	a->lost[HX_LOSS_JOURNALD] = hx_journal_lost(a->journal, HX_JLOSS_SEND);
 }
 
 int hx_audit_rotate(struct hx_audit *a)
@@ -313,6 +336,18 @@ static unsigned write_outputs(struct hx_audit *a)
 			a->write_errors++;
 		a->lost[HX_LOSS_SYSLOG] = hx_syslog_lost(a->syslog);
 	}
+	if (a->journal) {
+		/*
+		 * Queued is not delivered: journald counts as working for loss
+		 * reports only while it takes the entries, or a report would go
+		 * the way of the lines it reports.
+		 */
+		if (hx_journal_send(a->journal, severity(a), a->w.buf, a->w.len))
+			a->write_errors++;
+		else if (hx_journal_ok(a->journal))
+			ok |= OUT_JOURNALD;
+		journal_losses(a);
+	}
 	return ok;
 }
 
@@ -327,6 +362,8 @@ static void report_losses(struct hx_audit *a, unsigned working)
 		[HX_LOSS_WRITE] = OUT_FILE,
 		[HX_LOSS_SYSLOG] = OUT_SYSLOG,
 		[HX_LOSS_FORMAT] = 0,
+		[HX_LOSS_JOURNALD_QUEUE] = OUT_JOURNALD,
+		[HX_LOSS_JOURNALD] = OUT_JOURNALD,
 	};
 
 	for (unsigned r = 0; r < HX_LOSS_MAX; r++) {
@@ -398,6 +435,12 @@ void hx_audit_tick(struct hx_audit *a)
 		if (hx_syslog_connected(a->syslog))
 			working |= OUT_SYSLOG;
 	}
+	if (a->journal) {
+		/* the worker thread's losses, counted since the last line */
+		journal_losses(a);
+		if (hx_journal_ok(a->journal))
+			working |= OUT_JOURNALD;
+	}
 	for (unsigned r = 0; r < HX_LOSS_MAX; r++)
 		pending |= a->lost[r] > a->lost_reported[r];
 	if (!pending || now < a->report_retry_ns)
@@ -435,8 +478,14 @@ void hx_audit_relay(struct hx_audit *a, const char *line, size_t len)
 	char num[24];
 	int n;
 
-	/* The first "sequence" is event.sequence: it comes before any free text. */
-	if (!seq || line[0] != '{' || line[len - 1] != '}' || memchr(line, '\n', len)) {
+	/*
+	 * The first "sequence" is event.sequence: it comes before any free text.
+	 * A line that is not valid UTF-8 JSON (an older `helixagent exec` that
+	 * did not escape, a broken one) would make the whole stream unreadable to
+	 * an indexer at that line: it is refused and counted instead.
+	 */
+	if (!seq || line[0] != '{' || line[len - 1] != '}' || memchr(line, '\n', len) ||
+	    jv_walk(line, len, NULL, NULL)) {
 		a->lost[HX_LOSS_FORMAT]++;
 		return;
 	}

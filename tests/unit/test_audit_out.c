@@ -407,6 +407,65 @@ static void tcp_octet_counting_and_reconnect(void **state)
 	close(lfd);
 }
 
+/*
+ * A collector that stops reading, then resets the connection: the lines its
+ * TCP acknowledged count as sent, those it did not as lost, the rest stay
+ * queued for the next connection. Every line offered is in exactly one.
+ */
+static void tcp_unacknowledged_lines_counted_lost(void **state)
+{
+	char target[64], err[256], line[300];
+	struct linger lg = { 1, 0 };
+	struct hx_sink *s;
+	int lfd, c, port, small = 4096;
+	uint64_t total = 0;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	{
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t sl = sizeof(sa);
+
+		setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+		assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(listen(lfd, 4), 0);
+		assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+		port = ntohs(sa.sin_port);
+	}
+	snprintf(target, sizeof(target), "tcp://127.0.0.1:%d", port);
+	s = hx_syslog_open(target, 16, err, sizeof(err));
+	assert_non_null(s);
+	c = accept(lfd, NULL, NULL);
+	assert_true(c >= 0);
+	memset(line, 'x', sizeof(line));
+	for (int i = 0; i < 5000; i++, total++)
+		assert_int_equal(hx_syslog_send(s, 6, 0, "h", "m", (uint64_t)i + 1, line, sizeof(line)), 0);
+	for (int i = 0; i < 10; i++) {
+		hx_syslog_tick(s);
+		usleep(10000);
+	}
+	/* the collector's window is a few KiB: most lines are not acknowledged */
+	assert_true(hx_syslog_unconfirmed(s) + hx_syslog_queued(s) > 1000);
+	assert_int_equal(hx_syslog_sent(s) + hx_syslog_unconfirmed(s) + hx_syslog_queued(s), total);
+	/* reset, as a crashed collector's kernel does */
+	setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(c);
+	close(lfd);
+	usleep(50000);
+	for (int i = 0; i < 5; i++, total++) {
+		hx_syslog_send(s, 6, 0, "h", "m", 9000, line, sizeof(line));
+		hx_syslog_tick(s);
+	}
+	assert_false(hx_syslog_connected(s));
+	assert_true(hx_syslog_lost(s) > 0);
+	assert_int_equal(hx_syslog_unconfirmed(s), 0);
+	assert_int_equal(hx_syslog_sent(s) + hx_syslog_lost(s) + hx_syslog_queued(s), total);
+	printf("TCP reset: %llu lines offered, %llu acknowledged, %llu counted lost, %llu queued\n",
+	       (unsigned long long)total, (unsigned long long)hx_syslog_sent(s),
+	       (unsigned long long)hx_syslog_lost(s), (unsigned long long)hx_syslog_queued(s));
+	hx_syslog_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +480,7 @@ int main(void)
 		cmocka_unit_test(bad_targets),
 		cmocka_unit_test_setup_teardown(unix_datagram_and_absent_collector, setup, teardown),
 		cmocka_unit_test(tcp_octet_counting_and_reconnect),
+		cmocka_unit_test(tcp_unacknowledged_lines_counted_lost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

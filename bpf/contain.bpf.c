@@ -76,7 +76,7 @@ __noinline int hx_ct_obj_g(__u32 action, __u32 bi, __u64 d_, __u64 mnt_, __u32 t
 
 	if (!hx_current_sandbox(&c))
 		return 0;
-	decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;
+	decision = hx_wall_decision(&c.cfg);
 	hx_count(&c, HX_FAM_GUARD, decision);
 	if (c.cfg.flags & HX_SBX_AUDIT_DENIED) {
 		e = hx_event_start(&c, (__u16)action, HX_FAM_GUARD);

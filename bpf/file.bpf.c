@@ -121,7 +121,7 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 	struct hx_event *e;
 	__u32 flags = 0, rule_id = HX_RULE_NONE, bi;
 	__u8 decision, family = HX_FAM_FILE;
-	int deny = 0, walk;
+	int deny = 0, walk, wall = 0; /* wall: the baseline's or the guard's refusal */
 
 	if (!hx_current_sandbox(&c))
 		return 0;
@@ -129,6 +129,7 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 	bi = hx_contain_fs(&c, d, need);
 	if (bi) {
 		deny = 1;
+		wall = 1;
 		rule_id = HX_RULE_BUILTIN | bi;
 		family = HX_FAM_GUARD;
 		flags |= HX_EVF_FORBIDDEN;
@@ -154,6 +155,7 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 						c.slot, c.sbx);
 	if (gid >= 0) {
 		deny = 1;
+		wall = 1;
 		rule_id = (__u32)gid;
 	} else if (c.cfg.flags & HX_SBX_FS_FORBIDDEN) {
 		deny = 1;
@@ -170,6 +172,8 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 			rule_id = rule.rule_id;
 			/* The most specific rule decides alone: what it does not grant is denied. */
 			deny = (rule.deny & need) || (rule.allow & need) != need;
+			/* a guard rule (deny-only, HX_RULE_CONTINUE) is found only when it refuses */
+			wall = deny && (rule.flags & HX_RULE_CONTINUE);
 		} else if (walk == HX_WALK_DEEP) {
 			hx_count_drop(HX_DROP_WALK_DEPTH);
 			/* Unrestricted family: only the guard looked, and it protects
@@ -184,6 +188,8 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 			 * restrict the family, and for writes (the guard) everywhere. */
 			hx_count_drop(HX_DROP_WALK_DEPTH);
 			deny = 1;
+			/* with no filesystem rules, only the guard refuses it */
+			wall = !(c.cfg.flags & HX_SBX_FS_PRESENT);
 			flags |= HX_EVF_UNRESOLVED;
 			/* the loader names it: the entry on no object (0, 0) */
 			own = hx_own_rule(&c, HX_FAM_FILE, 0, 0);
@@ -200,6 +206,7 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 		    hx_walk_rules(&c, HX_FAM_FILE, alias, NULL, need, &rule) == HX_WALK_HIT &&
 		    ((rule.deny & need) || (rule.allow & need) != need)) {
 			deny = 1;
+			wall = !!(rule.flags & HX_RULE_CONTINUE);
 			rule_id = rule.rule_id;
 			flags &= ~HX_EVF_NO_RULE;
 		}
@@ -209,6 +216,7 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 		    (gid = hx_name_guard_g((__u64)(unsigned long)BPF_CORE_READ(d, d_parent), d_,
 					   c.slot, c.sbx)) >= 0) {
 			deny = 1;
+			wall = 1;
 			rule_id = (__u32)gid;
 			flags &= ~HX_EVF_NO_RULE;
 		}
@@ -219,6 +227,8 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 decided:
 	if (!deny)
 		decision = 0;
+	else if (wall)
+		decision = hx_wall_decision(&c.cfg);
 	else if (c.cfg.mode == HX_MODE_AUDIT)
 		decision = 2;
 	else

@@ -380,7 +380,7 @@ static __always_inline int hx_srcroute_opt(int level, int name)
 static __always_inline int hx_srcroute_deny(struct hx_ctx *c, struct sock *sk, int name)
 {
 	struct hx_event *e;
-	__u8 decision = c->cfg.mode == HX_MODE_AUDIT ? 2 : 1;
+	__u8 decision = hx_wall_decision(&c->cfg);
 
 	hx_count(c, HX_FAM_GUARD, decision);
 	if (c->cfg.flags & HX_SBX_AUDIT_DENIED) {

@@ -62,7 +62,7 @@ int BPF_PROG(hx_uring_mmap, struct file *file, unsigned long reqprot, unsigned l
 		return 0;
 	if (!hx_is_uring(file))
 		return 0;
-	decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;
+	decision = hx_wall_decision(&c.cfg);
 	hx_count(&c, HX_FAM_GUARD, decision);
 	if (c.cfg.flags & HX_SBX_AUDIT_DENIED) {
 		e = hx_event_start(&c, HX_ACT_URING, HX_FAM_GUARD);

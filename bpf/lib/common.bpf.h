@@ -179,6 +179,20 @@ static __always_inline int hx_verdict(int deny)
 #endif
 
 /*
+ * The decision of a wall, the containment baseline or the guard: a refusal in
+ * every mode. mode: audit is for the sandbox's own rules; an attacker in an
+ * audit-mode sandbox (a workload being learned, a policy being tried) must
+ * still not leave its cgroup, change the host or reach the agent. The allow
+ * mutant lets the walls follow the mode too, so that the suites can show
+ * they would notice.
+ */
+#if defined(HX_MUTANT_ALLOW)
+#define hx_wall_decision(cfg) ((cfg)->mode == HX_MODE_AUDIT ? 2 : 1)
+#else
+#define hx_wall_decision(cfg) ((void)(cfg), 1)
+#endif
+
+/*
  * Finds the sandbox of @task: the nearest ancestor cgroup (itself included)
  * that a sandbox names. Returns 1 when the task is in a sandbox.
  */

@@ -111,14 +111,13 @@ static __always_inline int hx_host_utsns(void)
  * A refusal of the guard or the baseline, for the sandbox in @c: counted in
  * the guard family, logged with @rule_id (HX_RULE_NONE: the audit stream
  * names it guard.<action>) unless @quiet, a check the kernel marks as a
- * probe. mode: audit logs it as "would deny" and lets it through, as every
- * rule.
+ * probe. A refusal in every mode (hx_wall_decision).
  */
 static __always_inline int hx_guard_refuse(struct hx_ctx *c, __u16 action, __u32 rule_id,
 					   __u32 target, int quiet)
 {
 	struct hx_event *e;
-	__u8 decision = c->cfg.mode == HX_MODE_AUDIT ? 2 : 1;
+	__u8 decision = hx_wall_decision(&c->cfg);
 
 	hx_count(c, HX_FAM_GUARD, decision);
 	if (!quiet && (c->cfg.flags & HX_SBX_AUDIT_DENIED)) {

@@ -464,6 +464,43 @@ test_baseline_counted() {
 # The daemon names itself to the guard before it probes and loads (seconds,
 # minutes under emulation): from its first moments no sandbox can signal it.
 # SIGCONT does no harm if it gets through.
+# A sandbox in mode audit (a policy being tried, a workload being learned):
+# its own rules only log, but the baseline and the guard refuse as everywhere.
+test_audit_mode_keeps_the_walls() {
+	agent=$(agent_pid)
+	mkdir -p "$HXT_TMP/m"
+	# the rule: logged as "audit", and the exec goes through
+	out=$(in_sandbox caudit $HXBIN/hx-try exec $HXBIN/hx-hello)
+	assert_contains "$out" "exec: ok"
+	audit_wait 1 ".process.pid==$(result_pid "$out") and .helixagent.decision==\"audit\" and .rule.name==\"exec.blocked[0]\""
+	# the walls: refused, unchanged, logged as denials
+	out=$(in_sandbox caudit $A mount-tmpfs "$HXT_TMP/m")
+	refused "$out" mount-tmpfs
+	mounted "$HXT_TMP/m" && fail "a tmpfs was mounted from an audit-mode sandbox"
+	bi_event "$out" baseline.mount
+	before=$(cat /proc/sys/vm/overcommit_memory)
+	out=$(in_sandbox caudit $A write /proc/sys/vm/overcommit_memory 1)
+	refused "$out" write
+	assert_eq "$before" "$(cat /proc/sys/vm/overcommit_memory)" "overcommit_memory changed"
+	bi_event "$out" baseline.kernel_tunables
+	out=$(in_sandbox caudit $A clone-into-cgroup $CG)
+	refused "$out" clone-into-cgroup
+	bi_event "$out" guard.cgroup_escape
+	nice_before=$(awk '{ print $19 }' /proc/$agent/stat)
+	out=$(in_sandbox caudit $A setpriority $agent 19)
+	refused "$out" setpriority
+	assert_eq "$nice_before" "$(awk '{ print $19 }' /proc/$agent/stat)" "the agent was reniced"
+	bi_event "$out" guard.sched
+	cp "$POLICY" "$HXT_TMP/policy-before"
+	out=$(in_sandbox caudit $HXBIN/hx-try open "$POLICY" w)
+	assert_contains "$out" "open: EPERM"
+	cmp -s "$POLICY" "$HXT_TMP/policy-before" || fail "the policy changed"
+	audit_wait 1 ".process.pid==$(result_pid "$out") and .rule.name==\"guard.policy_file\" and .helixagent.decision==\"deny\""
+	# the control: outside any sandbox the same mount works
+	out=$($A mount-tmpfs "$HXT_TMP/m")
+	assert_contains "$out" "mount-tmpfs: ok"
+}
+
 test_restarted_agent_guarded_before_it_loads() {
 	agent_stop
 	$HX run -c "$POLICY" --audit-log "$AUDIT_LOG" >>"$HXT_SUITE_TMP/agent.log" 2>&1 &

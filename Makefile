@@ -4,7 +4,7 @@
 #   make unit       unit tests only
 #   make vmtest     VM suites on every kernel (KERNEL=6.1 for one, SUITE=name for one suite)
 #   make bench      benchmarks in the VM and on the host, table in build/bench/ (docs/benchmarks.md)
-#   make fuzz       libFuzzer over the policy loader (FUZZ_SECONDS=600; FUZZ_TARGET=audit: the audit formatter)
+#   make fuzz       libFuzzer over the policy loader (FUZZ_SECONDS=600; FUZZ_TARGET=audit: the audit formatter; learn: learn's reader and writer)
 #   make mutation   the enforcement suites against agents broken on purpose (tools/mutation.sh;
 #                   KERNEL=6.1, MUTANT="allow silent", SUITE=fs,exec,...); not part of check
 #   make deps       install the Debian packages everything needs (root)
@@ -166,7 +166,7 @@ mutation:
 		$(if $(MUTANT),--mutant "$(MUTANT)") $(if $(filter-out all,$(SUITE)),--suite "$(SUITE)")
 
 # ---- fuzzing ----
-# make fuzz FUZZ_TARGET=policy|audit: one process (the machine is shared), seeds from tests/fuzz/.
+# make fuzz FUZZ_TARGET=policy|audit|learn: one process (the machine is shared), seeds from tests/fuzz/.
 FUZZ_SECONDS ?= 600
 FUZZ_TARGET ?= policy
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -I$(B) -fsanitize=fuzzer,address,undefined
@@ -178,6 +178,10 @@ FUZZ_audit_SRCS := $(filter src/events/%.c src/util/%.c src/net/%.c src/version.
 FUZZ_audit_LIBS := -ljansson -lbpf -lsystemd -lgnutls -lpthread
 FUZZ_audit_ARGS := -max_len=8192
 FUZZ_audit_CORPUS := tests/fuzz/corpus-audit
+FUZZ_learn_SRCS := $(filter src/learn/%.c src/policy/%.c src/util/%.c,$(LIB_SRCS))
+FUZZ_learn_LIBS := -lyaml -ljansson
+FUZZ_learn_ARGS := -max_len=4096
+FUZZ_learn_CORPUS := tests/fuzz/corpus-learn
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(filter-out src/main.c,$(LIB_SRCS)) $(B)/helixagent.skel.h $(B)/hx_version.h $(B)/hx_bpf_sha.h
 	@mkdir -p $(dir $@)

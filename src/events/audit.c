@@ -424,8 +424,8 @@ static void process_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_obj_end(w);
 	/*
 	 * The kernel side reads the real ids (bpf_get_current_uid_gid), which
-	 * ECS names real_user and real_group; process.user.id carries the same
-	 * value, as the SPEC has it. ECS 8.11 has no process.group.
+	 * ECS names real_user and real_group; process.user.id and process.group.id
+	 * (ECS 8.3 on) carry the same values, as the SPEC has them.
 	 */
 	snprintf(buf, sizeof(buf), "%u", e->uid);
 	jw_key(w, "user");
@@ -436,9 +436,13 @@ static void process_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_obj(w);
 	jw_kstr(w, "id", buf);
 	jw_obj_end(w);
+	snprintf(buf, sizeof(buf), "%u", e->gid);
+	jw_key(w, "group");
+	jw_obj(w);
+	jw_kstr(w, "id", buf);
+	jw_obj_end(w);
 	jw_key(w, "real_group");
 	jw_obj(w);
-	snprintf(buf, sizeof(buf), "%u", e->gid);
 	jw_kstr(w, "id", buf);
 	jw_obj_end(w);
 	jw_obj_end(w);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# `make check`: unit tests on the host, then every VM suite on every kernel of
+# `make check`: unit tests and the package test on the host, then every VM suite on every kernel of
 # the matrix. Ends with one line "N passed, N failed" over everything; a VM
 # that booted nothing or ran no test counts as a failure.
 #   tools/check.sh "5.10 6.1 6.12 newest"
@@ -21,6 +21,22 @@ rm -f build/unit.result
 rm -rf build/vmtest/lane-*
 make --no-print-directory unit
 unit_rc=$?
+
+# The Debian package: built, lintian-clean, installed, upgraded and purged in a
+# throwaway root (tools/deb-test.sh), never on this host; root only.
+rm -f build/deb-test.result
+if [ "$(id -u)" = 0 ]; then
+	make --no-print-directory deb-test >build/deb-test.log 2>&1
+	deb_rc=$?
+	p=$(grep -c '^deb-test: ok' build/deb-test.log)
+	f=$(grep -c '^deb-test: FAIL' build/deb-test.log)
+	[ "$deb_rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1 # the build or lintian failed
+	echo "$p $f" >build/deb-test.result
+	tail -n 3 build/deb-test.log
+else
+	deb_rc=0
+	echo "check: not root: the package test (make deb-test) is not run" >&2
+fi
 
 # Fetch every kernel first: the lanes share the cache.
 vmtest/fetch-kernels.sh $kernels || echo "check: some kernels could not be fetched" >&2
@@ -101,9 +117,10 @@ for c in build/vmtest/lane-*/console.txt; do
 	     { buf[n % 12] = $0; n++ }' "$c"
 done
 add build/unit.result "unit (host)"
+[ ! -f build/deb-test.result ] || add build/deb-test.result "package (host)"
 tag=${suite//,/+}
 for k in $kernels; do
 	add "$(ls build/vmtest/lane-*/"$k-$tag.result" 2>/dev/null | head -n 1)" "vm $k"
 done
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$unit_rc" -eq 0 ] && [ "$vm_rc" -eq 0 ]
+[ "$failed" -eq 0 ] && [ "$unit_rc" -eq 0 ] && [ "$deb_rc" -eq 0 ] && [ "$vm_rc" -eq 0 ]

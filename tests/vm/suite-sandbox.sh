@@ -670,10 +670,14 @@ hybrid_off() {
 		find $V1/"$1" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
 		umount $V1/"$1"
 	fi
-	echo "+$1" >$CG/cgroup.subtree_control || log "cannot give $1 back to cgroup2"
+	# The kernel frees an unmounted v1 hierarchy asynchronously (under TCG, not
+	# within 30 s for pids), and only then does cgroup2 get the controller back;
+	# each hybrid test's sandbox has its one limit, so none needs another's.
+	wait_for 5 sh -c "grep -qw $1 $CG/cgroup.controllers" || log "$1 is not back in cgroup2 yet"
+	echo "+$1" >$CG/cgroup.subtree_control 2>/dev/null || log "cannot give $1 back to cgroup2 yet"
 }
 
-# hybrid_run CTRL ARG...: with CTRL in v1, helixagent exec sb_limits $PROBE cgroup v1limits ARG...;
+# hybrid_run CTRL ARG...: with CTRL in v1, helixagent exec sb_v1_CTRL $PROBE cgroup v1limits ARG...;
 # $rc, $HXT_TMP/out; fails if a v1 run cgroup is left behind. Skips the test
 # when the kernel has no v1 hierarchy for CTRL (pids: it must have one).
 hybrid_run() {
@@ -683,13 +687,13 @@ hybrid_run() {
 		[ "$_c" != pids ] || fail "cannot mount a cgroup v1 pids hierarchy"
 		skip "no cgroup v1 $_c hierarchy on $(uname -r)"
 	fi
-	sx sb_limits $PROBE cgroup v1limits $V1 "$@"
+	sx sb_v1_$_c $PROBE cgroup v1limits $V1 "$@"
 	_r=$rc
 	_left=$(find $V1/"$_c" -name 'run-*' 2>/dev/null)
 	hybrid_off "$_c"
 	rc=$_r
 	[ -z "$_left" ] || fail "v1 run cgroups left behind: $_left"
-	case $(val "v1.$_c") in /helixagent/sb_limits/run-*) ;; *) fail "v1 $_c cgroup: '$(val "v1.$_c")'" ;; esac
+	case $(val "v1.$_c") in /helixagent/sb_v1_$_c/run-*) ;; *) fail "v1 $_c cgroup: '$(val "v1.$_c")'" ;; esac
 }
 
 test_hybrid_layout_pids_limit_in_cgroup_v1() {

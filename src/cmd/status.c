@@ -50,6 +50,17 @@ static int percpu_sum(int fd, const void *key, size_t nvals, uint64_t *out)
 	return 0;
 }
 
+/* allow, deny, audit of sandbox @idx in family @f of the live slot; zeros without the map. */
+static void family_counters(int stats_fd, const struct hx_live *live, unsigned idx, int f,
+			    uint64_t v[3])
+{
+	struct hx_stat_key k = { .slot = live->slot & 1, .sbx = (__u16)idx, .family = (__u8)f };
+
+	v[0] = v[1] = v[2] = 0;
+	if (stats_fd >= 0)
+		percpu_sum(stats_fd, &k, 3, v);
+}
+
 static uint64_t cnum(const struct hx_counters *c, const char *name)
 {
 	const char *v = hx_counters_get(c, name);
@@ -221,13 +232,9 @@ static int status(const struct hx_cli *cli)
 		jw_key(&w, "counters");
 		jw_obj(&w);
 		for (int f = 0; f < HX_FAM_MAX; f++) {
-			struct hx_stat_key k = { .slot = live.slot & 1,
-						 .sbx = (__u16)st.sbx[i].idx,
-						 .family = (__u8)f };
-			uint64_t v[3] = { 0 };
+			uint64_t v[3];
 
-			if (stats_fd >= 0)
-				percpu_sum(stats_fd, &k, 3, v);
+			family_counters(stats_fd, &live, st.sbx[i].idx, f, v);
 			jw_key(&w, fam_names[f]);
 			jw_obj(&w);
 			jw_ku64(&w, "allow", v[0]);
@@ -305,13 +312,9 @@ static int status(const struct hx_cli *cli)
 			       st.sbx[i].cgroup, (unsigned long long)st.sbx[i].cgid,
 			       st.sbx[i].mode);
 			for (int f = 0; f < HX_FAM_MAX; f++) {
-				struct hx_stat_key k = { .slot = live.slot & 1,
-							 .sbx = (__u16)st.sbx[i].idx,
-							 .family = (__u8)f };
-				uint64_t v[3] = { 0 };
+				uint64_t v[3];
 
-				if (stats_fd >= 0)
-					percpu_sum(stats_fd, &k, 3, v);
+				family_counters(stats_fd, &live, st.sbx[i].idx, f, v);
 				printf("             %-10s allow %llu deny %llu audit %llu\n",
 				       fam_names[f], (unsigned long long)v[0],
 				       (unsigned long long)v[1], (unsigned long long)v[2]);

@@ -83,7 +83,7 @@ __noinline int hx_ct_obj_g(__u32 action, __u32 bi, __u64 d_, __u64 mnt_, __u32 t
 		if (e) {
 			e->decision = decision;
 			e->flags |= HX_EVF_FORBIDDEN;
-			e->err = decision == 1 ? -EPERM : 0;
+			e->err = decision == HX_DECISION_DENY ? -EPERM : 0;
 			e->rule_id = HX_RULE_BUILTIN | bi;
 			e->target_pid = target;
 			if (d)
@@ -91,7 +91,7 @@ __noinline int hx_ct_obj_g(__u32 action, __u32 bi, __u64 d_, __u64 mnt_, __u32 t
 			hx_event_submit(e);
 		}
 	}
-	return decision == 1 ? -EPERM : 0;
+	return decision == HX_DECISION_DENY ? -EPERM : 0;
 }
 
 #define hx_ct_obj(action, bi, d, mnt, target)                                                \

@@ -129,13 +129,13 @@ static __always_inline int hx_exec_decided(struct hx_ctx *c, __u16 action, __u8 
 	struct hx_event *e;
 
 	hx_count(c, HX_FAM_EXEC, decision);
-	if (decision && (c->cfg.flags & HX_SBX_AUDIT_DENIED)) {
+	if (decision != HX_DECISION_ALLOW && (c->cfg.flags & HX_SBX_AUDIT_DENIED)) {
 		e = hx_event_start(c, action, HX_FAM_EXEC);
 		if (e) {
 			e->decision = decision;
 			e->flags |= flags;
 			e->rule_id = rule_id;
-			e->err = decision == 1 ? -EPERM : 0;
+			e->err = decision == HX_DECISION_DENY ? -EPERM : 0;
 			e->target_pid = target;
 			if (d)
 				hx_event_object(e, d, mnt);
@@ -144,9 +144,9 @@ static __always_inline int hx_exec_decided(struct hx_ctx *c, __u16 action, __u8 
 			hx_event_submit(e);
 		}
 	}
-	if (decision == 1)
+	if (decision == HX_DECISION_DENY)
 		hx_exec_forget();
-	return hx_verdict(decision == 1);
+	return hx_verdict(decision == HX_DECISION_DENY);
 }
 
 /*
@@ -201,11 +201,11 @@ int BPF_PROG(hx_bprm_check, struct linux_binprm *bprm, int ret)
 	}
 
 	if (!deny)
-		decision = 0;
+		decision = HX_DECISION_ALLOW;
 	else if (c.cfg.mode == HX_MODE_AUDIT)
-		decision = 2;
+		decision = HX_DECISION_AUDIT;
 	else
-		decision = 1;
+		decision = HX_DECISION_DENY;
 	/* Allowed execs are logged after the exec, with their arguments. */
 	return hx_exec_decided(&c, HX_ACT_EXEC, decision, flags, rule_id, 0, d, mnt);
 }
@@ -235,7 +235,7 @@ __noinline int hx_exec_map_check(__u64 file_, __u32 action)
 	if (hx_walk_rules(&c, HX_FAM_EXEC, d, mnt, HX_ACC_X, &rule) != HX_WALK_HIT ||
 	    !(rule.deny & HX_ACC_X))
 		return 0;
-	decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;
+	decision = hx_mode_decision(&c.cfg);
 	hx_count(&c, HX_FAM_EXEC, decision);
 	if (c.cfg.flags & HX_SBX_AUDIT_DENIED) {
 		e = hx_event_start(&c, (__u16)action, HX_FAM_EXEC);
@@ -243,13 +243,13 @@ __noinline int hx_exec_map_check(__u64 file_, __u32 action)
 			e->decision = decision;
 			e->access = HX_ACC_X;
 			e->rule_id = rule.rule_id;
-			e->err = decision == 1 ? -EPERM : 0;
+			e->err = decision == HX_DECISION_DENY ? -EPERM : 0;
 			hx_event_object(e, d, mnt);
 			hx_fill_exe(e);
 			hx_event_submit(e);
 		}
 	}
-	return hx_verdict(decision == 1);
+	return hx_verdict(decision == HX_DECISION_DENY);
 }
 
 #define PROT_EXEC 0x4
@@ -320,7 +320,7 @@ int BPF_PROG(hx_bprm_creds, struct linux_binprm *bprm, struct file *file, int re
 	    !(new_p & ~old_p) && !(new_e & ~old_p))
 		return 0;
 
-	decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;
+	decision = hx_mode_decision(&c.cfg);
 	/* target_pid: the user id the exec would have run as */
 	return hx_exec_decided(&c, HX_ACT_EXEC_CREDS, decision, 0, HX_RULE_NONE, new_euid,
 			       BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
@@ -352,20 +352,20 @@ int BPF_PROG(hx_capable, const struct cred *cred, struct user_namespace *ns, int
 		return hx_bi_deny(&c, action, bi, (__u32)cap, opts & CAP_OPT_NOAUDIT);
 	if (!(c.cfg.flags & HX_SBX_CAPS) || !(c.cfg.cap_deny & (1ull << cap)))
 		return 0;
-	decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;
+	decision = hx_mode_decision(&c.cfg);
 	hx_count(&c, HX_FAM_EXEC, decision);
 	if (!(opts & CAP_OPT_NOAUDIT) && (c.cfg.flags & HX_SBX_AUDIT_DENIED)) {
 		e = hx_event_start(&c, HX_ACT_CAPABLE, HX_FAM_EXEC);
 		if (e) {
 			e->decision = decision;
-			e->err = decision == 1 ? -EPERM : 0;
+			e->err = decision == HX_DECISION_DENY ? -EPERM : 0;
 			e->target_pid = (__u32)cap; /* the capability, reported as such */
 			e->flags |= HX_EVF_FORBIDDEN;
 			hx_fill_exe(e);
 			hx_event_submit(e);
 		}
 	}
-	return hx_verdict(decision == 1);
+	return hx_verdict(decision == HX_DECISION_DENY);
 }
 
 /*
@@ -414,7 +414,7 @@ int BPF_PROG(hx_exec_done, struct task_struct *p, pid_t old_pid, struct linux_bi
 	struct hx_ctx c = {};
 	unsigned long start, end;
 	__u32 len, i;
-	__u8 decision = 0;
+	__u8 decision = HX_DECISION_ALLOW;
 	char ch;
 
 	if (!hx_exec_ctx(&c, (__u32)old_pid, bprm))
@@ -480,14 +480,14 @@ int BPF_PROG(hx_exec_done, struct task_struct *p, pid_t old_pid, struct linux_bi
 	e->ino = 0;
 
 	if (hit) {
-		decision = c.cfg.mode == HX_MODE_AUDIT ? 2 : 1;
-		if (decision == 1)
+		decision = hx_mode_decision(&c.cfg);
+		if (decision == HX_DECISION_DENY)
 			bpf_send_signal(SIGKILL);
 		hx_count(&c, HX_FAM_EXEC, decision);
 		if (!(c.cfg.flags & HX_SBX_AUDIT_DENIED))
 			return 0;
 		e->rule_id = hit->rule_id;
-		e->flags |= decision == 1 ? HX_EVF_KILLED : 0;
+		e->flags |= decision == HX_DECISION_DENY ? HX_EVF_KILLED : 0;
 	} else if (!(c.cfg.flags & HX_SBX_AUDIT_EXEC_OK) ||
 		   !(c.cfg.flags & (HX_SBX_EXEC_PRESENT | HX_SBX_CMDS))) {
 		/* command_execute only where the policy has exec rules and lists the event */

@@ -226,16 +226,16 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 
 decided:
 	if (!deny)
-		decision = 0;
+		decision = HX_DECISION_ALLOW;
 	else if (wall)
 		decision = hx_wall_decision(&c.cfg);
 	else if (c.cfg.mode == HX_MODE_AUDIT)
-		decision = 2;
+		decision = HX_DECISION_AUDIT;
 	else
-		decision = 1;
+		decision = HX_DECISION_DENY;
 	hx_count(&c, family, decision);
 
-	if (decision && (c.cfg.flags & HX_SBX_AUDIT_DENIED)) {
+	if (decision != HX_DECISION_ALLOW && (c.cfg.flags & HX_SBX_AUDIT_DENIED)) {
 		e = hx_event_start(&c, action, family);
 		if (e) {
 			struct dentry *s = subject ? subject : d;
@@ -244,14 +244,14 @@ decided:
 			e->access = need;
 			e->flags |= flags;
 			e->rule_id = rule_id;
-			e->err = decision == 1 ? -EPERM : 0;
+			e->err = decision == HX_DECISION_DENY ? -EPERM : 0;
 			if (s)
 				hx_event_object(e, s, mnt);
 			hx_fill_exe_fs(e);
 			hx_event_submit(e);
 		}
 	}
-	return hx_verdict(decision == 1);
+	return hx_verdict(decision == HX_DECISION_DENY);
 }
 
 /* A global function's result is an unknown scalar to the verifier, and newer

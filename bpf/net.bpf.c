@@ -387,14 +387,14 @@ static __always_inline int hx_srcroute_deny(struct hx_ctx *c, struct sock *sk, i
 		e = hx_event_start(c, HX_ACT_SRCROUTE, HX_FAM_GUARD);
 		if (e) {
 			e->decision = decision;
-			e->err = decision == 1 ? -EPERM : 0;
+			e->err = decision == HX_DECISION_DENY ? -EPERM : 0;
 			e->af = (__u8)BPF_CORE_READ(sk, __sk_common.skc_family);
 			e->proto = (__u8)BPF_CORE_READ(sk, sk_protocol);
 			e->dport = (__u16)name;
 			hx_event_submit(e);
 		}
 	}
-	return hx_verdict(decision == 1);
+	return hx_verdict(decision == HX_DECISION_DENY);
 }
 
 /* The sandbox of the caller of an inet socket operation, if its network family is present. */

@@ -69,11 +69,11 @@ int BPF_PROG(hx_uring_mmap, struct file *file, unsigned long reqprot, unsigned l
 		if (e) {
 			e->decision = decision;
 			e->flags |= HX_EVF_FORBIDDEN;
-			e->err = decision == 1 ? -EPERM : 0;
+			e->err = decision == HX_DECISION_DENY ? -EPERM : 0;
 			hx_event_submit(e);
 		}
 	}
-	return hx_verdict(decision == 1);
+	return hx_verdict(decision == HX_DECISION_DENY);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -42,6 +42,7 @@
 #include "sha256.h"
 #include "state.h"
 #include "util/cgroup.h"
+#include "util/names.h"
 #include "util/str.h"
 
 #define TICK_NS 250000000LL
@@ -115,25 +116,6 @@ struct daemon {
 	unsigned ticks;
 };
 
-static const char *const drop_names[HX_DROP_MAX] = {
-	[HX_DROP_RINGBUF] = "ringbuf_full",
-	[HX_DROP_WALK_DEPTH] = "path_too_deep",
-	[HX_DROP_CGRP_DEPTH] = "cgroup_too_deep",
-	[HX_DROP_NO_FILE] = "no_file",
-	[HX_DROP_RATE_LIMIT] = "rate_limited",
-};
-
-static const char *drop_name(unsigned r)
-{
-	return r < HX_DROP_MAX && drop_names[r] ? drop_names[r] : "other";
-}
-
-/* Reasons that mean an event was lost (the others are decisions made without full information). */
-static bool drop_loses_event(unsigned r)
-{
-	return r == HX_DROP_RINGBUF || r == HX_DROP_RATE_LIMIT ||
-	       (r < HX_DROP_MAX && drop_names[r] == NULL);
-}
 
 /*
  * The agent makes itself the OOM killer's last choice: a sandbox that fills
@@ -326,7 +308,7 @@ static void audit_rate_limited(struct daemon *d, const char *sandbox, uint64_t c
 		     "helixagent");
 	jw_key(&a->w, "helixagent");
 	jw_obj(&a->w);
-	jw_kstr(&a->w, "drop_reason", drop_names[HX_DROP_RATE_LIMIT]);
+	jw_kstr(&a->w, "drop_reason", hx_drop_name(HX_DROP_RATE_LIMIT));
 	jw_kstr(&a->w, "sandbox", sandbox);
 	jw_ku64(&a->w, "dropped", count);
 	jw_ku64(&a->w, "dropped_total", total);
@@ -374,7 +356,7 @@ static void check_drops(struct daemon *d)
 		if (r == HX_DROP_RATE_LIMIT)
 			continue; /* per sandbox: check_rate_limits */
 		if (sum > d->drops_reported[r]) {
-			hx_audit_dropped(&d->audit, drop_name(r), sum - d->drops_reported[r], sum);
+			hx_audit_dropped(&d->audit, hx_drop_name(r), sum - d->drops_reported[r], sum);
 			d->drops_reported[r] = sum;
 		}
 	}
@@ -882,17 +864,6 @@ static void watch_pins(struct daemon *d)
 
 /* ---- metrics ------------------------------------------------------------------------------- */
 
-static const char *const fam_names[HX_FAM_MAX] = {
-	[HX_FAM_EXEC] = "exec",
-	[HX_FAM_FILE] = "filesystem",
-	[HX_FAM_NET] = "network",
-	[HX_FAM_GUARD] = "guard",
-};
-
-static const char *fam_name(unsigned f)
-{
-	return f < HX_FAM_MAX && fam_names[f] ? fam_names[f] : "other";
-}
 
 static bool healthy(void *ctx)
 {
@@ -951,7 +922,6 @@ static void render_maps(struct daemon *d, struct hx_buf *b)
 
 static void render(void *ctx, struct hx_buf *b)
 {
-	static const char *const dec_names[HX_DEC_MAX] = { "allow", "deny", "audit" };
 	struct daemon *d = ctx;
 	const struct hx_dstats *s = &d->stats;
 
@@ -989,10 +959,10 @@ static void render(void *ctx, struct hx_buf *b)
 		       "Kernel decisions by sandbox, rule family and outcome (audit: would deny).");
 	for (size_t i = 0; i < s->ntot; i++)
 		for (unsigned f = 0; f < HX_FAM_MAX; f++)
-			for (unsigned k = 0; k < HX_DEC_MAX; k++)
+			for (unsigned k = 0; k < HX_DECISION_MAX; k++)
 				hx_prom_u64(b, "helixagent_decisions_total",
 					    (const char *[]){ "sandbox", s->tot[i].name, "family",
-							      fam_name(f), "decision", dec_names[k],
+							      hx_family_name(f), "decision", hx_decision_name(k),
 							      NULL },
 					    s->tot[i].v[f][k]);
 	hx_prom_family(b, "helixagent_permission_denied_total", "counter",
@@ -1000,16 +970,16 @@ static void render(void *ctx, struct hx_buf *b)
 	for (size_t i = 0; i < s->ntot; i++)
 		for (unsigned f = 0; f < HX_FAM_MAX; f++)
 			hx_prom_u64(b, "helixagent_permission_denied_total",
-				    (const char *[]){ "sandbox", s->tot[i].name, "family", fam_name(f),
+				    (const char *[]){ "sandbox", s->tot[i].name, "family", hx_family_name(f),
 						      NULL },
-				    s->tot[i].v[f][HX_DEC_DENY]);
+				    s->tot[i].v[f][HX_DECISION_DENY]);
 	hx_prom_family(b, "helixagent_sandbox_violations_total", "counter",
 		       "Policy violations by sandbox: refused operations, and those audit mode let through.");
 	for (size_t i = 0; i < s->ntot; i++) {
 		uint64_t v = 0;
 
 		for (unsigned f = 0; f < HX_FAM_MAX; f++)
-			v += s->tot[i].v[f][HX_DEC_DENY] + s->tot[i].v[f][HX_DEC_AUDIT];
+			v += s->tot[i].v[f][HX_DECISION_DENY] + s->tot[i].v[f][HX_DECISION_AUDIT];
 		hx_prom_u64(b, "helixagent_sandbox_violations_total",
 			    (const char *[]){ "sandbox", s->tot[i].name, NULL }, v);
 	}
@@ -1017,9 +987,9 @@ static void render(void *ctx, struct hx_buf *b)
 	hx_prom_family(b, "helixagent_events_dropped_total", "counter",
 		       "Audit events lost, by reason: ringbuf_full (kernel), audit_write, syslog, audit_format, journald_queue, journald (daemon).");
 	for (unsigned r = 0; r < HX_DROP_MAX; r++)
-		if (drop_loses_event(r))
+		if (hx_drop_loses_event(r))
 			hx_prom_u64(b, "helixagent_events_dropped_total",
-				    (const char *[]){ "reason", drop_name(r), NULL }, d->drops_now[r]);
+				    (const char *[]){ "reason", hx_drop_name(r), NULL }, d->drops_now[r]);
 	for (unsigned r = 0; r < HX_LOSS_MAX; r++)
 		hx_prom_u64(b, "helixagent_events_dropped_total",
 			    (const char *[]){ "reason", hx_audit_loss_name(r), NULL },
@@ -1033,9 +1003,9 @@ static void render(void *ctx, struct hx_buf *b)
 	hx_prom_family(b, "helixagent_unresolved_total", "counter",
 		       "Operations decided without full information (denied), by reason.");
 	for (unsigned r = 0; r < HX_DROP_MAX; r++)
-		if (!drop_loses_event(r))
+		if (!hx_drop_loses_event(r))
 			hx_prom_u64(b, "helixagent_unresolved_total",
-				    (const char *[]){ "reason", drop_name(r), NULL }, d->drops_now[r]);
+				    (const char *[]){ "reason", hx_drop_name(r), NULL }, d->drops_now[r]);
 
 	hx_prom_family(b, "helixagent_ringbuf_events_total", "counter",
 		       "Records the daemon read from the kernel's event ring buffer.");
@@ -1148,7 +1118,7 @@ static void write_counters(struct daemon *d)
 	for (unsigned r = 0; r < HX_DROP_MAX; r++) {
 		char name[48];
 
-		snprintf(name, sizeof(name), "reported_%s", drop_name(r));
+		snprintf(name, sizeof(name), "reported_%s", hx_drop_name(r));
 		hx_counters_set(&c, name, "%llu", (unsigned long long)d->drops_reported[r]);
 	}
 	if (d->audit.syslog) {
@@ -1207,7 +1177,7 @@ static void adopt_counters(struct daemon *d)
 			char name[48];
 			const char *v;
 
-			snprintf(name, sizeof(name), "reported_%s", drop_name(r));
+			snprintf(name, sizeof(name), "reported_%s", hx_drop_name(r));
 			v = hx_counters_get(&c, name);
 			if (v && strtoull(v, NULL, 10) <= d->drops_now[r])
 				d->drops_reported[r] = strtoull(v, NULL, 10);

@@ -79,9 +79,9 @@ void hx_dstats_poll(struct hx_dstats *s, int fd)
 		if (next.sbx < sl->ntot && sl->tot[next.sbx] != SIZE_MAX) {
 			uint64_t *t = s->tot[sl->tot[next.sbx]].v[next.family];
 
-			t[HX_DEC_ALLOW] += grew(sum.allow, last->allow);
-			t[HX_DEC_DENY] += grew(sum.deny, last->deny);
-			t[HX_DEC_AUDIT] += grew(sum.audit, last->audit);
+			t[HX_DECISION_ALLOW] += grew(sum.allow, last->allow);
+			t[HX_DECISION_DENY] += grew(sum.deny, last->deny);
+			t[HX_DECISION_AUDIT] += grew(sum.audit, last->audit);
 		}
 		*last = sum;
 	}

@@ -14,11 +14,9 @@
 
 #include "helixagent/abi.h"
 
-enum { HX_DEC_ALLOW = 0, HX_DEC_DENY, HX_DEC_AUDIT, HX_DEC_MAX };
-
 struct hx_sbx_total {
 	char *name;
-	uint64_t v[HX_FAM_MAX][HX_DEC_MAX];
+	uint64_t v[HX_FAM_MAX][HX_DECISION_MAX];
 };
 
 struct hx_dstats_slot {

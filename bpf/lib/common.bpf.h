@@ -178,6 +178,9 @@ static __always_inline int hx_verdict(int deny)
 #define hx_mutant(cfg) ((void)0)
 #endif
 
+/* The decision on what a sandbox's own rules deny: its mode says. */
+#define hx_mode_decision(cfg) ((cfg)->mode == HX_MODE_AUDIT ? HX_DECISION_AUDIT : HX_DECISION_DENY)
+
 /*
  * The decision of a wall, the containment baseline or the guard: a refusal in
  * every mode. mode: audit is for the sandbox's own rules; an attacker in an
@@ -187,9 +190,9 @@ static __always_inline int hx_verdict(int deny)
  * they would notice.
  */
 #if defined(HX_MUTANT_ALLOW)
-#define hx_wall_decision(cfg) ((cfg)->mode == HX_MODE_AUDIT ? 2 : 1)
+#define hx_wall_decision(cfg) hx_mode_decision(cfg)
 #else
-#define hx_wall_decision(cfg) ((void)(cfg), 1)
+#define hx_wall_decision(cfg) ((void)(cfg), HX_DECISION_DENY)
 #endif
 
 /*
@@ -296,9 +299,9 @@ static __always_inline void hx_count(struct hx_ctx *c, __u8 family, __u8 decisio
 		if (!v)
 			return;
 	}
-	if (decision == 0)
+	if (decision == HX_DECISION_ALLOW)
 		v->allow++;
-	else if (decision == 1)
+	else if (decision == HX_DECISION_DENY)
 		v->deny++;
 	else
 		v->audit++;

@@ -125,13 +125,13 @@ static __always_inline int hx_guard_refuse(struct hx_ctx *c, __u16 action, __u32
 		if (e) {
 			e->decision = decision;
 			e->flags |= HX_EVF_FORBIDDEN;
-			e->err = decision == 1 ? -EPERM : 0;
+			e->err = decision == HX_DECISION_DENY ? -EPERM : 0;
 			e->rule_id = rule_id;
 			e->target_pid = target;
 			hx_event_submit(e);
 		}
 	}
-	return hx_verdict(decision == 1);
+	return hx_verdict(decision == HX_DECISION_DENY);
 }
 
 /* A refusal by built-in rule @bi (enum hx_builtin). */

@@ -284,8 +284,8 @@ static __always_inline int hx_net_judge(struct hx_ctx *c, struct hx_nq *q, __u32
 static __always_inline __u8 hx_net_decision(struct hx_ctx *c, int deny)
 {
 	if (!deny)
-		return 0;
-	return c->cfg.mode == HX_MODE_AUDIT ? 2 : 1;
+		return HX_DECISION_ALLOW;
+	return hx_mode_decision(&c->cfg);
 }
 
 /*
@@ -329,7 +329,7 @@ static __always_inline void hx_net_event(struct hx_ctx *c, __u16 action, __u8 de
 	e->uid = (__u32)uid_gid;
 	e->gid = uid_gid >> 32;
 	e->sbx = c->sbx;
-	e->err = decision == 1 ? -EPERM : 0;
+	e->err = decision == HX_DECISION_DENY ? -EPERM : 0;
 	e->rule_id = rule_id;
 	pv = bpf_map_lookup_elem(&hx_nproc, &tgid);
 	if (pv) {
@@ -362,9 +362,9 @@ static __always_inline int hx_net_finish(struct hx_ctx *c, __u16 action, int den
 	__u8 decision = hx_net_decision(c, deny);
 
 	hx_count(c, HX_FAM_NET, decision);
-	if (decision && (c->cfg.flags & HX_SBX_AUDIT_DENIED))
+	if (decision != HX_DECISION_ALLOW && (c->cfg.flags & HX_SBX_AUDIT_DENIED))
 		hx_net_event(c, action, decision, rule_id, flags, q);
-	return decision == 1;
+	return decision == HX_DECISION_DENY;
 }
 
 #endif

@@ -29,6 +29,14 @@ enum hx_family {
 	HX_FAM_MAX = 4,
 };
 
+/* What the kernel decided (hx_event.decision, the hx_stats counters) */
+enum hx_decision {
+	HX_DECISION_ALLOW = 0,
+	HX_DECISION_DENY = 1,
+	HX_DECISION_AUDIT = 2, /* would deny; mode audit let it through */
+	HX_DECISION_MAX = 3,
+};
+
 /* Access bits for object (inode) rules */
 #define HX_ACC_R 0x1
 #define HX_ACC_W 0x2
@@ -178,7 +186,7 @@ struct hx_stat_key {
 	__u8 pad;
 };
 
-struct hx_stat_val {
+struct hx_stat_val { /* one counter per enum hx_decision, in its order */
 	__u64 allow;
 	__u64 deny;
 	__u64 audit;
@@ -272,7 +280,7 @@ struct hx_event {
 	__u16 type; /* enum hx_ev_type */
 	__u16 action; /* enum hx_action */
 	__u8 family;
-	__u8 decision; /* 0 allow, 1 deny, 2 audit (would deny) */
+	__u8 decision; /* enum hx_decision */
 	__u8 mode;
 	__u8 access; /* HX_ACC_* requested (filesystem family) */
 	__u32 flags;
@@ -440,4 +448,3 @@ _Static_assert(sizeof(struct hx_event) == 136 + HX_PATH_BUF + HX_EXE_BUF + HX_AR
 #endif
 
 #endif
-#include "helixagent/abi_net.h" /* the network family; after the guard: it needs all of the above */

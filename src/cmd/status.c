@@ -14,11 +14,8 @@
 #include "loader/loader.h"
 #include "state.h"
 #include "util/json.h"
+#include "util/names.h"
 
-static const char *const fam_names[HX_FAM_MAX] = { "exec", "filesystem", "network", "guard" };
-static const char *const drop_names[HX_DROP_MAX] = { "ringbuf_full", "path_too_deep",
-						     "cgroup_too_deep", "no_file",
-						     "rate_limited" };
 
 static int pinned_fd(const char *name)
 {
@@ -52,13 +49,15 @@ static int percpu_sum(int fd, const void *key, size_t nvals, uint64_t *out)
 
 /* allow, deny, audit of sandbox @idx in family @f of the live slot; zeros without the map. */
 static void family_counters(int stats_fd, const struct hx_live *live, unsigned idx, int f,
-			    uint64_t v[3])
+			    uint64_t v[HX_DECISION_MAX])
 {
 	struct hx_stat_key k = { .slot = live->slot & 1, .sbx = (__u16)idx, .family = (__u8)f };
 
-	v[0] = v[1] = v[2] = 0;
+	/* struct hx_stat_val is the HX_DECISION_MAX counters, in the enum's order */
+	for (unsigned d = 0; d < HX_DECISION_MAX; d++)
+		v[d] = 0;
 	if (stats_fd >= 0)
-		percpu_sum(stats_fd, &k, 3, v);
+		percpu_sum(stats_fd, &k, HX_DECISION_MAX, v);
 }
 
 static uint64_t cnum(const struct hx_counters *c, const char *name)
@@ -232,14 +231,13 @@ static int status(const struct hx_cli *cli)
 		jw_key(&w, "counters");
 		jw_obj(&w);
 		for (int f = 0; f < HX_FAM_MAX; f++) {
-			uint64_t v[3];
+			uint64_t v[HX_DECISION_MAX];
 
 			family_counters(stats_fd, &live, st.sbx[i].idx, f, v);
-			jw_key(&w, fam_names[f]);
+			jw_key(&w, hx_family_name(f));
 			jw_obj(&w);
-			jw_ku64(&w, "allow", v[0]);
-			jw_ku64(&w, "deny", v[1]);
-			jw_ku64(&w, "audit", v[2]);
+			for (unsigned k = 0; k < HX_DECISION_MAX; k++)
+				jw_ku64(&w, hx_decision_name(k), v[k]);
 			jw_obj_end(&w);
 		}
 		jw_obj_end(&w);
@@ -253,7 +251,7 @@ static int status(const struct hx_cli *cli)
 
 		if (drops_fd >= 0)
 			percpu_sum(drops_fd, &r, 1, &v);
-		jw_ku64(&w, drop_names[r], v);
+		jw_ku64(&w, hx_drop_name(r), v);
 	}
 	jw_obj_end(&w);
 	jw_obj_end(&w);
@@ -312,11 +310,11 @@ static int status(const struct hx_cli *cli)
 			       st.sbx[i].cgroup, (unsigned long long)st.sbx[i].cgid,
 			       st.sbx[i].mode);
 			for (int f = 0; f < HX_FAM_MAX; f++) {
-				uint64_t v[3];
+				uint64_t v[HX_DECISION_MAX];
 
 				family_counters(stats_fd, &live, st.sbx[i].idx, f, v);
 				printf("             %-10s allow %llu deny %llu audit %llu\n",
-				       fam_names[f], (unsigned long long)v[0],
+				       hx_family_name(f), (unsigned long long)v[0],
 				       (unsigned long long)v[1], (unsigned long long)v[2]);
 			}
 		}
@@ -325,7 +323,7 @@ static int status(const struct hx_cli *cli)
 
 			if (drops_fd >= 0)
 				percpu_sum(drops_fd, &r, 1, &v);
-			printf("dropped:     %-16s %llu\n", drop_names[r], (unsigned long long)v);
+			printf("dropped:     %-16s %llu\n", hx_drop_name(r), (unsigned long long)v);
 		}
 	}
 	rc = active ? 0 : 3;

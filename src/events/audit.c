@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "util/cgroup.h"
 #include "util/container.h"
+#include "util/names.h"
 #include "util/str.h"
 #include "version.h"
 
@@ -222,12 +223,6 @@ void hx_ecs_event(struct hx_audit *a, const char *kind, const char *const *cat, 
 	jw_obj_end(w);
 }
 
-const char *hx_ecs_decision_name(uint8_t d)
-{
-	return d == 1 ? "deny" : d == 2 ? "audit" : "allow";
-}
-
-static const char *const family_names[HX_FAM_MAX] = { "exec", "filesystem", "network", "guard" };
 
 /* The ECS description of each action: event.action, category, type, provider. */
 static const struct hx_action_desc actions[] = {
@@ -482,7 +477,7 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	const struct hx_rule_info *rule = c && e->rule_id < c->nrules ? &c->rules[e->rule_id] : NULL;
 	const struct hx_action_desc *ad = action_desc(e->action);
 	const char *builtin = builtin_rule(e);
-	const char *fam = e->family < HX_FAM_MAX ? family_names[e->family] : "unknown";
+	const char *fam = hx_family_name(e->family);
 	struct jw *w = &a->w;
 	const char *cats[3], *types[3];
 	size_t ncat = 0, ntype = 0;
@@ -493,23 +488,23 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 
 	cats[ncat++] = ad->category;
 	types[ntype++] = ad->type;
-	if (e->decision) {
+	if (e->decision != HX_DECISION_ALLOW) {
 		/* ECS: network denials are not intrusion_detection by themselves. */
 		if (e->family != HX_FAM_NET)
 			cats[ncat++] = "intrusion_detection";
-		if (e->decision == 1)
+		if (e->decision == HX_DECISION_DENY)
 			types[ntype++] = "denied";
 	} else {
 		types[ntype++] = "allowed";
 	}
-	hx_ecs_event(a, e->decision ? "alert" : "event", cats, ncat, types, ntype, ad->action,
+	hx_ecs_event(a, e->decision != HX_DECISION_ALLOW ? "alert" : "event", cats, ncat, types, ntype, ad->action,
 		     e->decision ? "permission_denied" :
 				   (e->family == HX_FAM_EXEC ? "command_execute" : "access_allowed"),
 		     ad->provider);
 
 	jw_key(w, "helixagent");
 	jw_obj(w);
-	jw_kstr(w, "decision", hx_ecs_decision_name(e->decision));
+	jw_kstr(w, "decision", hx_decision_name(e->decision));
 	jw_kstr(w, "mode", e->mode == HX_MODE_AUDIT ? "audit" : "enforce");
 	jw_kstr(w, "family", fam);
 	jw_kstr(w, "sandbox", sb ? sb->name : NULL);

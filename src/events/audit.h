@@ -127,7 +127,6 @@ void hx_ecs_event(struct hx_audit *a, const char *kind, const char *const *cat, 
 void hx_ecs_emit(struct hx_audit *a);
 /* Writes the finished line in a->w to every output (events/audit_out.c). */
 void hx_audit_write_line(struct hx_audit *a);
-const char *hx_ecs_decision_name(uint8_t d);
 
 /*
  * Extension points, weak so a family can add its own actions and fields

@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 
 #include "learn/learn.h"
+#include "policy/policy.h"
+#include "util/json.h"
 #include "util/str.h"
 
 struct lr_path {
@@ -145,41 +147,17 @@ static struct lr_path *paths_add(struct lr_paths *p, const char *path, unsigned 
  */
 static bool yaml_printable(const char *s)
 {
-	const unsigned char *c = (const unsigned char *)s;
+	size_t n = strlen(s);
 
-	while (*c) {
+	for (size_t i = 0, l; i < n; i += l) {
 		uint32_t cp;
-		int n;
 
-		if (*c < 0x80) {
-			if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\')
-				return false;
-			c++;
-			continue;
-		}
-		if ((*c & 0xe0) == 0xc0) {
-			cp = *c & 0x1f;
-			n = 1;
-		} else if ((*c & 0xf0) == 0xe0) {
-			cp = *c & 0x0f;
-			n = 2;
-		} else if ((*c & 0xf8) == 0xf0) {
-			cp = *c & 0x07;
-			n = 3;
-		} else {
+		if (!(l = hx_utf8_decode(s + i, n - i, &cp)))
 			return false;
-		}
-		for (int i = 1; i <= n; i++) {
-			if ((c[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (c[i] & 0x3f);
-		}
-		/* overlong forms, surrogates, beyond Unicode, and what YAML does not print */
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp < 0xa0 || cp == 0xfeff ||
-		    cp == 0xfffe || cp == 0xffff)
+		/* controls (C0, DEL, C1), what YAML does not print, and what needs an escape */
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0xfeff || cp == 0xfffe ||
+		    cp == 0xffff || cp == '"' || cp == '\\')
 			return false;
-		c += n + 1;
 	}
 	return true;
 }
@@ -265,30 +243,13 @@ int hx_learn_file(struct hx_learn *l, const char *seen, unsigned perms)
 	return paths_add(&l->files, path, perms & (HX_LR_R | HX_LR_W | HX_LR_X), 1) ? 0 : -ENOMEM;
 }
 
-/*
- * @s as one canonical literal (inet_ntop's; an IPv4-mapped IPv6 address as
- * IPv4, as the audit stream writes it) into @out, so that one address is one
- * rule however it was spelled. False when @s is not an address.
- */
-static bool canonical_address(const char *s, char out[INET6_ADDRSTRLEN])
-{
-	unsigned char a[16];
-
-	if (inet_pton(AF_INET, s, a) == 1)
-		return inet_ntop(AF_INET, a, out, INET6_ADDRSTRLEN) != NULL;
-	if (inet_pton(AF_INET6, s, a) != 1)
-		return false;
-	if (!memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
-		return inet_ntop(AF_INET, a + 12, out, INET6_ADDRSTRLEN) != NULL;
-	return inet_ntop(AF_INET6, a, out, INET6_ADDRSTRLEN) != NULL;
-}
-
 int hx_learn_connect(struct hx_learn *l, const char *addr_seen, unsigned port, const char *proto)
 {
 	char addr[INET6_ADDRSTRLEN];
 	struct lr_conn *c;
 
-	if (!canonical_address(addr_seen, addr)) {
+	/* one address is one rule however it was spelled */
+	if (!hx_addr_canon(addr_seen, addr)) {
 		l->st.unlearnable++;
 		return paths_add(&l->skipped, "a connection to something that is not an address", 0,
 				 1) ?

@@ -601,9 +601,9 @@ static bool valid_sandbox_name(const char *s)
  */
 static bool is_address(const char *s)
 {
-	unsigned char a[16];
+	char canon[INET6_ADDRSTRLEN];
 
-	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+	return hx_addr_canon(s, canon);
 }
 
 static bool valid_hostname(const char *s)

@@ -6,6 +6,7 @@
 #ifndef HX_POLICY_H
 #define HX_POLICY_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -373,6 +374,12 @@ int hx_parse_cpu_milli(const char *s, uint32_t *out);
  */
 bool hx_policy_valid_listen(const char *s);
 int hx_parse_cidr(const char *s, char *err, size_t errlen);
+/*
+ * @s, an IPv4 or IPv6 address literal, as one canonical literal (inet_ntop's;
+ * an IPv4-mapped IPv6 address as IPv4, as the audit stream writes it) into
+ * @out. False when @s is not an address.
+ */
+bool hx_addr_canon(const char *s, char out[INET6_ADDRSTRLEN]);
 /* rate_limit: "1000/s", "6000/m", "100000/h"; events 1..10000000 */
 int hx_parse_rate(const char *s, uint32_t *events, uint32_t *window_s);
 #define HX_RATE_MAX_EVENTS 10000000u

@@ -205,6 +205,19 @@ const char *hx_cap_name(unsigned cap)
 	return cap < HX_CAP_COUNT ? cap_names[cap] : NULL;
 }
 
+bool hx_addr_canon(const char *s, char out[INET6_ADDRSTRLEN])
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, s, a) == 1)
+		return inet_ntop(AF_INET, a, out, INET6_ADDRSTRLEN) != NULL;
+	if (inet_pton(AF_INET6, s, a) != 1)
+		return false;
+	if (!memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
+		return inet_ntop(AF_INET, a + 12, out, INET6_ADDRSTRLEN) != NULL;
+	return inet_ntop(AF_INET6, a, out, INET6_ADDRSTRLEN) != NULL;
+}
+
 int hx_cidr_canon(const char *s, char *out, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN + 1], txt[INET6_ADDRSTRLEN + 1], err[8];

@@ -156,6 +156,23 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+size_t hx_utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = utf8_seq(u, n);
+
+	if (len == 1)
+		*cp = u[0];
+	else if (len == 2)
+		*cp = (uint32_t)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+	else if (len == 3)
+		*cp = (uint32_t)(u[0] & 0x0f) << 12 | (uint32_t)(u[1] & 0x3f) << 6 | (u[2] & 0x3f);
+	else if (len == 4)
+		*cp = (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3f) << 12 |
+		      (uint32_t)(u[2] & 0x3f) << 6 | (u[3] & 0x3f);
+	return len;
+}
+
 bool hx_utf8_valid(const char *s, size_t n)
 {
 	for (size_t i = 0, l; i < n; i += l)

@@ -79,6 +79,12 @@ void jw_insert(struct jw *w, size_t off, const char *s, size_t n);
 /* Whether s[0..n) is valid UTF-8 (RFC 3629). */
 bool hx_utf8_valid(const char *s, size_t n);
 /*
+ * The code point of the valid UTF-8 sequence at @s (at most @n bytes) into
+ * @cp; returns the sequence's length, 0 (and @cp untouched) when none starts
+ * there (NUL, overlong forms, surrogates, past U+10FFFF, cut short).
+ */
+size_t hx_utf8_decode(const char *s, size_t n, uint32_t *cp);
+/*
  * Undoes the writer's escaping of an invalid value (\\ -> \, \xNN -> byte), in
  * place; returns the new length, or (size_t)-1 if s holds another backslash sequence.
  */

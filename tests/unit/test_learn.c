@@ -244,12 +244,27 @@ static void test_unlearnable_paths(void **state)
 	hx_learn_file(l, "/tmp/we\"ird", HX_LR_R);
 	hx_learn_file(l, "relative", HX_LR_R);
 	hx_learn_exec(l, "/bin/x\ny");
+	/* UTF-8 YAML prints (2, 3 and 4 bytes) and what it does not */
+	hx_learn_file(l, "/srv/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80", HX_LR_R);
+	hx_learn_file(l, "/srv/c1\xc2\x85", HX_LR_R); /* U+0085, a C1 control */
+	hx_learn_file(l, "/srv/bom\xef\xbb\xbf", HX_LR_R); /* U+FEFF */
+	hx_learn_file(l, "/srv/del\x7f", HX_LR_R);
+	hx_learn_file(l, "/srv/over\xc0\xaf", HX_LR_R); /* an overlong '/' */
+	hx_learn_file(l, "/srv/sur\xed\xa0\x80", HX_LR_R); /* a surrogate */
+	hx_learn_file(l, "/srv/cut\xe2\x82", HX_LR_R);
 	y = written(l);
 	lacks(y, "4242");
 	lacks(y, "we\"ird");
+	has(y, "{path: \"/srv/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80\", permissions: r}");
+	lacks(y, "/srv/c1");
+	lacks(y, "/srv/bom");
+	lacks(y, "/srv/del");
+	lacks(y, "/srv/over");
+	lacks(y, "/srv/sur");
+	lacks(y, "/srv/cut");
 	has(y, "# not learnable (1): /proc/PID/");
-	has(y, "# not learnable (2): a file with an unprintable or relative name");
-	assert_int_equal(hx_learn_stats(l)->unlearnable, 4);
+	has(y, "# not learnable (8): a file with an unprintable or relative name");
+	assert_int_equal(hx_learn_stats(l)->unlearnable, 10);
 	free(y);
 	hx_learn_free(l);
 }

@@ -13,6 +13,7 @@
 #   large      realistic + 10,000 path rules, 10,000 exec rules, 100,000 CIDRs
 # Knobs: HXB_ROUNDS (5), HXB_ROUND_MS (300: calibrated length of one round in "none").
 . "$HXT_DIR/lib-agent.sh"
+# shellcheck disable=SC2034 # read by policies.sh
 EXAMPLE=$HXT_DIR/llm-tool-runner.yaml
 . "$HXT_DIR/policies.sh"
 

@@ -7,7 +7,7 @@
 # most 2); each VM is single-threaded under TCG, so a lane per core halves
 # the wall time on an idle machine.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 kernels=${1:-5.10 6.1 6.12 newest}
 suite=${SUITE:-all}
 jobs=${HX_VM_JOBS:-$(nproc 2>/dev/null || echo 1)}

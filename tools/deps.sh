@@ -11,6 +11,7 @@ libclang-rt-14-dev valgrind rsyslog
 qemu-system-x86 busybox-static cpio zstd xz-utils
 iproute2 python3 jq
 scdoc debhelper lintian dpkg-dev fakeroot bash-completion
+clang-format shellcheck
 libsystemd-dev
 libgnutls28-dev rsyslog-gnutls openssl
 "

@@ -399,9 +399,9 @@ test_agent_oom_score_untouchable() {
 	out=$(in_sandbox c $A write /proc/self/oom_score_adj 500)
 	assert_contains "$out" "write: ok"
 	dummy_start
-	out=$(in_sandbox c $A write /proc/$(dummy)/oom_score_adj 500)
+	out=$(in_sandbox c $A write "/proc/$(dummy)/oom_score_adj" 500)
 	refused "$out" write
-	out=$($A write /proc/$(dummy)/oom_score_adj 500)
+	out=$($A write "/proc/$(dummy)/oom_score_adj" 500)
 	assert_contains "$out" "write: ok"
 }
 

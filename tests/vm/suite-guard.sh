@@ -267,7 +267,7 @@ test_file_handle_cannot_write_the_policy() {
 	grep -q " $EXT ext4 " /proc/mounts || fail "no ext4 mounted at $EXT"
 	# several passes: a referenced dentry survives the first (see suite-fs)
 	sync
-	for i in 1 2 3 4; do echo 2 >/proc/sys/vm/drop_caches; done
+	for _ in 1 2 3 4; do echo 2 >/proc/sys/vm/drop_caches; done
 	out=$($TRY -j "$(sandbox_cg g)" handle-open $EXT /tmp/h.pol w)
 	assert_contains "$out" "handle-open: EPERM"
 	guard_event "$(result_pid "$out")" guard.policy_file

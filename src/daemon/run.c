@@ -28,9 +28,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "daemon_log.h"
-#include "daemon_notify.h"
-#include "daemon_stats.h"
+#include "daemon/log.h"
+#include "daemon/notify.h"
+#include "daemon/stats.h"
 #include "events/audit.h"
 #include "events/audit_daemon.h"
 #include "events/sink.h"
@@ -40,7 +40,7 @@
 #include "metrics/metrics.h"
 #include "probe.h"
 #include "sha256.h"
-#include "state.h"
+#include "daemon/state.h"
 #include "util/cgroup.h"
 #include "util/names.h"
 #include "util/str.h"

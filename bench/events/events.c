@@ -3,7 +3,7 @@
  * hx-bench-events: audit throughput on the host. A producer process on one CPU calls
  * getppid() at a target rate; a tracepoint program (evprod.bpf.c) turns each call into a
  * filesystem denial record on a 16 MiB ring buffer; this process, on the other CPU,
- * consumes the ring exactly as the daemon's on_event() does (pad the record, then
+ * consumes the ring exactly as the daemon's hx_d_on_event() does (pad the record, then
  * hx_audit_decision() from src/events/audit.c: ECS formatting and one write per line to
  * the JSON log). Not measured: the LSM hook itself (it cannot load on the host), syslog.
  *

@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "daemon/state.h"
 #include "learn/learn.h"
 #include "loader/loader.h"
-#include "state.h"
 
 #define LEARN_READY_SECONDS 900 /* verification under emulation takes minutes */
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `helixagent run`: the daemon (src/daemon.c). Its options are checked here,
+ * `helixagent run`: the daemon (src/daemon/). Its options are checked here,
  * before it touches anything, so a typo is a usage error and not a daemon
  * that starts without the output it was asked for.
  */

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "daemon/state.h"
 #include "helixagent/abi.h"
 #include "loader/loader.h"
-#include "state.h"
 #include "util/json.h"
 #include "util/names.h"
 

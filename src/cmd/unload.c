@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "daemon/state.h"
 #include "loader/loader.h"
-#include "state.h"
 
 static void say(const struct hx_cli *cli, bool unloaded, int daemon_pid, const char *text)
 {

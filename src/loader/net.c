@@ -22,7 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon_log.h"
+#include "daemon/log.h"
+#include "daemon/resolve.h"
 #include "family.h"
 #include "helixagent.skel.h"
 #include "helixagent/abi_net.h"

@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "cmd/cmd.h"
-#include "state.h"
+#include "daemon/state.h"
 
 static char tmp[64];
 

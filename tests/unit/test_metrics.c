@@ -535,11 +535,11 @@ static void process_metrics(void **state)
 	hx_buf_free(&b2);
 }
 
-/* Every metric the alert rules use is one the daemon renders (a quoted name in src/daemon.c). */
+/* Every metric the alert rules use is one the daemon renders (a quoted name in src/daemon/metrics.c). */
 static void rules_use_real_metric_names(void **state)
 {
 	char *rules = slurp(HX_SRCDIR "/deploy/prometheus/helixagent-rules.yaml");
-	char *daemon = slurp(HX_SRCDIR "/src/daemon.c");
+	char *daemon = slurp(HX_SRCDIR "/src/daemon/metrics.c");
 	regex_t re;
 	regmatch_t m;
 	int found = 0;

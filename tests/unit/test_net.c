@@ -14,6 +14,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "daemon/resolve.h"
 #include "events/audit.h"
 #include "loader/family.h"
 #include "net/net.h"

@@ -8,7 +8,7 @@
 
 #include <sys/socket.h>
 
-#include "net/net.h"
+#include "daemon/resolve.h"
 #include "test_policy_util.h"
 
 static void test_ports_reach_the_model(void **state)

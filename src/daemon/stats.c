@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon_stats.h"
+#include "stats.h"
 
 int hx_dstats_init(struct hx_dstats *s)
 {

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon_notify.h"
+#include "notify.h"
 
 int hx_notify(const char *state)
 {

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "net.h"
+#include "resolve.h"
 
 static int addr_push(struct hx_resolved *r, const struct hx_naddr *a)
 {

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon_log.h"
+#include "log.h"
 
 static enum hx_log_format format;
 static int max_prio = LOG_INFO;

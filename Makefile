@@ -73,7 +73,7 @@ SUITE ?= all
 
 .SECONDARY:
 
-.PHONY: print-version FORCE all clean distclean check unit vmtest fuzz deps install vm-bin demo man deb deb-test mutation
+.PHONY: print-version FORCE all clean distclean check unit vmtest fuzz deps install vm-bin demo man deb deb-test mutation format lint
 
 all: $(B)/helixagent $(VMBINS)
 
@@ -151,9 +151,24 @@ vm-bin: $(VMBINS)
 vmtest: $(B)/helixagent $(VMBINS)
 	$(Q)vmtest/run.sh --kernel "$(subst $(space),$(comma),$(strip $(if $(KERNEL),$(KERNEL),$(KERNELS))))" --suite "$(SUITE)"
 
+# ---- style: make format rewrites the C in the house style (.clang-format), make lint checks
+# it and runs shellcheck (.shellcheckrc) over every shell script ----
+FORMAT_SRCS := $(filter-out bpf/vmlinux.h,$(wildcard src/*.[ch] src/*/*.[ch] bpf/*.c bpf/lib/*.h \
+	include/helixagent/*.h tests/unit/*.[ch] tests/fuzz/*.c tests/vm/progs/*.c bench/*.c bench/*/*.c))
+SHELL_SRCS := $(wildcard tests/vm/*.sh tests/unit/*.sh tools/*.sh vmtest/*.sh bench/*.sh) .ci/run
+
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
+
+lint:
+	$(Q)clang-format --dry-run -Werror $(FORMAT_SRCS)
+	$(Q)shellcheck -S warning $(SHELL_SRCS)
+	@echo "lint: $(words $(FORMAT_SRCS)) C files formatted, $(words $(SHELL_SRCS)) shell scripts clean"
+
 # check and demo install their own dependencies first, so they work on a fresh machine.
 check:
 	$(Q)tools/deps.sh
+	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)SUITE=$(SUITE) tools/check.sh "$(if $(KERNEL),$(KERNEL),$(KERNELS))"
 

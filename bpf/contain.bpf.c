@@ -94,10 +94,10 @@ __noinline int hx_ct_obj_g(__u32 action, __u32 bi, __u64 d_, __u64 mnt_, __u32 t
 	return decision == HX_DECISION_DENY ? -EPERM : 0;
 }
 
-#define hx_ct_obj(action, bi, d, mnt, target)                                                \
-	(hx_ct_obj_g((action), (bi), (__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt), \
-		     (target)) ?                                                               \
-		 -EPERM :                                                                      \
+#define hx_ct_obj(action, bi, d, mnt, target)                                                      \
+	(hx_ct_obj_g((action), (bi), (__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt),       \
+		     (target)) ?                                                                   \
+		 -EPERM :                                                                          \
 		 0)
 
 /* Compares a kernel string with the literal @lit (at most 8 bytes with its NUL). */
@@ -206,7 +206,8 @@ int BPF_PROG(hx_sb_umount, struct vfsmount *mnt, int flags, int ret)
 		if (t && (c.cfg.mount_types & t))
 			return 0;
 	}
-	return hx_ct_obj(HX_ACT_UMOUNT, HX_BI_MOUNT, BPF_CORE_READ(mnt, mnt_root), hx_scalar(mnt), 0);
+	return hx_ct_obj(HX_ACT_UMOUNT, HX_BI_MOUNT, BPF_CORE_READ(mnt, mnt_root), hx_scalar(mnt),
+			 0);
 }
 
 SEC("lsm/sb_pivotroot")
@@ -342,8 +343,8 @@ int BPF_PROG(hx_task_movememory, struct task_struct *p, int ret)
  * or when a caller in the initial PID namespace named the agent's pid.
  */
 SEC("lsm/task_prlimit")
-int BPF_PROG(hx_task_prlimit, const struct cred *cred, const struct cred *tcred,
-	     unsigned int flags, int ret)
+int BPF_PROG(hx_task_prlimit, const struct cred *cred, const struct cred *tcred, unsigned int flags,
+	     int ret)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pt_regs *regs;

@@ -94,7 +94,8 @@ static __always_inline void hx_caller_args(struct hx_event *e)
 			break;
 		off &= HX_ARGS_BUF - 1;
 		arg = NULL;
-		if (bpf_probe_read_user(&arg, sizeof(arg), (void *)(argv + i * sizeof(arg))) || !arg)
+		if (bpf_probe_read_user(&arg, sizeof(arg), (void *)(argv + i * sizeof(arg))) ||
+		    !arg)
 			break;
 		n = bpf_probe_read_user_str(e->args + off, HX_ARGS_BUF - off, arg);
 		if (n <= 0)
@@ -316,8 +317,8 @@ int BPF_PROG(hx_bprm_creds, struct linux_binprm *bprm, struct file *file, int re
 	BPF_CORE_READ_INTO(&new_e, new, cap_effective);
 	new_euid = BPF_CORE_READ(new, euid.val);
 	if (new_euid == BPF_CORE_READ(old, euid.val) &&
-	    BPF_CORE_READ(new, egid.val) == BPF_CORE_READ(old, egid.val) &&
-	    !(new_p & ~old_p) && !(new_e & ~old_p))
+	    BPF_CORE_READ(new, egid.val) == BPF_CORE_READ(old, egid.val) && !(new_p & ~old_p) &&
+	    !(new_e & ~old_p))
 		return 0;
 
 	decision = hx_mode_decision(&c.cfg);
@@ -380,8 +381,7 @@ int BPF_PROG(hx_capable, const struct cred *cred, struct user_namespace *ns, int
  * in, unless a second reload since then may have refilled its slot (then
  * the live one). @old_pid is the thread id the exec started with.
  */
-static __always_inline int hx_exec_ctx(struct hx_ctx *c, __u32 old_pid,
-				       struct linux_binprm *bprm)
+static __always_inline int hx_exec_ctx(struct hx_ctx *c, __u32 old_pid, struct linux_binprm *bprm)
 {
 	struct hx_exec_st *st = bpf_map_lookup_elem(&hx_execs, &old_pid);
 	struct hx_live *live;

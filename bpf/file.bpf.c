@@ -29,7 +29,8 @@ static __always_inline void hx_fill_exe_fs(struct hx_event *e)
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 
 	if (exe)
-		hx_path_names(e, 1, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt));
+		hx_path_names(e, 1, BPF_CORE_READ(exe, f_path.dentry),
+			      BPF_CORE_READ(exe, f_path.mnt));
 }
 
 /*
@@ -47,8 +48,8 @@ static __always_inline void hx_fill_exe_fs(struct hx_event *e)
  * HX_FAM_GUARD entries name what must not be removed or replaced: each
  * component of the paths the agent reads (policy, resolver files).
  */
-static __always_inline struct hx_inode_rule *hx_own_rule(struct hx_ctx *c, __u8 family,
-							  __u64 dev, __u64 ino)
+static __always_inline struct hx_inode_rule *hx_own_rule(struct hx_ctx *c, __u8 family, __u64 dev,
+							 __u64 ino)
 {
 	struct hx_inode_key key = {
 		.dev = dev, .ino = ino, .slot = c->slot, .sbx = (__u16)c->sbx, .family = family
@@ -151,8 +152,8 @@ __noinline int hx_fs_check_g(__u64 d_, __u64 mnt_, __u32 op_, __u64 subject_, __
 			    (action == HX_ACT_UNLINK || action == HX_ACT_RMDIR ||
 			     action == HX_ACT_RENAME)))
 		gid = subject ? hx_name_guard_g((__u64)(unsigned long)d, subject_, c.slot, c.sbx) :
-				hx_name_guard_g((__u64)(unsigned long)BPF_CORE_READ(d, d_parent), d_,
-						c.slot, c.sbx);
+				hx_name_guard_g((__u64)(unsigned long)BPF_CORE_READ(d, d_parent),
+						d_, c.slot, c.sbx);
 	if (gid >= 0) {
 		deny = 1;
 		wall = 1;
@@ -256,9 +257,11 @@ decided:
 
 /* A global function's result is an unknown scalar to the verifier, and newer
  * kernels check an LSM program's return is within [-4095, 0]: map it back. */
-#define hx_fs_check(d, mnt, need, action, subject)                                           \
-	(hx_fs_check_g((__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt),                 \
-		       (__u32)(need) << 16 | (action), (__u64)(unsigned long)(subject), 0) ? -EPERM : 0)
+#define hx_fs_check(d, mnt, need, action, subject)                                                 \
+	(hx_fs_check_g((__u64)(unsigned long)(d), (__u64)(unsigned long)(mnt),                     \
+		       (__u32)(need) << 16 | (action), (__u64)(unsigned long)(subject), 0) ?       \
+		 -EPERM :                                                                          \
+		 0)
 
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
@@ -310,11 +313,13 @@ static __always_inline struct inode *hx_real_inode(struct file *file)
 }
 
 /* A file: its path, and the real file under it when it is an overlay's. */
-#define hx_fs_check_file(file, need, action)                                              \
-	(hx_fs_check_g((__u64)(unsigned long)BPF_CORE_READ(file, f_path.dentry),          \
-		       (__u64)(unsigned long)BPF_CORE_READ(file, f_path.mnt),                 \
-		       (__u32)(need) << 16 | (action), 0, (__u64)(unsigned long)hx_real_inode(file)) ? \
-		       -EPERM : 0)
+#define hx_fs_check_file(file, need, action)                                                       \
+	(hx_fs_check_g((__u64)(unsigned long)BPF_CORE_READ(file, f_path.dentry),                   \
+		       (__u64)(unsigned long)BPF_CORE_READ(file, f_path.mnt),                      \
+		       (__u32)(need) << 16 | (action), 0,                                          \
+		       (__u64)(unsigned long)hx_real_inode(file)) ?                                \
+		 -EPERM :                                                                          \
+		 0)
 
 /*
  * Watched paths: a rule whose path did not exist at load is watched from
@@ -333,7 +338,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HX_SLOTS * HX_MAX_PEND * 4);
+	__uint(max_entries, HX_SLOTS *HX_MAX_PEND * 4);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct hx_pend_key);
 	__type(value, struct hx_pend_val);
@@ -341,21 +346,21 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, HX_SLOTS * HX_MAX_PEND);
+	__uint(max_entries, HX_SLOTS *HX_MAX_PEND);
 	__type(key, __u32);
 	__type(value, struct hx_pend_watch);
 } hx_pwatch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, HX_SLOTS * HX_MAX_PEND_TARGETS);
+	__uint(max_entries, HX_SLOTS *HX_MAX_PEND_TARGETS);
 	__type(key, __u32);
 	__type(value, struct hx_pend_target);
 } hx_ptarget SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, HX_SLOTS * HX_MAX_PEND * HX_PEND_DEPTH);
+	__uint(max_entries, HX_SLOTS *HX_MAX_PEND *HX_PEND_DEPTH);
 	__type(key, __u32);
 	__type(value, struct hx_pend_comp);
 } hx_pcomp SEC(".maps");
@@ -556,7 +561,8 @@ __noinline int hx_pend_seen_g(__u64 parent_, __u64 named_, __u64 dev, __u64 ino,
 		((__u64 *)k->name)[i] = 0;
 	k->dev = hx_dev_of(parent);
 	k->ino = BPF_CORE_READ(parent, d_inode, i_ino);
-	if (bpf_probe_read_kernel_str(k->name, HX_PEND_NAME, BPF_CORE_READ(named, d_name.name)) <= 0)
+	if (bpf_probe_read_kernel_str(k->name, HX_PEND_NAME, BPF_CORE_READ(named, d_name.name)) <=
+	    0)
 		return 0;
 	for (s = 0; s < HX_SLOTS; s++) {
 		if (!hx_pend_slot_on(s))
@@ -568,8 +574,8 @@ __noinline int hx_pend_seen_g(__u64 parent_, __u64 named_, __u64 dev, __u64 ino,
 	return 0;
 }
 
-#define hx_pend_seen(parent, named, dev, ino, moved)                                      \
-	hx_pend_seen_g((__u64)(unsigned long)(parent), (__u64)(unsigned long)(named), (dev), \
+#define hx_pend_seen(parent, named, dev, ino, moved)                                               \
+	hx_pend_seen_g((__u64)(unsigned long)(parent), (__u64)(unsigned long)(named), (dev),       \
 		       (ino), (moved))
 
 /*
@@ -690,8 +696,8 @@ int BPF_PROG(hx_path_unlink, const struct path *dir, struct dentry *dentry, int 
 }
 
 SEC("lsm/path_symlink")
-int BPF_PROG(hx_path_symlink, const struct path *dir, struct dentry *dentry,
-	     const char *old_name, int ret)
+int BPF_PROG(hx_path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name,
+	     int ret)
 {
 	if (ret)
 		return ret;

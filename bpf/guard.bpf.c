@@ -111,8 +111,7 @@ int BPF_PROG(hx_ptrace_check, struct task_struct *child, unsigned int mode, int 
 	/* Its own sandbox is fair game; the agent and everything else is not. */
 	if (tgid != hx_agent_tgid() && hx_task_sandbox(child, &t) && t.sbx == c.sbx)
 		return 0;
-	ret = hx_guard_refuse(&c, HX_ACT_PTRACE, HX_RULE_NONE, tgid,
-			      mode & HX_PTRACE_MODE_NOAUDIT);
+	ret = hx_guard_refuse(&c, HX_ACT_PTRACE, HX_RULE_NONE, tgid, mode & HX_PTRACE_MODE_NOAUDIT);
 	/* mm_access's checks are never probes (NOAUDIT); a probe, such as
 	 * /proc/PID/stat's, which every ps makes, must not cost the thread
 	 * its capabilities. */

@@ -83,8 +83,7 @@ static __always_inline int hx_v4_unicast(__u32 a)
  * A bound address the kernel would not send from (a subnet broadcast) is
  * still used: the connect fails instead of reaching loopback.
  */
-static __always_inline void hx_sa_unspec4(struct bpf_sock_addr *ctx, __u16 action,
-					  struct hx_nq *q)
+static __always_inline void hx_sa_unspec4(struct bpf_sock_addr *ctx, __u16 action, struct hx_nq *q)
 {
 	struct bpf_sock *sk = ctx->sk;
 	__u32 to = 0;

@@ -96,8 +96,9 @@ static void lockdown_hint(char *out, size_t len)
 		snprintf(out, len, "kernel lockdown is %s", buf);
 		return;
 	}
-	snprintf(out, len,
-		 "likely kernel lockdown (integrity/confidentiality forbids BPF trampoline programs) or a kernel without CONFIG_BPF_LSM");
+	snprintf(
+		out, len,
+		"likely kernel lockdown (integrity/confidentiality forbids BPF trampoline programs) or a kernel without CONFIG_BPF_LSM");
 }
 
 int hx_probe_lsm_hook(const char *hook)
@@ -187,7 +188,8 @@ void hx_probe_run(struct hx_probe *p)
 
 	rc = statfs("/sys/fs/bpf", &sf);
 	set(p, HX_P_BPFFS, "bpffs", true, rc == 0 && sf.f_type == BPF_FS_MAGIC, "%s",
-	    rc == 0 && sf.f_type == BPF_FS_MAGIC ? "/sys/fs/bpf" : "bpffs not mounted at /sys/fs/bpf");
+	    rc == 0 && sf.f_type == BPF_FS_MAGIC ? "/sys/fs/bpf" :
+						   "bpffs not mounted at /sys/fs/bpf");
 
 	rc = read_first_line("/sys/kernel/security/lsm", buf, sizeof(buf));
 	if (rc)
@@ -246,17 +248,18 @@ void hx_probe_run(struct hx_probe *p)
 
 	id = btf_func(btf, "create_io_thread");
 	set(p, HX_P_URING_WORKERS, "io_uring_workers", false, id > 0, "%s",
-	    id > 0 ? "io_uring workers are the submitter's threads (5.12+, 5.10.162+): judged in its sandbox" :
-		     "io-wq workers and SQPOLL threads are kernel threads outside the submitter's "
-		     "cgroup: io_uring is refused to sandboxes (mmap of its rings)");
+	    id > 0 ?
+		    "io_uring workers are the submitter's threads (5.12+, 5.10.162+): judged in its sandbox" :
+		    "io-wq workers and SQPOLL threads are kernel threads outside the submitter's "
+		    "cgroup: io_uring is refused to sandboxes (mmap of its rings)");
 
 	probe_containment(p, btf);
 	btf__free(btf);
 
 	/* The reason names the most decisive failure: a refused program first. */
-	static const enum hx_probe_id order[] = { HX_P_LSM_LOAD, HX_P_ROOT, HX_P_BTF,
+	static const enum hx_probe_id order[] = { HX_P_LSM_LOAD,   HX_P_ROOT,	   HX_P_BTF,
 						  HX_P_LSM_ACTIVE, HX_P_HOOK_BPRM, HX_P_CGROUP2,
-						  HX_P_BPFFS, HX_P_RINGBUF };
+						  HX_P_BPFFS,	   HX_P_RINGBUF };
 	p->enforce_ok = true;
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		const struct hx_probe_item *it = &p->it[order[i]];
@@ -295,7 +298,10 @@ void hx_probe_print(const struct hx_probe *p, bool json, FILE *out)
 		return;
 	}
 	for (int i = 0; i < HX_P_MAX; i++)
-		fprintf(out, "%-4s %-30s %s%s\n", p->it[i].ok ? "ok" : p->it[i].required ? "FAIL" : "no",
+		fprintf(out, "%-4s %-30s %s%s\n",
+			p->it[i].ok	  ? "ok" :
+			p->it[i].required ? "FAIL" :
+					    "no",
 			p->it[i].name, p->it[i].detail, p->it[i].required ? "" : " (optional)");
 	if (p->enforce_ok)
 		fprintf(out, "enforcement possible\n");

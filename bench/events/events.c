@@ -178,7 +178,8 @@ static int step(double rate, double seconds, const char *log)
 	fflush(stdout);
 	err = 0;
 	if (c.malformed) {
-		fprintf(stderr, "hx-bench-events: %llu records not shaped like the agent's events\n",
+		fprintf(stderr,
+			"hx-bench-events: %llu records not shaped like the agent's events\n",
 			(unsigned long long)c.malformed);
 		err = -1;
 	}

@@ -7,15 +7,15 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#define NOP_LSM(name, hook)                  \
-	SEC("lsm/" hook) int name(void *ctx) \
-	{                                    \
-		return 0;                    \
+#define NOP_LSM(name, hook)                                                                        \
+	SEC("lsm/" hook) int name(void *ctx)                                                       \
+	{                                                                                          \
+		return 0;                                                                          \
 	}
-#define NOP_CG(name, hook)                      \
-	SEC("cgroup/" hook) int name(void *ctx) \
-	{                                       \
-		return 1;                       \
+#define NOP_CG(name, hook)                                                                         \
+	SEC("cgroup/" hook) int name(void *ctx)                                                    \
+	{                                                                                          \
+		return 1;                                                                          \
 	}
 
 NOP_LSM(fl_bprm, "bprm_check_security")

@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 		skel = NULL;
 	}
 	if (!skel) {
-		fprintf(stderr, "bench-floor: cannot load the floor programs: %s\n", strerror(errno));
+		fprintf(stderr, "bench-floor: cannot load the floor programs: %s\n",
+			strerror(errno));
 		return 1;
 	}
 	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -56,8 +57,7 @@ int main(int argc, char **argv)
 		floor_bpf__destroy(skel);
 		return 1;
 	}
-	bpf_object__for_each_program(prog, skel->obj)
-	{
+	bpf_object__for_each_program(prog, skel->obj) {
 		struct bpf_link *link;
 
 		if (!bpf_program__autoload(prog))
@@ -69,8 +69,8 @@ int main(int argc, char **argv)
 		if (!link || n == (int)(sizeof(links) / sizeof(links[0]))) {
 			err = link ? -E2BIG : -errno;
 			bpf_link__destroy(link);
-			fprintf(stderr, "bench-floor: cannot attach %s: %s\n", bpf_program__name(prog),
-				strerror(-err));
+			fprintf(stderr, "bench-floor: cannot attach %s: %s\n",
+				bpf_program__name(prog), strerror(-err));
 			break;
 		}
 		links[n++] = link;

@@ -351,8 +351,7 @@ static __always_inline void hx_rate_of(struct hx_ctx *c, struct hx_rate_cfg *out
 	}
 }
 
-static __always_inline struct hx_event *hx_event_start(struct hx_ctx *c, __u16 action,
-						       __u8 family)
+static __always_inline struct hx_event *hx_event_start(struct hx_ctx *c, __u16 action, __u8 family)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 uid_gid = bpf_get_current_uid_gid();

@@ -135,7 +135,7 @@ static __always_inline int hx_guard_refuse(struct hx_ctx *c, __u16 action, __u32
 }
 
 /* A refusal by built-in rule @bi (enum hx_builtin). */
-#define hx_bi_deny(c, action, bi, target, quiet) \
+#define hx_bi_deny(c, action, bi, target, quiet)                                                   \
 	hx_guard_refuse((c), (action), HX_RULE_BUILTIN | (bi), (target), (quiet))
 
 /*
@@ -145,7 +145,8 @@ static __always_inline int hx_guard_refuse(struct hx_ctx *c, __u16 action, __u32
 static __always_inline struct task_struct *hx_proc_task(struct inode *inode, int *is_pid)
 {
 	struct proc_inode *pi =
-		(struct proc_inode *)((void *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode));
+		(struct proc_inode *)((void *)inode -
+				      bpf_core_field_offset(struct proc_inode, vfs_inode));
 	struct hlist_node *first;
 	struct pid *pid;
 
@@ -191,7 +192,8 @@ static __always_inline __u32 hx_contain_fs(struct hx_ctx *c, struct dentry *d, _
 		    magic == HX_CONFIGFS_MAGIC || magic == HX_EFIVARFS_MAGIC ||
 		    magic == HX_BINFMTFS_MAGIC || magic == HX_PSTOREFS_MAGIC ||
 		    magic == HX_FUSECTL_MAGIC)
-			return (c->cfg.relax & HX_RELAX_KERNEL_TUNABLES) ? 0 : HX_BI_KERNEL_TUNABLES;
+			return (c->cfg.relax & HX_RELAX_KERNEL_TUNABLES) ? 0 :
+									   HX_BI_KERNEL_TUNABLES;
 		if (magic == HX_PROC_MAGIC) {
 			struct hx_ctx t = {};
 			struct task_struct *task;
@@ -199,8 +201,9 @@ static __always_inline __u32 hx_contain_fs(struct hx_ctx *c, struct dentry *d, _
 
 			task = hx_proc_task(inode, &is_pid);
 			if (!is_pid)
-				return (c->cfg.relax & HX_RELAX_KERNEL_TUNABLES) ? 0 :
-										   HX_BI_KERNEL_TUNABLES;
+				return (c->cfg.relax & HX_RELAX_KERNEL_TUNABLES) ?
+					       0 :
+					       HX_BI_KERNEL_TUNABLES;
 			/* Its own processes are its business; any other one is not. */
 			if (task && hx_task_sandbox(task, &t) && t.sbx == c->sbx)
 				return 0;
@@ -303,10 +306,10 @@ static __always_inline __u32 hx_contain_cap(struct hx_ctx *c, struct user_namesp
 			*action = HX_ACT_CAPABLE;
 			return HX_BI_CAPABILITY;
 		}
-		if (host && (nr == HX_NR_SWAPON || nr == HX_NR_SWAPOFF || nr == HX_NR_QUOTACTL ||
-			     nr == HX_NR_QUOTACTL_FD ||
-			     ((nr == HX_NR_SETHOSTNAME || nr == HX_NR_SETDOMAINNAME) &&
-			      hx_host_utsns()))) {
+		if (host &&
+		    (nr == HX_NR_SWAPON || nr == HX_NR_SWAPOFF || nr == HX_NR_QUOTACTL ||
+		     nr == HX_NR_QUOTACTL_FD ||
+		     ((nr == HX_NR_SETHOSTNAME || nr == HX_NR_SETDOMAINNAME) && hx_host_utsns()))) {
 			*action = HX_ACT_SYSCALL;
 			return HX_BI_HOST_SYSCALL;
 		}

@@ -26,7 +26,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, HX_SLOTS * HX_NET_MAX_CIDRS);
+	__uint(max_entries, HX_SLOTS *HX_NET_MAX_CIDRS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct hx_net4_key);
 	__type(value, struct hx_net_rule);
@@ -34,7 +34,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, HX_SLOTS * HX_NET_MAX_CIDRS);
+	__uint(max_entries, HX_SLOTS *HX_NET_MAX_CIDRS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct hx_net6_key);
 	__type(value, struct hx_net_rule);
@@ -42,7 +42,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HX_SLOTS * HX_NET_MAX_PORTS);
+	__uint(max_entries, HX_SLOTS *HX_NET_MAX_PORTS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct hx_nport_key);
 	__type(value, struct hx_net_rule);
@@ -50,7 +50,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HX_SLOTS * HX_NET_MAX_HOSTS);
+	__uint(max_entries, HX_SLOTS *HX_NET_MAX_HOSTS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct hx_nhost_key);
 	__type(value, struct hx_net_rule);

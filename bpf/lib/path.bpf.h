@@ -95,7 +95,8 @@ enum hx_walk_result {
  * that mount's mountpoint, and so on up to the namespace's root mount.
  */
 static __always_inline int hx_walk_rules(struct hx_ctx *c, __u8 family, struct dentry *d,
-					 struct vfsmount *vmnt, __u8 need, struct hx_inode_rule *rule)
+					 struct vfsmount *vmnt, __u8 need,
+					 struct hx_inode_rule *rule)
 {
 	struct hx_inode_key key = { .slot = c->slot, .sbx = (__u16)c->sbx, .family = family };
 	/* No mount (a dentry-only hook): the walk ends at the superblock's root. */

@@ -444,7 +444,8 @@ struct hx_rl_state {
 _Static_assert(sizeof(struct hx_inode_key) == 24, "hx_inode_key layout");
 _Static_assert(sizeof(struct hx_cgrp_key) == 16, "hx_cgrp_key layout");
 _Static_assert(sizeof(struct hx_cgpath_key) == 256, "hx_cgpath_key layout");
-_Static_assert(sizeof(struct hx_event) == 136 + HX_PATH_BUF + HX_EXE_BUF + HX_ARGS_BUF, "hx_event layout");
+_Static_assert(sizeof(struct hx_event) == 136 + HX_PATH_BUF + HX_EXE_BUF + HX_ARGS_BUF,
+	       "hx_event layout");
 #endif
 
 #endif

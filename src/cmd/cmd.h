@@ -22,11 +22,16 @@ struct hx_opt {
 	const char *help;
 };
 
-#define HX_OPT_FLAG(lname, sname, field, text)                                                   \
-	{ .name = lname, .short_name = sname, .off = offsetof(struct hx_cli, field), .help = text }
-#define HX_OPT_ARG(lname, sname, argname, field, text)                                           \
-	{ .name = lname, .short_name = sname, .arg = argname,                                     \
-	  .off = offsetof(struct hx_cli, field), .help = text }
+#define HX_OPT_FLAG(lname, sname, field, text)                                                     \
+	{                                                                                          \
+		.name = lname, .short_name = sname, .off = offsetof(struct hx_cli, field),         \
+		.help = text                                                                       \
+	}
+#define HX_OPT_ARG(lname, sname, argname, field, text)                                             \
+	{                                                                                          \
+		.name = lname, .short_name = sname, .arg = argname,                                \
+		.off = offsetof(struct hx_cli, field), .help = text                                \
+	}
 
 /* Options several commands share. */
 extern const struct hx_opt hx_opt_config, hx_opt_json, hx_opt_verbose, hx_opt_help;

@@ -4,8 +4,8 @@
 
 static const struct hx_opt opt_sandbox =
 	HX_OPT_ARG("sandbox", 0, "NAME", sandbox, "the sandbox of the policy to run CMD in");
-static const struct hx_opt opt_shell =
-	HX_OPT_ARG("shell", 0, "COMMAND", shell, "run COMMAND with /bin/sh -c, validated as a whole");
+static const struct hx_opt opt_shell = HX_OPT_ARG(
+	"shell", 0, "COMMAND", shell, "run COMMAND with /bin/sh -c, validated as a whole");
 
 const struct hx_cmd hx_cmd_exec_def = {
 	.name = "exec",

@@ -144,7 +144,8 @@ static int learn_run(const char *sandbox, bool net_host, char **cmd, char *dir, 
 	if (enforcement_loaded(&busy)) {
 		if (busy)
 			hx_log("learn: a daemon is running (pid %d); learning loads a policy of its own: "
-			       "stop it, or put the sandbox in mode: audit and use --from-audit", busy);
+			       "stop it, or put the sandbox in mode: audit and use --from-audit",
+			       busy);
 		else
 			hx_log("learn: enforcement is loaded (see helixagent status); learning would "
 			       "replace it: run helixagent unload first");
@@ -210,21 +211,20 @@ stop:
 	kill(d, SIGTERM);
 	if (wait_status(d) != 0 && !rc)
 		hx_log("learn: the daemon did not exit cleanly (its log: %s)", dlog);
-unload:
-	{
-		int err = hx_loader_unpin_all();
+unload : {
+	int err = hx_loader_unpin_all();
 
-		if (err)
-			hx_log("learn: cannot remove the learning policy's pins: %s", strerror(-err));
-		unlink(HX_STATE_FILE);
-	}
+	if (err)
+		hx_log("learn: cannot remove the learning policy's pins: %s", strerror(-err));
+	unlink(HX_STATE_FILE);
+}
 	return rc ? 2 : 0;
 }
 
 static const struct hx_opt opt_sandbox =
 	HX_OPT_ARG("sandbox", 0, "NAME", sandbox, "the sandbox the policy is for");
-static const struct hx_opt opt_out =
-	HX_OPT_ARG("out", 'o', "FILE", learn_out, "where the policy goes (default: standard output)");
+static const struct hx_opt opt_out = HX_OPT_ARG("out", 'o', "FILE", learn_out,
+						"where the policy goes (default: standard output)");
 static const struct hx_opt opt_from =
 	HX_OPT_ARG("from-audit", 0, "LOG", from_audit,
 		   "learn from an audit log (\"-\": standard input) of the sandbox in audit mode");
@@ -244,7 +244,8 @@ static int learn_check(const struct hx_cli *cli)
 		hx_log("learn: needs --sandbox NAME and either --from-audit LOG or a command");
 		return 1;
 	}
-	if (!s[0] || strlen(s) > 63 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(s)) {
+	if (!s[0] || strlen(s) > 63 ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(s)) {
 		hx_log("learn: '%s' is not a sandbox name ([a-z0-9_-]{1,63})", s);
 		return 1;
 	}
@@ -280,7 +281,8 @@ static int learn_main(const struct hx_cli *cli)
 		rc = learn_run(o.sandbox, o.network_host, cli->argv, dir, sizeof(dir), &workload);
 		if (rc)
 			return rc;
-		snprintf(source, sizeof(source), "a run of '%s' in sandbox %s", cli->argv[0], o.sandbox);
+		snprintf(source, sizeof(source), "a run of '%s' in sandbox %s", cli->argv[0],
+			 o.sandbox);
 		snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/audit.jsonl");
 		from = dir;
 	} else {
@@ -330,14 +332,17 @@ static int learn_main(const struct hx_cli *cli)
 			outpath ? "; policy written to " : "", outpath ? outpath : "");
 		if (workload)
 			hx_log("learn: the workload exited with status %d: what it did until then "
-			       "was learned", workload);
+			       "was learned",
+			       workload);
 		if (s->dropped) {
 			hx_log("learn: %lu events were lost; the policy may lack rules (see the "
-			       "agent's drop counters)", s->dropped);
+			       "agent's drop counters)",
+			       s->dropped);
 			rc = 3;
 		} else if (!s->used) {
 			hx_log("learn: nothing of sandbox %s was seen%s", o.sandbox,
-			       s->enforced ? " in audit mode (its denials were enforced ones)" : "");
+			       s->enforced ? " in audit mode (its denials were enforced ones)" :
+					     "");
 		}
 	}
 	hx_learn_free(l);
@@ -346,17 +351,20 @@ static int learn_main(const struct hx_cli *cli)
 
 const struct hx_cmd hx_cmd_learn_def = {
 	.name = "learn",
-	.synopsis = "--sandbox NAME {--from-audit LOG | [--] CMD [ARG...]} [--out FILE] [--fold N]\n"
-		    "                        [--network none|host]",
+	.synopsis =
+		"--sandbox NAME {--from-audit LOG | [--] CMD [ARG...]} [--out FILE] [--fold N]\n"
+		"                        [--network none|host]",
 	.summary = "write a deny-by-default policy for a sandbox from what a workload did",
-	.details = "With CMD: the sandbox is loaded in audit mode, every family denying by default,\n"
-		   "CMD runs in it (helixagent exec), and what it did becomes the rules; no\n"
-		   "enforcement may be loaded. With --from-audit: the audit log of the sandbox in\n"
-		   "audit mode. The folding rules are in docs/learn.md.\n"
-		   "Exit status: 0; 1 usage; 2 system error; 3 events were lost (the policy is\n"
-		   "written and says so, but may lack rules).\n",
-	.opts = (const struct hx_opt *const[]){ &hx_opt_config_unused, &opt_sandbox, &opt_from, &opt_out, &opt_fold,
-						&opt_network, &hx_opt_help, NULL },
+	.details =
+		"With CMD: the sandbox is loaded in audit mode, every family denying by default,\n"
+		"CMD runs in it (helixagent exec), and what it did becomes the rules; no\n"
+		"enforcement may be loaded. With --from-audit: the audit log of the sandbox in\n"
+		"audit mode. The folding rules are in docs/learn.md.\n"
+		"Exit status: 0; 1 usage; 2 system error; 3 events were lost (the policy is\n"
+		"written and says so, but may lack rules).\n",
+	.opts = (const struct hx_opt *const[]){ &hx_opt_config_unused, &opt_sandbox, &opt_from,
+						&opt_out, &opt_fold, &opt_network, &hx_opt_help,
+						NULL },
 	.flags = HX_CMD_TRAILING,
 	.check = learn_check,
 	.run = learn_main,

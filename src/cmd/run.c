@@ -78,7 +78,8 @@ static int check_options(const struct hx_cli *cli)
 			return 1;
 		}
 	}
-	if (cli->log_format && strcmp(cli->log_format, "json") && strcmp(cli->log_format, "logfmt")) {
+	if (cli->log_format && strcmp(cli->log_format, "json") &&
+	    strcmp(cli->log_format, "logfmt")) {
 		hx_log("run: --log-format: '%s' is not logfmt or json", cli->log_format);
 		return 1;
 	}
@@ -93,33 +94,37 @@ static int run(const struct hx_cli *cli)
 }
 
 static const struct hx_opt opt_audit_log =
-	HX_OPT_ARG("audit-log", 0, "PATH", audit_log, "the JSON-lines audit log (default: security.audit.path)");
+	HX_OPT_ARG("audit-log", 0, "PATH", audit_log,
+		   "the JSON-lines audit log (default: security.audit.path)");
 static const struct hx_opt opt_audit_stdout =
 	HX_OPT_FLAG("audit-stdout", 0, audit_stdout, "also write every event to stdout");
-static const struct hx_opt opt_audit_max_size = HX_OPT_ARG(
-	"audit-max-size", 0, "SIZE", audit_max_size, "rotate the audit log past SIZE (10M, 512Mi, 1G)");
+static const struct hx_opt opt_audit_max_size =
+	HX_OPT_ARG("audit-max-size", 0, "SIZE", audit_max_size,
+		   "rotate the audit log past SIZE (10M, 512Mi, 1G)");
 static const struct hx_opt opt_audit_keep =
 	HX_OPT_ARG("audit-keep", 0, "N", audit_keep, "rotated audit files kept (default 5)");
 static const struct hx_opt opt_syslog = HX_OPT_ARG(
 	"syslog", 0, "TARGET", syslog,
 	"also send every event as RFC 5424: /dev/log, /path/to/socket, udp://HOST:PORT, tcp://HOST:PORT, "
 	"tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE] (RFC 5425)");
-static const struct hx_opt opt_syslog_facility = HX_OPT_ARG(
-	"syslog-facility", 0, "NAME", syslog_facility, "auth (default), authpriv, daemon, local0..local7");
-static const struct hx_opt opt_journald =
-	HX_OPT_FLAG("journald", 0, journald,
-		    "also send every event to journald, ECS fields as journal fields (docs/audit.md)");
-static const struct hx_opt opt_metrics_listen =
-	HX_OPT_ARG("metrics-listen", 0, "HOST:PORT", metrics_listen,
-		   "Prometheus /metrics and /healthz (default: security.metrics.listen; none: off)");
-static const struct hx_opt opt_log_format =
-	HX_OPT_ARG("log-format", 0, "FORMAT", log_format, "the daemon's own log: logfmt (default) or json");
+static const struct hx_opt opt_syslog_facility =
+	HX_OPT_ARG("syslog-facility", 0, "NAME", syslog_facility,
+		   "auth (default), authpriv, daemon, local0..local7");
+static const struct hx_opt opt_journald = HX_OPT_FLAG(
+	"journald", 0, journald,
+	"also send every event to journald, ECS fields as journal fields (docs/audit.md)");
+static const struct hx_opt opt_metrics_listen = HX_OPT_ARG(
+	"metrics-listen", 0, "HOST:PORT", metrics_listen,
+	"Prometheus /metrics and /healthz (default: security.metrics.listen; none: off)");
+static const struct hx_opt opt_log_format = HX_OPT_ARG(
+	"log-format", 0, "FORMAT", log_format, "the daemon's own log: logfmt (default) or json");
 
 const struct hx_cmd hx_cmd_run_def = {
 	.name = "run",
-	.synopsis = "[-c FILE] [--audit-log PATH] [--audit-stdout] [--audit-max-size SIZE]\n"
-		    "       [--audit-keep N] [--syslog TARGET] [--journald] [--syslog-facility NAME]\n"
-		    "       [--metrics-listen HOST:PORT|none] [--log-format logfmt|json] [-v]",
+	.synopsis =
+		"[-c FILE] [--audit-log PATH] [--audit-stdout] [--audit-max-size SIZE]\n"
+		"       [--audit-keep N] [--syslog TARGET] [--journald] [--syslog-facility NAME]\n"
+		"       [--metrics-listen HOST:PORT|none] [--log-format logfmt|json] [-v]",
 	.summary = "the enforcement daemon, in the foreground",
 	.details = "Probes the kernel, loads and pins the BPF programs, installs the policy and\n"
 		   "writes the audit stream. SIGHUP or a change of the policy file reloads it\n"
@@ -129,9 +134,9 @@ const struct hx_cmd hx_cmd_run_def = {
 		   "the system refused.\n",
 	.opts = (const struct hx_opt *const[]){ &hx_opt_config, &opt_audit_log, &opt_audit_stdout,
 						&opt_audit_max_size, &opt_audit_keep, &opt_syslog,
-						&opt_syslog_facility, &opt_journald, &opt_metrics_listen,
-						&opt_log_format, &hx_opt_verbose, &hx_opt_help,
-						NULL },
+						&opt_syslog_facility, &opt_journald,
+						&opt_metrics_listen, &opt_log_format,
+						&hx_opt_verbose, &hx_opt_help, NULL },
 	.flags = HX_CMD_POLICY,
 	.check = check_options,
 	.run = run,

@@ -16,7 +16,6 @@
 #include "util/json.h"
 #include "util/names.h"
 
-
 static int pinned_fd(const char *name)
 {
 	char path[256];
@@ -75,8 +74,8 @@ static void jw_counter_str(struct jw *w, const struct hx_counters *c, const char
 	jw_kstr(w, key, v && v[0] ? v : NULL);
 }
 
-static const char *const loss_names[] = { "audit_write", "syslog", "audit_format",
-					  "journald_queue", "journald" };
+static const char *const loss_names[] = { "audit_write", "syslog", "audit_format", "journald_queue",
+					  "journald" };
 
 /* What the running daemon counts: policy loads, audit outputs, metrics. */
 static void daemon_json(struct jw *w, const struct hx_counters *c)
@@ -163,8 +162,9 @@ static int status(const struct hx_cli *cli)
 		serr = errno;
 		hx_log("status: cannot read the pinned maps under %s: %s%s", HX_PIN_DIR,
 		       strerror(serr),
-		       serr == EPERM || serr == EACCES ? " (status needs root, or CAP_BPF and CAP_SYS_ADMIN)" :
-						       "");
+		       serr == EPERM || serr == EACCES ?
+			       " (status needs root, or CAP_BPF and CAP_SYS_ADMIN)" :
+			       "");
 		return 2;
 	}
 	if (live_fd < 0 || bpf_map_lookup_elem(live_fd, &zero, &live))
@@ -264,8 +264,7 @@ static int status(const struct hx_cli *cli)
 		if (alive)
 			printf(" (pid %d)", st.pid);
 		printf("\npolicy:      %s (generation %u, mode %s)\n",
-		       st.policy[0] ? st.policy : "-", live.generation,
-		       st.mode[0] ? st.mode : "-");
+		       st.policy[0] ? st.policy : "-", live.generation, st.mode[0] ? st.mode : "-");
 		if (have_cn) {
 			const char *err = hx_counters_get(&cn, "policy_last_error");
 			const char *fs = hx_counters_get(&cn, "policy_file_state");
@@ -298,7 +297,8 @@ static int status(const struct hx_cli *cli)
 				printf("syslog:      %s, %llu sent, %s\n",
 				       hx_counters_get(&cn, "syslog_target"),
 				       (unsigned long long)cnum(&cn, "syslog_sent"),
-				       cnum(&cn, "syslog_connected") ? "connected" : "not connected");
+				       cnum(&cn, "syslog_connected") ? "connected" :
+								       "not connected");
 			if (ml && ml[0])
 				printf("metrics:     http://%s/metrics\n", ml);
 		}

@@ -11,17 +11,20 @@
 
 const struct hx_opt hx_opt_config =
 	HX_OPT_ARG("config", 'c', "FILE", config_arg,
-		   "the policy (default " HX_DEFAULT_CONFIG ", or the embedded default when that file does not exist)");
-const struct hx_opt hx_opt_config_unused = HX_OPT_ARG(
-	"config", 'c', "FILE", config_arg, "accepted, as by every command; this one reads no policy");
+		   "the policy (default " HX_DEFAULT_CONFIG
+		   ", or the embedded default when that file does not exist)");
+const struct hx_opt hx_opt_config_unused =
+	HX_OPT_ARG("config", 'c', "FILE", config_arg,
+		   "accepted, as by every command; this one reads no policy");
 const struct hx_opt hx_opt_json = HX_OPT_FLAG("json", 0, json, "machine-readable output");
 const struct hx_opt hx_opt_verbose =
 	HX_OPT_FLAG("verbose", 'v', verbose, "libbpf and verifier output on stderr");
 const struct hx_opt hx_opt_help = HX_OPT_FLAG("help", 'h', help, "this help");
 
 const struct hx_cmd *const hx_cmds[] = {
-	&hx_cmd_check_def, &hx_cmd_run_def,    &hx_cmd_status_def,  &hx_cmd_exec_def,
-	&hx_cmd_probe_def, &hx_cmd_unload_def, &hx_cmd_learn_def,  &hx_cmd_version_def, NULL,
+	&hx_cmd_check_def, &hx_cmd_run_def,	&hx_cmd_status_def,
+	&hx_cmd_exec_def,  &hx_cmd_probe_def,	&hx_cmd_unload_def,
+	&hx_cmd_learn_def, &hx_cmd_version_def, NULL,
 };
 
 const struct hx_cmd *hx_cmd_find(const char *name)
@@ -59,7 +62,10 @@ static void owners(const char *name, size_t len, char sname, char *out, size_t o
 		if (sname ? find_short(hx_cmds[i], sname) : find_long(hx_cmds[i], name, len))
 			who[k++] = hx_cmds[i];
 	for (size_t i = 0; i < k && n < outlen; i++)
-		n += (size_t)snprintf(out + n, outlen - n, "%s%s", !i ? "" : i + 1 < k ? ", " : " or ",
+		n += (size_t)snprintf(out + n, outlen - n, "%s%s",
+				      !i	? "" :
+				      i + 1 < k ? ", " :
+						  " or ",
 				      who[i]->name);
 }
 
@@ -206,9 +212,10 @@ void hx_cmd_usage(FILE *out)
 	fprintf(out, "usage: helixagent COMMAND [options]\n\ncommands:\n");
 	for (size_t i = 0; hx_cmds[i]; i++)
 		fprintf(out, "  %-8s %s\n", hx_cmds[i]->name, hx_cmds[i]->summary);
-	fprintf(out, "\n'helixagent COMMAND --help' lists the options of COMMAND; 'helixagent --version'\n"
-		     "prints the version. Exit status: 0 success, 1 usage or policy error, 2 system\n"
-		     "error (kernel refused, no permission), 3 not active (status).\n");
+	fprintf(out,
+		"\n'helixagent COMMAND --help' lists the options of COMMAND; 'helixagent --version'\n"
+		"prints the version. Exit status: 0 success, 1 usage or policy error, 2 system\n"
+		"error (kernel refused, no permission), 3 not active (status).\n");
 }
 
 static bool verbose;
@@ -256,8 +263,9 @@ int hx_main(int argc, char **argv)
 	cmd = hx_cmd_find(name);
 	if (!cmd) {
 		/* Whatever follows, even --help: a typo must not look like success. */
-		hx_log(name[0] == '-' ? "unknown option '%s' before the command (see helixagent --help)" :
-					"unknown command '%s' (see helixagent --help)",
+		hx_log(name[0] == '-' ?
+			       "unknown option '%s' before the command (see helixagent --help)" :
+			       "unknown command '%s' (see helixagent --help)",
 		       name);
 		return 1;
 	}

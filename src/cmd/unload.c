@@ -41,12 +41,13 @@ static int unload(const struct hx_cli *cli)
 	switch (hx_state_daemon(&st, what, sizeof(what))) {
 	case HX_DAEMON_ALIVE:
 		if (kill(st.pid, SIGTERM)) {
-			hx_log("unload: cannot stop the daemon (pid %d): %s", st.pid, strerror(errno));
+			hx_log("unload: cannot stop the daemon (pid %d): %s", st.pid,
+			       strerror(errno));
 			hx_state_free(&st);
 			return 2;
 		}
-		for (int i = 0; i < 100 && hx_state_daemon(&st, what, sizeof(what)) == HX_DAEMON_ALIVE;
-		     i++)
+		for (int i = 0;
+		     i < 100 && hx_state_daemon(&st, what, sizeof(what)) == HX_DAEMON_ALIVE; i++)
 			usleep(50000);
 		if (hx_state_daemon(&st, what, sizeof(what)) == HX_DAEMON_ALIVE) {
 			hx_log("unload: the daemon (pid %d) did not exit within 5 s; nothing unloaded",
@@ -77,7 +78,8 @@ static int unload(const struct hx_cli *cli)
 	}
 	err = hx_loader_unpin_all();
 	if (err) {
-		hx_log("unload: failed to remove the pins under %s: %s", HX_PIN_DIR, strerror(-err));
+		hx_log("unload: failed to remove the pins under %s: %s", HX_PIN_DIR,
+		       strerror(-err));
 		return 2;
 	}
 	unlink(HX_STATE_FILE);

@@ -34,9 +34,10 @@ void hx_d_write_counters(struct daemon *d)
 	hx_counters_set(&c, "policy_loads_failed", "%llu", (unsigned long long)d->loads_failed);
 	hx_counters_set(&c, "policy_last_error", "%s", d->last_error);
 	hx_counters_set(&c, "policy_file_state", "%s",
-			d->pf == PF_MISSING ? "missing" :
-			d->pf == PF_EMPTY   ? "empty" :
-			d->pf == PF_UNREADABLE ? "unreadable" : "ok");
+			d->pf == PF_MISSING    ? "missing" :
+			d->pf == PF_EMPTY      ? "empty" :
+			d->pf == PF_UNREADABLE ? "unreadable" :
+						 "ok");
 	hx_counters_set(&c, "ringbuf_events", "%llu", (unsigned long long)d->ring_events);
 	hx_counters_set(&c, "audit_path", "%s", d->audit.path ? d->audit.path : "");
 	hx_counters_set(&c, "audit_written", "%llu", (unsigned long long)d->audit.written);
@@ -121,7 +122,8 @@ void hx_d_adopt_counters(struct daemon *d)
 	/* Suppressed after the last daemon's last summary: their sandboxes are not known. */
 	if (d->drops_reported[HX_DROP_RATE_LIMIT] < d->drops_now[HX_DROP_RATE_LIMIT]) {
 		hx_d_audit_rate_limited(d, NULL,
-					d->drops_now[HX_DROP_RATE_LIMIT] - d->drops_reported[HX_DROP_RATE_LIMIT],
+					d->drops_now[HX_DROP_RATE_LIMIT] -
+						d->drops_reported[HX_DROP_RATE_LIMIT],
 					d->drops_now[HX_DROP_RATE_LIMIT], d->rl_since, d->rl_since);
 		d->drops_reported[HX_DROP_RATE_LIMIT] = d->drops_now[HX_DROP_RATE_LIMIT];
 	}

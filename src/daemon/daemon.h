@@ -121,8 +121,8 @@ int hx_d_on_event(void *ctx, void *data, size_t len);
 void hx_d_drain(struct daemon *d);
 void hx_d_read_drops(struct daemon *d);
 void hx_d_read_rate_limits(struct daemon *d);
-void hx_d_audit_rate_limited(struct daemon *d, const char *sandbox, uint64_t count,
-			     uint64_t total, int64_t from, int64_t to);
+void hx_d_audit_rate_limited(struct daemon *d, const char *sandbox, uint64_t count, uint64_t total,
+			     int64_t from, int64_t to);
 void hx_d_check_rate_limits(struct daemon *d);
 void hx_d_check_drops(struct daemon *d);
 

@@ -153,17 +153,16 @@ static void iso_ms(char *out, size_t len, int64_t ns)
 	struct tm tm;
 
 	gmtime_r(&sec, &tm);
-	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(ns % 1000000000 / 1000000));
+	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ns % 1000000000 / 1000000));
 }
 
 /*
  * events_rate_limited: @count events of @sandbox (NULL: unknown, e.g. while
  * no daemon ran) that its rate_limit kept in the kernel between @from and @to.
  */
-void hx_d_audit_rate_limited(struct daemon *d, const char *sandbox, uint64_t count,
-			     uint64_t total, int64_t from, int64_t to)
+void hx_d_audit_rate_limited(struct daemon *d, const char *sandbox, uint64_t count, uint64_t total,
+			     int64_t from, int64_t to)
 {
 	static const char *const cat[] = { "host" }, *const type[] = { "info" };
 	struct hx_audit *a = &d->audit;
@@ -224,7 +223,8 @@ void hx_d_check_drops(struct daemon *d)
 		if (r == HX_DROP_RATE_LIMIT)
 			continue; /* per sandbox: hx_d_check_rate_limits */
 		if (sum > d->drops_reported[r]) {
-			hx_audit_dropped(&d->audit, hx_drop_name(r), sum - d->drops_reported[r], sum);
+			hx_audit_dropped(&d->audit, hx_drop_name(r), sum - d->drops_reported[r],
+					 sum);
 			d->drops_reported[r] = sum;
 		}
 	}

@@ -13,7 +13,7 @@ static enum hx_log_format format;
 static int max_prio = LOG_INFO;
 static int journal = -1; /* unknown yet */
 
-static const char *const prio_names[] = { "emerg", "alert", "crit",  "error",
+static const char *const prio_names[] = { "emerg",   "alert",  "crit", "error",
 					  "warning", "notice", "info", "debug" };
 
 void hx_dlog_setup(enum hx_log_format fmt, int max_priority)
@@ -98,7 +98,8 @@ static void put_kv(FILE *f, const char *kv, bool json)
 
 			if (json) {
 				fprintf(f, ",\"%.*s\":", (int)kl, p);
-				if (is_number(eq + 1, vl) || (vl == 4 && !strncmp(eq + 1, "true", 4)) ||
+				if (is_number(eq + 1, vl) ||
+				    (vl == 4 && !strncmp(eq + 1, "true", 4)) ||
 				    (vl == 5 && !strncmp(eq + 1, "false", 5))) {
 					fprintf(f, "%.*s", (int)vl, eq + 1);
 				} else {

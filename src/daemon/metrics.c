@@ -103,10 +103,10 @@ static void render(void *ctx, struct hx_buf *b)
 		    (uint64_t)d->loaded_at);
 	hx_prom_family(b, "helixagent_policy_loads_total", "counter",
 		       "Policy loads by result since the daemon started.");
-	hx_prom_u64(b, "helixagent_policy_loads_total", (const char *[]){ "result", "success", NULL },
-		    d->loads_ok);
-	hx_prom_u64(b, "helixagent_policy_loads_total", (const char *[]){ "result", "failure", NULL },
-		    d->loads_failed);
+	hx_prom_u64(b, "helixagent_policy_loads_total",
+		    (const char *[]){ "result", "success", NULL }, d->loads_ok);
+	hx_prom_u64(b, "helixagent_policy_loads_total",
+		    (const char *[]){ "result", "failure", NULL }, d->loads_failed);
 	hx_prom_family(b, "helixagent_sandboxes", "gauge", "Sandboxes in the policy in force.");
 	hx_prom_u64(b, "helixagent_sandboxes", NULL, d->l.cur.nsbx);
 
@@ -117,19 +117,20 @@ static void render(void *ctx, struct hx_buf *b)
 			for (unsigned k = 0; k < HX_DECISION_MAX; k++)
 				hx_prom_u64(b, "helixagent_decisions_total",
 					    (const char *[]){ "sandbox", s->tot[i].name, "family",
-							      hx_family_name(f), "decision", hx_decision_name(k),
-							      NULL },
+							      hx_family_name(f), "decision",
+							      hx_decision_name(k), NULL },
 					    s->tot[i].v[f][k]);
 	hx_prom_family(b, "helixagent_permission_denied_total", "counter",
 		       "Operations refused (EPERM) by sandbox and rule family.");
 	for (size_t i = 0; i < s->ntot; i++)
 		for (unsigned f = 0; f < HX_FAM_MAX; f++)
 			hx_prom_u64(b, "helixagent_permission_denied_total",
-				    (const char *[]){ "sandbox", s->tot[i].name, "family", hx_family_name(f),
-						      NULL },
+				    (const char *[]){ "sandbox", s->tot[i].name, "family",
+						      hx_family_name(f), NULL },
 				    s->tot[i].v[f][HX_DECISION_DENY]);
-	hx_prom_family(b, "helixagent_sandbox_violations_total", "counter",
-		       "Policy violations by sandbox: refused operations, and those audit mode let through.");
+	hx_prom_family(
+		b, "helixagent_sandbox_violations_total", "counter",
+		"Policy violations by sandbox: refused operations, and those audit mode let through.");
 	for (size_t i = 0; i < s->ntot; i++) {
 		uint64_t v = 0;
 
@@ -139,28 +140,33 @@ static void render(void *ctx, struct hx_buf *b)
 			    (const char *[]){ "sandbox", s->tot[i].name, NULL }, v);
 	}
 
-	hx_prom_family(b, "helixagent_events_dropped_total", "counter",
-		       "Audit events lost, by reason: ringbuf_full (kernel), audit_write, syslog, audit_format, journald_queue, journald (daemon).");
+	hx_prom_family(
+		b, "helixagent_events_dropped_total", "counter",
+		"Audit events lost, by reason: ringbuf_full (kernel), audit_write, syslog, audit_format, journald_queue, journald (daemon).");
 	for (unsigned r = 0; r < HX_DROP_MAX; r++)
 		if (hx_drop_loses_event(r))
 			hx_prom_u64(b, "helixagent_events_dropped_total",
-				    (const char *[]){ "reason", hx_drop_name(r), NULL }, d->drops_now[r]);
+				    (const char *[]){ "reason", hx_drop_name(r), NULL },
+				    d->drops_now[r]);
 	for (unsigned r = 0; r < HX_LOSS_MAX; r++)
 		hx_prom_u64(b, "helixagent_events_dropped_total",
 			    (const char *[]){ "reason", hx_audit_loss_name(r), NULL },
 			    d->audit.lost[r]);
-	hx_prom_family(b, "helixagent_events_rate_limited_total", "counter",
-		       "Decision events a sandbox's rate_limit kept in the kernel (the decisions stood).");
+	hx_prom_family(
+		b, "helixagent_events_rate_limited_total", "counter",
+		"Decision events a sandbox's rate_limit kept in the kernel (the decisions stood).");
 	hx_d_read_rate_limits(d);
 	for (size_t i = 0; i < d->l.cur.nsbx && i < HX_RL_SANDBOXES; i++)
 		hx_prom_u64(b, "helixagent_events_rate_limited_total",
-			    (const char *[]){ "sandbox", d->l.cur.sbx[i].name, NULL }, d->rl_now[i]);
+			    (const char *[]){ "sandbox", d->l.cur.sbx[i].name, NULL },
+			    d->rl_now[i]);
 	hx_prom_family(b, "helixagent_unresolved_total", "counter",
 		       "Operations decided without full information (denied), by reason.");
 	for (unsigned r = 0; r < HX_DROP_MAX; r++)
 		if (!hx_drop_loses_event(r))
 			hx_prom_u64(b, "helixagent_unresolved_total",
-				    (const char *[]){ "reason", hx_drop_name(r), NULL }, d->drops_now[r]);
+				    (const char *[]){ "reason", hx_drop_name(r), NULL },
+				    d->drops_now[r]);
 
 	hx_prom_family(b, "helixagent_ringbuf_events_total", "counter",
 		       "Records the daemon read from the kernel's event ring buffer.");
@@ -177,8 +183,9 @@ static void render(void *ctx, struct hx_buf *b)
 		hx_prom_u64(b, "helixagent_audit_lines_total",
 			    (const char *[]){ "output", "journald", NULL },
 			    hx_journal_sent(d->audit.journal));
-	hx_prom_family(b, "helixagent_audit_relayed_total", "counter",
-		       "Audit lines other processes (helixagent exec) handed to the daemon, by result.");
+	hx_prom_family(
+		b, "helixagent_audit_relayed_total", "counter",
+		"Audit lines other processes (helixagent exec) handed to the daemon, by result.");
 	hx_prom_u64(b, "helixagent_audit_relayed_total",
 		    (const char *[]){ "result", "written", NULL }, d->relayed);
 	hx_prom_u64(b, "helixagent_audit_relayed_total",

@@ -36,8 +36,9 @@ void hx_d_log_diags(const struct hx_diags *dg, const char *file)
 			file, x->src.line, x->src.col, err ? "error" : "warning", x->msg);
 	}
 	if (dg->n < dg->errors + dg->warnings)
-		hx_dlog(LOG_WARNING, "policy_diagnostic", NULL, "%s: %zu more diagnostics not shown",
-			file, dg->errors + dg->warnings - dg->n);
+		hx_dlog(LOG_WARNING, "policy_diagnostic", NULL,
+			"%s: %zu more diagnostics not shown", file,
+			dg->errors + dg->warnings - dg->n);
 }
 
 static bool blank(const char *buf, size_t len)
@@ -101,7 +102,8 @@ static int read_policy(const char *path, char **out, size_t *outlen, struct stat
 }
 
 static void reject(struct daemon *d, enum trigger why, const char *sha, double secs,
-		   const struct hx_diags *dg, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+		   const struct hx_diags *dg, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 static void reject(struct daemon *d, enum trigger why, const char *sha, double secs,
 		   const struct hx_diags *dg, const char *fmt, ...)
@@ -232,8 +234,9 @@ int hx_d_load_and_install(struct daemon *d, enum trigger why)
 		reject(d, why, sha, secs, &dg, "cannot install: %s", strerror(-err));
 		rc = err == -EINVAL ? 1 : 2;
 		if (why != T_START)
-			hx_notifyf("READY=1\nSTATUS=enforcing policy generation %u (reload rejected)",
-				   d->l.generation);
+			hx_notifyf(
+				"READY=1\nSTATUS=enforcing policy generation %u (reload rejected)",
+				d->l.generation);
 		goto out;
 	}
 
@@ -268,21 +271,22 @@ int hx_d_load_and_install(struct daemon *d, enum trigger why)
 						 .c = &d->l.cur,
 					 });
 	write_state(d, p);
-	snprintf(kv, sizeof(kv),
-		 "generation=%u sandboxes=%zu object_rules=%zu sha256=%s load_seconds=%.3f install_seconds=%.3f trigger=%s",
-		 d->l.generation, d->l.cur.nsbx, d->l.cur.inode_entries, sha, secs,
-		 (double)(t2 - t1) / 1e9, trigger_names[why]);
+	snprintf(
+		kv, sizeof(kv),
+		"generation=%u sandboxes=%zu object_rules=%zu sha256=%s load_seconds=%.3f install_seconds=%.3f trigger=%s",
+		d->l.generation, d->l.cur.nsbx, d->l.cur.inode_entries, sha, secs,
+		(double)(t2 - t1) / 1e9, trigger_names[why]);
 	hx_dlog(LOG_INFO, "policy_load", kv, "policy generation %u in force", d->l.generation);
 
 	/* The audit log moves with the policy, unless the command line fixed it. */
-	if (!cli->audit_log && p->audit_path && d->audit_path && strcmp(p->audit_path, d->audit_path) &&
-	    d->audit.path) {
+	if (!cli->audit_log && p->audit_path && d->audit_path &&
+	    strcmp(p->audit_path, d->audit_path) && d->audit.path) {
 		free(d->audit.path);
 		d->audit.path = strdup(p->audit_path);
 		err = d->audit.path ? hx_audit_reopen(&d->audit) : -ENOMEM;
 		if (err)
-			hx_dlog(LOG_ERR, "audit", NULL, "cannot open audit log %s: %s", p->audit_path,
-				strerror(-err));
+			hx_dlog(LOG_ERR, "audit", NULL, "cannot open audit log %s: %s",
+				p->audit_path, strerror(-err));
 		free(d->audit_path);
 		d->audit_path = strdup(p->audit_path);
 	}

@@ -101,8 +101,8 @@ int hx_net_parse_answer(const unsigned char *msg, int len, struct hx_resolved *o
 		p += 10;
 		if (p + rdlen > end)
 			return -EINVAL;
-		if (cls == ns_c_in && ((type == ns_t_a && rdlen == 4) ||
-				       (type == ns_t_aaaa && rdlen == 16))) {
+		if (cls == ns_c_in &&
+		    ((type == ns_t_a && rdlen == 4) || (type == ns_t_aaaa && rdlen == 16))) {
 			a.af = type == ns_t_a ? AF_INET : AF_INET6;
 			memcpy(a.a, p, rdlen);
 			if (addr_push(out, &a) < 0)
@@ -279,7 +279,8 @@ int hx_name_apply(struct hx_name *nm, const struct hx_resolved *r, int64_t now,
 			for (j = 0; j < nm->n && !same(&nm->addrs[j].a, &r->v[i]); j++)
 				;
 			if (j == nm->n) {
-				struct hx_naddr_exp *nv = realloc(nm->addrs, (nm->n + 1) * sizeof(*nv));
+				struct hx_naddr_exp *nv =
+					realloc(nm->addrs, (nm->n + 1) * sizeof(*nv));
 
 				if (!nv || change_push(changes, &nch, &r->v[i], true)) {
 					if (nv)

@@ -59,7 +59,8 @@ static int open_outputs(struct daemon *d, const struct hx_policy *p)
 	int rc;
 
 	if (cli->audit_max_size && hx_parse_size(cli->audit_max_size, &max_size)) {
-		hx_dlog(LOG_ERR, "usage", NULL, "--audit-max-size: '%s' is not a size (10M, 512Ki, ...)",
+		hx_dlog(LOG_ERR, "usage", NULL,
+			"--audit-max-size: '%s' is not a size (10M, 512Ki, ...)",
 			cli->audit_max_size);
 		return 1;
 	}
@@ -68,7 +69,8 @@ static int open_outputs(struct daemon *d, const struct hx_policy *p)
 
 		keep = strtoul(cli->audit_keep, &end, 10);
 		if (!*cli->audit_keep || *end || keep > 1000) {
-			hx_dlog(LOG_ERR, "usage", NULL, "--audit-keep: '%s' is not a number of files (0-1000)",
+			hx_dlog(LOG_ERR, "usage", NULL,
+				"--audit-keep: '%s' is not a number of files (0-1000)",
 				cli->audit_keep);
 			return 1;
 		}
@@ -76,7 +78,8 @@ static int open_outputs(struct daemon *d, const struct hx_policy *p)
 	rc = hx_audit_open_direct(&d->audit, p->audit_enabled || cli->audit_log ? path : NULL,
 				  cli->audit_stdout);
 	if (rc) {
-		hx_dlog(LOG_ERR, "audit", NULL, "cannot open audit log %s: %s", path, strerror(-rc));
+		hx_dlog(LOG_ERR, "audit", NULL, "cannot open audit log %s: %s", path,
+			strerror(-rc));
 		return 2;
 	}
 	d->audit_path = path ? strdup(path) : NULL;
@@ -94,7 +97,8 @@ static int open_outputs(struct daemon *d, const struct hx_policy *p)
 		if (cli->syslog) {
 			s = hx_syslog_open(cli->syslog, fac, err, sizeof(err));
 			if (!s) {
-				hx_dlog(LOG_ERR, "syslog", NULL, "--syslog %s: %s", cli->syslog, err);
+				hx_dlog(LOG_ERR, "syslog", NULL, "--syslog %s: %s", cli->syslog,
+					err);
 				return errno == EINVAL ? 1 : 2;
 			}
 			hx_audit_set_syslog(&d->audit, s);
@@ -194,7 +198,7 @@ static void setup_logging(const struct hx_cli *cli, const struct hx_policy *p)
 	if (cli->verbose)
 		lvl = LOG_DEBUG;
 	hx_dlog_setup(cli->log_format && !strcmp(cli->log_format, "json") ? HX_LOG_JSON :
-									   HX_LOG_LOGFMT,
+									    HX_LOG_LOGFMT,
 		      lvl);
 }
 
@@ -211,7 +215,8 @@ int hx_cmd_run(const struct hx_cli *cli)
 	bool stop = false;
 	char kv[128];
 
-	if (cli->log_format && strcmp(cli->log_format, "json") && strcmp(cli->log_format, "logfmt")) {
+	if (cli->log_format && strcmp(cli->log_format, "json") &&
+	    strcmp(cli->log_format, "logfmt")) {
 		hx_log("--log-format: '%s' is not logfmt or json", cli->log_format);
 		return 1;
 	}
@@ -230,8 +235,8 @@ int hx_cmd_run(const struct hx_cli *cli)
 	}
 	hx_d_log_diags(&dg, cli->config_shown);
 	if (dg.errors) {
-		hx_dlog(LOG_ERR, "policy_rejected", NULL, "policy %s has %zu error(s); not starting",
-			cli->config_shown, dg.errors);
+		hx_dlog(LOG_ERR, "policy_rejected", NULL,
+			"policy %s has %zu error(s); not starting", cli->config_shown, dg.errors);
 		hx_diags_free(&dg);
 		hx_policy_free(p);
 		return 1;
@@ -266,7 +271,8 @@ int hx_cmd_run(const struct hx_cli *cli)
 		rc = 2;
 		goto out;
 	}
-	snprintf(kv, sizeof(kv), "adopted_generation=%u adopted_links=%s probe_seconds=%.3f load_seconds=%.3f",
+	snprintf(kv, sizeof(kv),
+		 "adopted_generation=%u adopted_links=%s probe_seconds=%.3f load_seconds=%.3f",
 		 d.l.generation, d.l.adopted ? "yes" : "no", (double)(t1 - t0) / 1e9,
 		 (double)(mono_ns() - t1) / 1e9);
 	hx_dlog(LOG_INFO, "startup", kv, "%s under %s%s",
@@ -295,8 +301,8 @@ int hx_cmd_run(const struct hx_cli *cli)
 	/* Not fatal: without it `helixagent exec` writes the log itself. */
 	err = d.audit.path ? hx_d_relay_open(&d) : 0;
 	if (err)
-		hx_dlog(LOG_WARNING, "audit_relay", NULL, "cannot listen on %s: %s", HX_AUDIT_SOCKET,
-			strerror(-err));
+		hx_dlog(LOG_WARNING, "audit_relay", NULL, "cannot listen on %s: %s",
+			HX_AUDIT_SOCKET, strerror(-err));
 	err = setup_loop(&d, &sfd, &tfd);
 	if (err) {
 		hx_dlog(LOG_ERR, "startup", NULL, "failed to set up the event loop: %s",

@@ -53,8 +53,7 @@ int hx_state_write(const struct hx_loader *l, const char *policy_file, const str
 	for (size_t i = 0; i < l->nprogs; i++)
 		fprintf(f, "program %s\n", l->progs[i]);
 	for (size_t i = 0; i < l->cur.nsbx; i++)
-		fprintf(f, "sandbox %zu %llu %s %s %s\n", i,
-			(unsigned long long)l->cur.sbx[i].cgid,
+		fprintf(f, "sandbox %zu %llu %s %s %s\n", i, (unsigned long long)l->cur.sbx[i].cgid,
 			l->cur.sbx[i].mode ? "audit" : "enforce", l->cur.sbx[i].name,
 			l->cur.sbx[i].cgroup);
 	/* Rule names by id: a restarted daemon names what was decided before it came. */

@@ -97,8 +97,8 @@ static void map_cgroup(struct daemon *d, size_t i, uint64_t id)
 			s->cgroup, s->name, strerror(-err));
 		return;
 	}
-	hx_dlog(LOG_WARNING, "cgroup_mapped", kv, "cgroup %s of sandbox %s appeared; its rules apply",
-		s->cgroup, s->name);
+	hx_dlog(LOG_WARNING, "cgroup_mapped", kv,
+		"cgroup %s of sandbox %s appeared; its rules apply", s->cgroup, s->name);
 	if (d->cg_missing)
 		d->cg_missing[i] = false;
 	err = hx_state_write(&d->l, d->cli->config_shown, &mode);
@@ -162,8 +162,8 @@ void hx_d_watch_cgroups(struct daemon *d)
 		snprintf(kv, sizeof(kv), "sandbox=%s old_cgroup_id=%llu", s->name,
 			 (unsigned long long)s->cgid);
 		hx_dlog(LOG_WARNING, "cgroup_gone", kv,
-			"cgroup %s of sandbox %s was %s behind the agent's back; recreating it", s->cgroup,
-			s->name, err ? "removed" : "replaced");
+			"cgroup %s of sandbox %s was %s behind the agent's back; recreating it",
+			s->cgroup, s->name, err ? "removed" : "replaced");
 		repair = true;
 	}
 	/* A repair that failed (the cgroup cannot be made) is retried, but not every second. */

@@ -27,8 +27,7 @@ static int64_t ts_ns(clockid_t clk)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-size_t hx_components_to_path(const char *comp, size_t len, char *out, size_t outlen,
-			     bool *complete)
+size_t hx_components_to_path(const char *comp, size_t len, char *out, size_t outlen, bool *complete)
 {
 	const char *starts[512];
 	size_t n = 0, o = 0;
@@ -166,8 +165,7 @@ static void escaped(struct hx_audit *a)
 		return;
 	n = snprintf(list, sizeof(list), "%s\"escaped\":[%.*s%s%s]",
 		     w->anchor_off && w->buf[w->anchor_off - 1] != '{' ? "," : "",
-		     (int)w->escaped_len, w->escaped,
-		     w->nescaped && w->escaped_overflow ? "," : "",
+		     (int)w->escaped_len, w->escaped, w->nescaped && w->escaped_overflow ? "," : "",
 		     w->escaped_overflow ? "\"*\"" : "");
 	if (n < 0 || (size_t)n >= sizeof(list)) {
 		w->oom = true; /* cannot happen (sizes above); never write a line without it */
@@ -222,7 +220,6 @@ void hx_ecs_event(struct hx_audit *a, const char *kind, const char *const *cat, 
 		jw_kstr(w, "provider", provider);
 	jw_obj_end(w);
 }
-
 
 /* The ECS description of each action: event.action, category, type, provider. */
 static const struct hx_action_desc actions[] = {
@@ -387,9 +384,9 @@ static void process_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_strn(w, e->comm, strnlen(e->comm, sizeof(e->comm)));
 	if (e->exe_len) {
 		/* the kernel's lengths are trusted no further than the buffers */
-		plen = hx_components_to_path(e->exe, e->exe_len < sizeof(e->exe) ? e->exe_len :
-										   sizeof(e->exe),
-					     path, sizeof(path), &complete);
+		plen = hx_components_to_path(
+			e->exe, e->exe_len < sizeof(e->exe) ? e->exe_len : sizeof(e->exe), path,
+			sizeof(path), &complete);
 		jw_key(w, "executable");
 		jw_strn(w, path, plen);
 	}
@@ -455,9 +452,9 @@ static void file_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_key(w, "file");
 	jw_obj(w);
 	if (e->path_len) {
-		plen = hx_components_to_path(e->path, e->path_len < sizeof(e->path) ? e->path_len :
-										      sizeof(e->path),
-					     path, sizeof(path), &complete);
+		plen = hx_components_to_path(
+			e->path, e->path_len < sizeof(e->path) ? e->path_len : sizeof(e->path),
+			path, sizeof(path), &complete);
 		jw_key(w, "path");
 		jw_strn(w, path, plen);
 	}
@@ -474,7 +471,8 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 {
 	/* @c is NULL for an event of a generation whose tables are gone. */
 	const struct hx_sbx_info *sb = c && e->sbx < c->nsbx ? &c->sbx[e->sbx] : NULL;
-	const struct hx_rule_info *rule = c && e->rule_id < c->nrules ? &c->rules[e->rule_id] : NULL;
+	const struct hx_rule_info *rule = c && e->rule_id < c->nrules ? &c->rules[e->rule_id] :
+									NULL;
 	const struct hx_action_desc *ad = action_desc(e->action);
 	const char *builtin = builtin_rule(e);
 	const char *fam = hx_family_name(e->family);
@@ -497,9 +495,11 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	} else {
 		types[ntype++] = "allowed";
 	}
-	hx_ecs_event(a, e->decision != HX_DECISION_ALLOW ? "alert" : "event", cats, ncat, types, ntype, ad->action,
-		     e->decision ? "permission_denied" :
-				   (e->family == HX_FAM_EXEC ? "command_execute" : "access_allowed"),
+	hx_ecs_event(a, e->decision != HX_DECISION_ALLOW ? "alert" : "event", cats, ncat, types,
+		     ntype, ad->action,
+		     e->decision ?
+			     "permission_denied" :
+			     (e->family == HX_FAM_EXEC ? "command_execute" : "access_allowed"),
 		     ad->provider);
 
 	jw_key(w, "helixagent");
@@ -541,10 +541,11 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 		jw_ku64(w, "pid", e->target_pid);
 		jw_obj_end(w);
 	}
-	jw_kstr(w, "reason", builtin ? (builtin[0] == 'b' ? "baseline" : "guard") :
-			     e->flags & HX_EVF_NO_RULE	 ? "default_policy" :
-			     e->flags & HX_EVF_FORBIDDEN ? "permissions" :
-							   "rule");
+	jw_kstr(w, "reason",
+		builtin			    ? (builtin[0] == 'b' ? "baseline" : "guard") :
+		e->flags & HX_EVF_NO_RULE   ? "default_policy" :
+		e->flags & HX_EVF_FORBIDDEN ? "permissions" :
+					      "rule");
 	jw_obj_end(w);
 
 	jw_key(w, "rule");
@@ -593,7 +594,8 @@ void hx_audit_dropped(struct hx_audit *a, const char *reason, uint64_t count, ui
 	static const char *const cat[] = { "host" }, *const type[] = { "info" };
 
 	hx_ecs_head(a, ts_ns(CLOCK_REALTIME));
-	hx_ecs_event(a, "metric", cat, 1, type, 1, "events_dropped", "events_dropped", "helixagent");
+	hx_ecs_event(a, "metric", cat, 1, type, 1, "events_dropped", "events_dropped",
+		     "helixagent");
 	jw_key(&a->w, "helixagent");
 	jw_obj(&a->w);
 	jw_kstr(&a->w, "drop_reason", reason);

@@ -26,25 +26,25 @@
 static const struct hx_action_desc net_actions[HX_ACT_NET_MAX - HX_ACT_CONNECT4] = {
 	[HX_ACT_CONNECT4 - HX_ACT_CONNECT4] = { "connect", "network", "connection",
 						"cgroup/connect4" },
-	[HX_ACT_CONNECT6 - HX_ACT_CONNECT4] = { "connect", "network", "connection",
-						"cgroup/connect6" },
-	[HX_ACT_SENDMSG4 - HX_ACT_CONNECT4] = { "sendmsg", "network", "connection",
-						"cgroup/sendmsg4" },
-	[HX_ACT_SENDMSG6 - HX_ACT_CONNECT4] = { "sendmsg", "network", "connection",
-						"cgroup/sendmsg6" },
+	[HX_ACT_CONNECT6 -
+		HX_ACT_CONNECT4] = { "connect", "network", "connection", "cgroup/connect6" },
+	[HX_ACT_SENDMSG4 -
+		HX_ACT_CONNECT4] = { "sendmsg", "network", "connection", "cgroup/sendmsg4" },
+	[HX_ACT_SENDMSG6 -
+		HX_ACT_CONNECT4] = { "sendmsg", "network", "connection", "cgroup/sendmsg6" },
 	[HX_ACT_BIND4 - HX_ACT_CONNECT4] = { "bind", "network", "start", "cgroup/bind4" },
 	[HX_ACT_BIND6 - HX_ACT_CONNECT4] = { "bind", "network", "start", "cgroup/bind6" },
 	[HX_ACT_LISTEN - HX_ACT_CONNECT4] = { "listen", "network", "start", "lsm/socket_listen" },
-	[HX_ACT_SOCKET - HX_ACT_CONNECT4] = { "socket_create", "network", "access",
-					      "lsm/socket_create" },
+	[HX_ACT_SOCKET -
+		HX_ACT_CONNECT4] = { "socket_create", "network", "access", "lsm/socket_create" },
 	[HX_ACT_RAW_SEND - HX_ACT_CONNECT4] = { "send", "network", "access", "lsm/socket_sendmsg" },
-	[HX_ACT_RAW_RECV - HX_ACT_CONNECT4] = { "receive", "network", "access",
-						"lsm/socket_recvmsg" },
+	[HX_ACT_RAW_RECV -
+		HX_ACT_CONNECT4] = { "receive", "network", "access", "lsm/socket_recvmsg" },
 	/* family guard: rule.name is guard.io_uring */
 	[HX_ACT_URING - HX_ACT_CONNECT4] = { "io_uring", "process", "access", "lsm/mmap_file" },
 	/* family guard: rule.name is guard.source_route; provider: the option or the message */
-	[HX_ACT_SRCROUTE - HX_ACT_CONNECT4] = { "source_route", "network", "access",
-						"lsm/socket_setsockopt" },
+	[HX_ACT_SRCROUTE -
+		HX_ACT_CONNECT4] = { "source_route", "network", "access", "lsm/socket_setsockopt" },
 };
 
 const struct hx_action_desc *hx_audit_ext_action(uint16_t action)
@@ -64,40 +64,64 @@ static bool is_socket_action(uint16_t action)
 static const char *family_name(unsigned af, char *buf, size_t len)
 {
 	switch (af) {
-	case AF_INET: return "ipv4";
-	case AF_INET6: return "ipv6";
-	case AF_PACKET: return "packet";
-	case AF_VSOCK: return "vsock";
-	case AF_XDP: return "xdp";
-	case AF_BLUETOOTH: return "bluetooth";
-	case AF_CAN: return "can";
-	case AF_TIPC: return "tipc";
-	case AF_RDS: return "rds";
-	default: snprintf(buf, len, "af_%u", af); return buf;
+	case AF_INET:
+		return "ipv4";
+	case AF_INET6:
+		return "ipv6";
+	case AF_PACKET:
+		return "packet";
+	case AF_VSOCK:
+		return "vsock";
+	case AF_XDP:
+		return "xdp";
+	case AF_BLUETOOTH:
+		return "bluetooth";
+	case AF_CAN:
+		return "can";
+	case AF_TIPC:
+		return "tipc";
+	case AF_RDS:
+		return "rds";
+	default:
+		snprintf(buf, len, "af_%u", af);
+		return buf;
 	}
 }
 
 static const char *transport_name(unsigned proto, char *buf, size_t len)
 {
 	switch (proto) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_ICMP: return "icmp";
-	case IPPROTO_ICMPV6: return "ipv6-icmp";
-	case IPPROTO_SCTP: return "sctp";
-	case IPPROTO_RAW: return "raw";
-	default: snprintf(buf, len, "%u", proto); return buf;
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "ipv6-icmp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_RAW:
+		return "raw";
+	default:
+		snprintf(buf, len, "%u", proto);
+		return buf;
 	}
 }
 
 static const char *xlate_name(unsigned x)
 {
 	switch (x) {
-	case HX_NXLATE_UNSPEC: return "unspecified";
-	case HX_NXLATE_V4COMPAT: return "ipv4_compatible";
-	case HX_NXLATE_6TO4: return "6to4";
-	case HX_NXLATE_NAT64: return "nat64";
-	default: return "unknown";
+	case HX_NXLATE_UNSPEC:
+		return "unspecified";
+	case HX_NXLATE_V4COMPAT:
+		return "ipv4_compatible";
+	case HX_NXLATE_6TO4:
+		return "6to4";
+	case HX_NXLATE_NAT64:
+		return "nat64";
+	default:
+		return "unknown";
 	}
 }
 
@@ -136,8 +160,8 @@ void hx_audit_ext_fields(struct hx_audit *a, const struct hx_event *e)
 		/* A raw or packet socket names no transport of its own. */
 		const char *t = e->dport == SOCK_RAW ? "raw" :
 				e->af == AF_INET || e->af == AF_INET6 ?
-							      transport_name(e->proto, num, sizeof(num)) :
-							      NULL;
+						       transport_name(e->proto, num, sizeof(num)) :
+						       NULL;
 
 		jw_kstr(w, "type", family_name(e->af, buf, sizeof(buf)));
 		if (t)

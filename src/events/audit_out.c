@@ -28,10 +28,8 @@
 enum { OUT_FILE = 1, OUT_SYSLOG = 2, OUT_JOURNALD = 4 };
 
 static const char *const loss_names[HX_LOSS_MAX] = {
-	[HX_LOSS_WRITE] = "audit_write",
-	[HX_LOSS_SYSLOG] = "syslog",
-	[HX_LOSS_FORMAT] = "audit_format",
-	[HX_LOSS_JOURNALD_QUEUE] = "journald_queue",
+	[HX_LOSS_WRITE] = "audit_write",   [HX_LOSS_SYSLOG] = "syslog",
+	[HX_LOSS_FORMAT] = "audit_format", [HX_LOSS_JOURNALD_QUEUE] = "journald_queue",
 	[HX_LOSS_JOURNALD] = "journald",
 };
 
@@ -258,7 +256,8 @@ int hx_audit_rotate(struct hx_audit *a)
 	for (unsigned i = a->keep; i >= 1; i--) {
 		if (i == 1)
 			snprintf(from, sizeof(from), "%s", a->path);
-		else if ((size_t)snprintf(from, sizeof(from), "%s.%u", a->path, i - 1) >= sizeof(from))
+		else if ((size_t)snprintf(from, sizeof(from), "%s.%u", a->path, i - 1) >=
+			 sizeof(from))
 			return -ENAMETOOLONG;
 		if ((size_t)snprintf(to, sizeof(to), "%s.%u", a->path, i) >= sizeof(to))
 			return -ENAMETOOLONG;

@@ -54,9 +54,8 @@ int hx_syslog_facility(const char *name);
  * Returns the length it needs (like snprintf); out is always terminated.
  */
 size_t hx_syslog_format(char *out, size_t outlen, int pri, int64_t real_ns, const char *host,
-			const char *app, int procid, const char *msgid, uint64_t seq, const char *msg,
-			size_t len);
-
+			const char *app, int procid, const char *msgid, uint64_t seq,
+			const char *msg, size_t len);
 
 /*
  * journald output of the audit stream: each line as one journal entry with
@@ -104,8 +103,8 @@ bool hx_journal_flush(struct hx_journal *j, int ms);
  * "NAME=value" entries allocated in *@arena (free it after use); returns how
  * many, or a negative errno (-EINVAL: not a JSON object line).
  */
-int hx_journal_fields(const char *line, size_t len, int priority, int facility,
-		      struct iovec *iov, size_t max, char **arena);
+int hx_journal_fields(const char *line, size_t len, int priority, int facility, struct iovec *iov,
+		      size_t max, char **arena);
 /* The journal field name of an ECS name: "event.action" -> "EVENT_ACTION"; its length. */
 size_t hx_journal_name(const char *ecs, size_t n, char *out, size_t outlen);
 

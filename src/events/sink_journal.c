@@ -115,12 +115,12 @@ static void add(struct fields *f, const char *name, const char *v, size_t n, boo
 	f->len += nl + 1 + vl;
 }
 
-#define KEEP(f, field, l, p)                                                  \
-	do {                                                                  \
-		if ((l)->pathlen == strlen(p) && !memcmp((l)->path, p, (l)->pathlen)) { \
-			(f)->field = (l)->raw;                                \
-			(f)->field##_n = (l)->rawlen;                          \
-		}                                                             \
+#define KEEP(f, field, l, p)                                                                       \
+	do {                                                                                       \
+		if ((l)->pathlen == strlen(p) && !memcmp((l)->path, p, (l)->pathlen)) {            \
+			(f)->field = (l)->raw;                                                     \
+			(f)->field##_n = (l)->rawlen;                                              \
+		}                                                                                  \
 	} while (0)
 
 static int leaf(void *ctx, const struct jv_leaf *l)
@@ -154,10 +154,12 @@ static void message(struct fields *f)
 	char head[8192];
 	size_t n = 0;
 
-#define PUT(...)                                                                      \
-	do {                                                                          \
-		int k_ = snprintf(head + n, sizeof(head) - n, __VA_ARGS__);           \
-		n = k_ < 0 ? n : n + (size_t)k_ < sizeof(head) ? n + (size_t)k_ : sizeof(head) - 1; \
+#define PUT(...)                                                                                   \
+	do {                                                                                       \
+		int k_ = snprintf(head + n, sizeof(head) - n, __VA_ARGS__);                        \
+		n = k_ < 0			  ? n :                                            \
+		    n + (size_t)k_ < sizeof(head) ? n + (size_t)k_ :                               \
+						    sizeof(head) - 1;                              \
 	} while (0)
 	PUT("%.*s %.*s", (int)f->code_n, f->code ? f->code : "", (int)f->action_n,
 	    f->action ? f->action : "");
@@ -182,8 +184,8 @@ static void message(struct fields *f)
 	add(f, "MESSAGE", head, n, true);
 }
 
-int hx_journal_fields(const char *line, size_t len, int priority, int facility,
-		      struct iovec *iov, size_t max, char **arena)
+int hx_journal_fields(const char *line, size_t len, int priority, int facility, struct iovec *iov,
+		      size_t max, char **arena)
 {
 	struct fields f = { .iov = iov, .max = max };
 	char num[16];
@@ -333,8 +335,7 @@ int hx_journal_send(struct hx_journal *j, int priority, const char *line, size_t
 	}
 	memcpy(copy, line, len);
 	copy[len] = 0;
-	j->q[(j->head + j->count) % HX_JOURNAL_QUEUE_LINES] =
-		(struct entry){ copy, len, priority };
+	j->q[(j->head + j->count) % HX_JOURNAL_QUEUE_LINES] = (struct entry){ copy, len, priority };
 	j->count++;
 	j->bytes += len;
 	pthread_cond_signal(&j->wake);
@@ -399,16 +400,16 @@ void hx_journal_close(struct hx_journal *j)
 	free(j);
 }
 
-#define GETTER(name, expr)                                       \
-	uint64_t hx_journal_##name(const struct hx_journal *j)   \
-	{                                                        \
-		struct hx_journal *m = (struct hx_journal *)j;   \
-		uint64_t v;                                      \
-                                                                 \
-		pthread_mutex_lock(&m->mu);                      \
-		v = (expr);                                      \
-		pthread_mutex_unlock(&m->mu);                    \
-		return v;                                        \
+#define GETTER(name, expr)                                                                         \
+	uint64_t hx_journal_##name(const struct hx_journal *j)                                     \
+	{                                                                                          \
+		struct hx_journal *m = (struct hx_journal *)j;                                     \
+		uint64_t v;                                                                        \
+                                                                                                   \
+		pthread_mutex_lock(&m->mu);                                                        \
+		v = (expr);                                                                        \
+		pthread_mutex_unlock(&m->mu);                                                      \
+		return v;                                                                          \
 	}
 GETTER(offered, m->offered)
 GETTER(sent, m->sent)

@@ -82,11 +82,11 @@ int hx_syslog_facility(const char *name)
 	static const struct {
 		const char *n;
 		int f;
-	} names[] = { { "kern", 0 },   { "user", 1 },	  { "mail", 2 },    { "daemon", 3 },
-		      { "auth", 4 },   { "syslog", 5 },	  { "lpr", 6 },	    { "news", 7 },
-		      { "uucp", 8 },   { "cron", 9 },	  { "authpriv", 10 }, { "ftp", 11 },
-		      { "local0", 16 }, { "local1", 17 }, { "local2", 18 }, { "local3", 19 },
-		      { "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 } };
+	} names[] = { { "kern", 0 },	{ "user", 1 },	  { "mail", 2 },      { "daemon", 3 },
+		      { "auth", 4 },	{ "syslog", 5 },  { "lpr", 6 },	      { "news", 7 },
+		      { "uucp", 8 },	{ "cron", 9 },	  { "authpriv", 10 }, { "ftp", 11 },
+		      { "local0", 16 }, { "local1", 17 }, { "local2", 18 },   { "local3", 19 },
+		      { "local4", 20 }, { "local5", 21 }, { "local6", 22 },   { "local7", 23 } };
 	char *end;
 	long v;
 
@@ -125,8 +125,8 @@ static size_t field(char *out, size_t outlen, const char *s, size_t max)
 }
 
 size_t hx_syslog_format(char *out, size_t outlen, int pri, int64_t real_ns, const char *host,
-			const char *app, int procid, const char *msgid, uint64_t seq, const char *msg,
-			size_t len)
+			const char *app, int procid, const char *msgid, uint64_t seq,
+			const char *msg, size_t len)
 {
 	char h[256], a[49], m[33], ts[96], sd[64];
 	time_t sec = (time_t)(real_ns / 1000000000);
@@ -158,8 +158,7 @@ size_t hx_syslog_format(char *out, size_t outlen, int pri, int64_t real_ns, cons
 	return (size_t)n + len;
 }
 
-static int resolve(struct hx_sink *s, const char *hostport, int socktype, char *err,
-		   size_t errlen)
+static int resolve(struct hx_sink *s, const char *hostport, int socktype, char *err, size_t errlen)
 {
 	char host[256], *colon;
 	const char *port;
@@ -281,7 +280,8 @@ static int start_tls(struct hx_sink *s)
 	    (rc = gnutls_credentials_set(s->tls, GNUTLS_CRD_CERTIFICATE, s->cred)) < 0 ||
 	    /* SNI names only: an address is checked against the certificate, not sent */
 	    (!inet_pton(AF_INET6, s->host, &ip) && !inet_pton(AF_INET, s->host, &ip) &&
-	     (rc = gnutls_server_name_set(s->tls, GNUTLS_NAME_DNS, s->host, strlen(s->host))) < 0)) {
+	     (rc = gnutls_server_name_set(s->tls, GNUTLS_NAME_DNS, s->host, strlen(s->host))) <
+		     0)) {
 		tls_failed(s, "TLS", rc);
 		return -EINVAL;
 	}
@@ -359,10 +359,10 @@ static int tls_target(struct hx_sink *s, const char *t, char *err, size_t errlen
 		if (eq && eq < p + l) {
 			size_t kl = (size_t)(eq - p), vl = l - kl - 1;
 
-			dst = kl == 2 && !memcmp(p, "ca", 2)	 ? ca :
+			dst = kl == 2 && !memcmp(p, "ca", 2)   ? ca :
 			      kl == 4 && !memcmp(p, "cert", 4) ? cert :
-			      kl == 3 && !memcmp(p, "key", 3)	 ? key :
-								   NULL;
+			      kl == 3 && !memcmp(p, "key", 3)  ? key :
+								 NULL;
 			if (dst && vl && vl < sizeof(ca) && eq[1] == '/') {
 				memcpy(dst, eq + 1, vl);
 				dst[vl] = 0;
@@ -371,7 +371,8 @@ static int tls_target(struct hx_sink *s, const char *t, char *err, size_t errlen
 			}
 		}
 		if (!dst) {
-			snprintf(err, errlen, "'%.*s': tls:// takes ca=, cert= and key=, each an absolute path",
+			snprintf(err, errlen,
+				 "'%.*s': tls:// takes ca=, cert= and key=, each an absolute path",
 				 (int)l, p);
 			return -EINVAL;
 		}
@@ -398,8 +399,9 @@ static int tls_target(struct hx_sink *s, const char *t, char *err, size_t errlen
 		     gnutls_certificate_set_x509_system_trust(s->cred);
 	if (rc <= 0) {
 		/* no trust anchor would make every certificate fail: say so now */
-		snprintf(err, errlen, "no CA certificate in %s%s%s", ca[0] ? ca : "the system trust store",
-			 rc < 0 ? ": " : "", rc < 0 ? gnutls_strerror(rc) : "");
+		snprintf(err, errlen, "no CA certificate in %s%s%s",
+			 ca[0] ? ca : "the system trust store", rc < 0 ? ": " : "",
+			 rc < 0 ? gnutls_strerror(rc) : "");
 		return -EINVAL;
 	}
 	if (cert[0]) {
@@ -441,16 +443,18 @@ struct hx_sink *hx_syslog_open(const char *target, int facility, char *err, size
 
 		s->kind = K_UNIX;
 		un->sun_family = AF_UNIX;
-		if (path[0] != '/' || hx_strlcpy(un->sun_path, path, sizeof(un->sun_path)) >=
-					      sizeof(un->sun_path)) {
-			snprintf(err, errlen, "'%s' is not an absolute socket path that fits", path);
+		if (path[0] != '/' ||
+		    hx_strlcpy(un->sun_path, path, sizeof(un->sun_path)) >= sizeof(un->sun_path)) {
+			snprintf(err, errlen, "'%s' is not an absolute socket path that fits",
+				 path);
 			rc = -EINVAL;
 		}
 		s->addrlen = sizeof(*un);
 	} else {
-		snprintf(err, errlen,
-			 "'%s' is not a syslog target: /path/to/socket, udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE]",
-			 target);
+		snprintf(
+			err, errlen,
+			"'%s' is not a syslog target: /path/to/socket, udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE]",
+			target);
 		rc = -EINVAL;
 	}
 	if (rc)
@@ -621,7 +625,8 @@ static void flush(struct hx_sink *s)
 				return;
 			}
 		} else {
-			n = send(s->fd, s->q + s->qoff, s->qlen - s->qoff, MSG_DONTWAIT | MSG_NOSIGNAL);
+			n = send(s->fd, s->q + s->qoff, s->qlen - s->qoff,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EINTR)
 					break;

@@ -31,8 +31,8 @@ struct lr_path {
 	unsigned perms;
 	unsigned long count; /* accesses */
 	unsigned long files; /* distinct paths folded into it (1: itself) */
-	const char *why;     /* the folding rule that made it, NULL: as seen */
-	char *common;	     /* a system group's files' deepest common directory */
+	const char *why; /* the folding rule that made it, NULL: as seen */
+	char *common; /* a system group's files' deepest common directory */
 	bool dir;
 };
 
@@ -61,10 +61,21 @@ struct hx_learn {
 
 /* Directories whose files are the system's, grouped by the first level below. */
 static const char *const system_roots[] = {
-	"/lib/",	   "/lib32/",	    "/lib64/",	       "/libx32/",
-	"/usr/lib/",	   "/usr/lib32/",   "/usr/lib64/",     "/usr/libx32/",
-	"/usr/local/lib/", "/usr/share/locale/", "/usr/share/zoneinfo/", "/usr/share/i18n/",
-	"/usr/share/terminfo/", "/lib/terminfo/", "/etc/ssl/certs/",
+	"/lib/",
+	"/lib32/",
+	"/lib64/",
+	"/libx32/",
+	"/usr/lib/",
+	"/usr/lib32/",
+	"/usr/lib64/",
+	"/usr/libx32/",
+	"/usr/local/lib/",
+	"/usr/share/locale/",
+	"/usr/share/zoneinfo/",
+	"/usr/share/i18n/",
+	"/usr/share/terminfo/",
+	"/lib/terminfo/",
+	"/etc/ssl/certs/",
 };
 
 struct hx_learn *hx_learn_new(const struct hx_learn_opts *o)
@@ -217,8 +228,8 @@ int hx_learn_exec(struct hx_learn *l, const char *seen)
 
 	if (!learnable_path(seen, path, sizeof(path))) {
 		l->st.unlearnable++;
-		return paths_add(&l->skipped, "an executable with an unprintable or relative name", 0,
-				 1) ?
+		return paths_add(&l->skipped, "an executable with an unprintable or relative name",
+				 0, 1) ?
 			       0 :
 			       -ENOMEM;
 	}
@@ -419,7 +430,8 @@ static int fold_files(struct hx_learn *l, struct lr_paths *out)
 		struct stat st;
 		const char *g;
 
-		if (!(f->perms & HX_LR_W) && (g = hx_learn_system_group(f->path, buf, sizeof(buf)))) {
+		if (!(f->perms & HX_LR_W) &&
+		    (g = hx_learn_system_group(f->path, buf, sizeof(buf)))) {
 			struct lr_path *gr = paths_add(&groups, g, f->perms, f->count);
 
 			if (!gr)
@@ -473,7 +485,8 @@ static int fold_files(struct hx_learn *l, struct lr_paths *out)
 			goto nomem;
 	}
 	for (size_t i = 0; i < groups.n; i++) {
-		struct lr_path *g = &groups.v[i], *r = paths_add(out, g->common, g->perms, g->count);
+		struct lr_path *g = &groups.v[i],
+			       *r = paths_add(out, g->common, g->perms, g->count);
 
 		if (!r)
 			goto nomem;
@@ -623,8 +636,8 @@ int hx_learn_audit_line(struct hx_learn *l, const char *line, size_t len)
 		      !strcmp(rule, "process.no_new_privileges")))) {
 		/* refused whatever the rules say, or not nameable by a rule */
 		l->st.unlearnable++;
-		rc = paths_add(&l->skipped,
-			       rule ? rule : "an event with an incomplete path", 0, 1) ?
+		rc = paths_add(&l->skipped, rule ? rule : "an event with an incomplete path", 0,
+			       1) ?
 			     0 :
 			     -ENOMEM;
 		goto out;
@@ -718,14 +731,16 @@ int hx_learn_write(struct hx_learn *l, FILE *out)
 	fprintf(out, "# Written by `helixagent learn` from ");
 	comment_text(out, l->o.source ? l->o.source : "audit events");
 	fprintf(out, ".\n");
-	fprintf(out, "# %lu audit lines: %lu observations used, %lu not learnable, %lu of other sandboxes or kinds",
+	fprintf(out,
+		"# %lu audit lines: %lu observations used, %lu not learnable, %lu of other sandboxes or kinds",
 		s->lines, s->used, s->unlearnable, s->other);
 	if (s->enforced)
 		fprintf(out, ", %lu enforced denials ignored (learn from a sandbox in audit mode)",
 			s->enforced);
 	if (s->dropped)
 		fprintf(out, ", %lu EVENTS LOST: this policy may lack rules", s->dropped);
-	fprintf(out, ".\n# Each rule says how many accesses produced it; the folding rules are in docs/learn.md.\n");
+	fprintf(out,
+		".\n# Each rule says how many accesses produced it; the folding rules are in docs/learn.md.\n");
 	for (size_t i = 0; i < l->skipped.n; i++) {
 		fprintf(out, "# not learnable (%lu): ", l->skipped.v[i].count);
 		comment_text(out, l->skipped.v[i].path);
@@ -759,7 +774,8 @@ int hx_learn_write(struct hx_learn *l, FILE *out)
 	fprintf(out, "    network:\n      default_policy: deny\n      allow_inbound: %s",
 		l->listens ? "true" : "false");
 	if (l->listens) {
-		fprintf(out, "  # %lu %s, port%s", l->listens, plural(l->listens, "bind or listen", "binds or listens"),
+		fprintf(out, "  # %lu %s, port%s", l->listens,
+			plural(l->listens, "bind or listen", "binds or listens"),
 			l->nlisten == 1 ? "" : "s");
 		for (size_t i = 0; i < l->nlisten; i++)
 			fprintf(out, "%s %u", i ? "," : "", l->listen_ports[i]);

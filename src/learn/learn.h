@@ -21,21 +21,21 @@
 struct hx_learn;
 
 struct hx_learn_opts {
-	const char *sandbox;	/* the sandbox the rules are for */
+	const char *sandbox; /* the sandbox the rules are for */
 	unsigned fold_threshold; /* files of one directory folded into it; 0: never */
-	bool network_host;	/* the learning run shared the host's network */
-	const char *source;	/* what was learned from, for the header comment */
+	bool network_host; /* the learning run shared the host's network */
+	const char *source; /* what was learned from, for the header comment */
 };
 
 /* What the observations held and what could not become a rule. */
 struct hx_learn_stats {
-	unsigned long lines;	  /* audit lines read */
-	unsigned long used;	  /* turned into (part of) a rule */
-	unsigned long other;	  /* other sandboxes, other event kinds */
-	unsigned long enforced;	  /* decision "deny": the sandbox was not in audit mode */
+	unsigned long lines; /* audit lines read */
+	unsigned long used; /* turned into (part of) a rule */
+	unsigned long other; /* other sandboxes, other event kinds */
+	unsigned long enforced; /* decision "deny": the sandbox was not in audit mode */
 	unsigned long unlearnable; /* incomplete paths, fileless execs, baseline/guard refusals */
-	unsigned long bad;	  /* not JSON, or not an audit event */
-	unsigned long dropped;	  /* events the agent reported lost (events_dropped...) */
+	unsigned long bad; /* not JSON, or not an audit event */
+	unsigned long dropped; /* events the agent reported lost (events_dropped...) */
 };
 
 struct hx_learn *hx_learn_new(const struct hx_learn_opts *o);
@@ -58,7 +58,6 @@ int hx_learn_audit_line(struct hx_learn *l, const char *line, size_t len);
 int hx_learn_write(struct hx_learn *l, FILE *out);
 
 const struct hx_learn_stats *hx_learn_stats(const struct hx_learn *l);
-
 
 /* The folding rules, exposed for the unit tests. */
 bool hx_learn_is_temp_name(const char *name);

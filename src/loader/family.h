@@ -17,8 +17,8 @@
 int hx_rules_add(struct hx_compiled *out, uint32_t sbx, uint8_t family, const char *name,
 		 const char *path);
 /* Records a problem with the policy's content (a path that does not exist, a capacity). */
-void hx_loader_diag(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src src,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void hx_loader_diag(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src src, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
 
 /* Number of parameters of a kernel function (BTF); -errno if unknown. */
 int hx_btf_func_nargs(const char *name);

@@ -27,7 +27,6 @@
 #include "util/cgroup.h"
 #include "util/str.h"
 
-
 static void compiled_free(struct hx_compiled *c)
 {
 	for (size_t i = 0; i < c->nsbx; i++) {
@@ -211,8 +210,8 @@ void hx_loader_name_agent(void)
 		return;
 	/* A map of another shape is an older build's: the load will say so. A
 	 * daemon still alive keeps the guard (this start will find it running). */
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.value_size == sizeof(struct hx_guard) &&
-	    !bpf_map_lookup_elem(fd, &zero, &g) &&
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    info.value_size == sizeof(struct hx_guard) && !bpf_map_lookup_elem(fd, &zero, &g) &&
 	    (!g.agent_tgid || !process_alive((pid_t)g.agent_tgid)))
 		guard_register(fd);
 	close(fd);
@@ -538,8 +537,8 @@ static int scan_one(const char *path, const struct stat *st, int flag, struct FT
 		return 0;
 	scan.key.dev = kdev(st->st_dev);
 	scan.key.ino = st->st_ino;
-	scan.err = add_inode_rule(scan.b, &scan.key, scan.rule_id, 0,
-				  HX_ACC_R | HX_ACC_W | HX_ACC_X);
+	scan.err =
+		add_inode_rule(scan.b, &scan.key, scan.rule_id, 0, HX_ACC_R | HX_ACC_W | HX_ACC_X);
 	return scan.err ? 1 : 0;
 }
 
@@ -556,9 +555,10 @@ static int cover_hard_links(struct build *b, const struct hx_inode_key *dir_key,
 	if (scan.err)
 		return scan.err;
 	if (scan.seen > HX_LINK_SCAN_MAX)
-		hx_loader_diag(diags, HX_DIAG_WARNING, r->src,
-			       "sandbox '%s': %s '%s' holds more than %d entries; hard links beyond them are judged by their other names",
-			       s->name, r->name, r->path, HX_LINK_SCAN_MAX);
+		hx_loader_diag(
+			diags, HX_DIAG_WARNING, r->src,
+			"sandbox '%s': %s '%s' holds more than %d entries; hard links beyond them are judged by their other names",
+			s->name, r->name, r->path, HX_LINK_SCAN_MAX);
 	return 0;
 }
 
@@ -582,8 +582,10 @@ static int fs_watch_add(struct build *b, const struct hx_inode_key *key, uint32_
 			unsigned allow, unsigned deny, const struct hx_path_rule *r,
 			const struct hx_sandbox *s, struct hx_diags *diags, int why)
 {
-	struct hx_pend_target t = { .key = *key,
-				    .rule = { .rule_id = rule_id, .allow = (__u8)allow, .deny = (__u8)deny } };
+	struct hx_pend_target t = {
+		.key = *key,
+		.rule = { .rule_id = rule_id, .allow = (__u8)allow, .deny = (__u8)deny }
+	};
 	struct hx_pend_target *nt;
 	struct fs_watch *w = NULL;
 	char dir[PATH_MAX];
@@ -628,9 +630,10 @@ static int fs_watch_add(struct build *b, const struct hx_inode_key *key, uint32_
 		if (!nw.ncomp)
 			goto unwatched;
 		if (b->nwatch == HX_MAX_PEND) {
-			hx_loader_diag(diags, HX_DIAG_ERROR, r->src,
-				       "sandbox '%s': %s '%s' does not exist, and the kernel watches at most %d missing paths",
-				       s->name, r->name, r->path, HX_MAX_PEND);
+			hx_loader_diag(
+				diags, HX_DIAG_ERROR, r->src,
+				"sandbox '%s': %s '%s' does not exist, and the kernel watches at most %d missing paths",
+				s->name, r->name, r->path, HX_MAX_PEND);
 			return 0;
 		}
 		nv = realloc(b->watches, (b->nwatch + 1) * sizeof(*nv));
@@ -641,9 +644,10 @@ static int fs_watch_add(struct build *b, const struct hx_inode_key *key, uint32_
 		*w = nw;
 	}
 	if (w->ntarget == HX_PEND_TARGETS) {
-		hx_loader_diag(diags, HX_DIAG_ERROR, r->src,
-			       "sandbox '%s': %s '%s' does not exist, and at most %d rules may wait for one missing path",
-			       s->name, r->name, r->path, HX_PEND_TARGETS);
+		hx_loader_diag(
+			diags, HX_DIAG_ERROR, r->src,
+			"sandbox '%s': %s '%s' does not exist, and at most %d rules may wait for one missing path",
+			s->name, r->name, r->path, HX_PEND_TARGETS);
 		return 0;
 	}
 	nt = realloc(w->targets, (w->ntarget + 1) * sizeof(*nt));
@@ -651,14 +655,16 @@ static int fs_watch_add(struct build *b, const struct hx_inode_key *key, uint32_
 		return -ENOMEM;
 	w->targets = nt;
 	nt[w->ntarget++] = t;
-	hx_loader_diag(diags, HX_DIAG_WARNING, r->src,
-		       "sandbox '%s': %s '%s' does not exist (%s); watched from %s: enforced the moment it appears",
-		       s->name, r->name, r->path, strerror(why), dir);
+	hx_loader_diag(
+		diags, HX_DIAG_WARNING, r->src,
+		"sandbox '%s': %s '%s' does not exist (%s); watched from %s: enforced the moment it appears",
+		s->name, r->name, r->path, strerror(why), dir);
 	return 0;
 unwatched:
-	hx_loader_diag(diags, HX_DIAG_WARNING, r->src,
-		       "sandbox '%s': %s '%s' does not exist (%s) and cannot be watched (more than %d missing levels, a name longer than %d bytes or no directory above it); the rule is not in effect until a reload finds it",
-		       s->name, r->name, r->path, strerror(why), HX_PEND_DEPTH, HX_PEND_NAME - 1);
+	hx_loader_diag(
+		diags, HX_DIAG_WARNING, r->src,
+		"sandbox '%s': %s '%s' does not exist (%s) and cannot be watched (more than %d missing levels, a name longer than %d bytes or no directory above it); the rule is not in effect until a reload finds it",
+		s->name, r->name, r->path, strerror(why), HX_PEND_DEPTH, HX_PEND_NAME - 1);
 	return 0;
 }
 
@@ -754,9 +760,10 @@ static int fs_watch_arm(struct hx_loader *l, struct build *b, uint32_t slot, uin
 		memcpy(pk.name, w->comp[k], sizeof(pk.name));
 		err = fs_watch_wait(bpf_map__fd(s->maps.hx_pend), &pk, i, k);
 		if (err == -ENOSPC) {
-			hx_loader_diag(diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
-				       "'%s': more than %d missing rule paths wait for '%s' in one directory",
-				       w->path, HX_PEND_FAN * HX_PEND_PARTS, w->comp[k]);
+			hx_loader_diag(
+				diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
+				"'%s': more than %d missing rule paths wait for '%s' in one directory",
+				w->path, HX_PEND_FAN * HX_PEND_PARTS, w->comp[k]);
 			return 0;
 		}
 		if (err)
@@ -783,8 +790,8 @@ static int fs_watch_install(struct hx_loader *l, struct build *b, uint32_t slot,
 		first += (uint32_t)b->watches[i].ntarget;
 	if (first > HX_MAX_PEND_TARGETS) {
 		hx_loader_diag(diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
-			       "%u rules wait for missing paths; the kernel holds at most %d", first,
-			       HX_MAX_PEND_TARGETS);
+			       "%u rules wait for missing paths; the kernel holds at most %d",
+			       first, HX_MAX_PEND_TARGETS);
 		return -EINVAL;
 	}
 	/* Slot first: the kernel follows the entries as soon as they are written. */
@@ -908,7 +915,8 @@ static int cover_mounts(struct build *b, uint32_t slot, uint32_t sbx, uint8_t fa
 				continue;
 			if (!strcmp(paths[i], "/"))
 				len = 0;
-			if (strncmp(mp, paths[i], len) || mp[len] != '/' || (best < rules->n && len < best_len))
+			if (strncmp(mp, paths[i], len) || mp[len] != '/' ||
+			    (best < rules->n && len < best_len))
 				continue;
 			best = i;
 			best_len = len;
@@ -919,8 +927,11 @@ static int cover_mounts(struct build *b, uint32_t slot, uint32_t sbx, uint8_t fa
 			continue;
 		{
 			const struct hx_path_rule *r = &rules->v[best];
-			struct hx_inode_key key = { .dev = kdev(st.st_dev), .ino = st.st_ino,
-						    .slot = slot, .sbx = (__u16)sbx, .family = family };
+			struct hx_inode_key key = { .dev = kdev(st.st_dev),
+						    .ino = st.st_ino,
+						    .slot = slot,
+						    .sbx = (__u16)sbx,
+						    .family = family };
 
 			err = add_inode_rule(b, &key, (uint32_t)ids[best], r->block ? 0 : r->perms,
 					     r->block ? (HX_ACC_R | HX_ACC_W | HX_ACC_X) : 0);
@@ -1026,7 +1037,9 @@ static int guard_names(struct build *b, uint32_t slot, uint32_t sbx, const char 
 		return 0;
 	strcpy(dir, "/");
 	for (;;) {
-		struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_GUARD };
+		struct hx_inode_key key = { .slot = slot,
+					    .sbx = (__u16)sbx,
+					    .family = HX_FAM_GUARD };
 		size_t len;
 		int err;
 
@@ -1074,7 +1087,6 @@ static int guard_path(struct build *b, uint32_t slot, uint32_t sbx, const char *
 static const char *const resolver_files[] = {
 	"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf",
 };
-
 
 /*
  * A guard rule: writes to @path's object (a directory: everything below it)
@@ -1242,7 +1254,9 @@ static int guard_agent_code(struct build *b, uint32_t slot, uint32_t sbx)
 	const char *const *paths = agent_code_paths(&n);
 
 	for (size_t i = 0; i < n; i++) {
-		int err = paths[i] ? guard_writes(b, slot, sbx, paths[i], "guard.agent_code", true) : 0;
+		int err = paths[i] ?
+				  guard_writes(b, slot, sbx, paths[i], "guard.agent_code", true) :
+				  0;
 
 		if (err)
 			return err;
@@ -1311,8 +1325,8 @@ static int compile_commands(int fd, struct build *b, uint32_t slot, uint32_t sbx
 }
 
 /* temp_directory: a working directory the sandbox may read and write, made if missing. */
-static int compile_temp_dir(struct build *b, uint32_t slot, uint32_t sbx, const struct hx_sandbox *s,
-			    struct hx_diags *diags)
+static int compile_temp_dir(struct build *b, uint32_t slot, uint32_t sbx,
+			    const struct hx_sandbox *s, struct hx_diags *diags)
 {
 	struct hx_path_rules one = { 0 };
 	struct hx_path_rule r = { .path = s->fs.temp_directory,
@@ -1364,8 +1378,8 @@ static __u32 sbx_flags(const struct hx_policy *p, const struct hx_sandbox *s)
 	return f;
 }
 
-void hx_loader_diag(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src src,
-		    const char *fmt, ...)
+void hx_loader_diag(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src src, const char *fmt,
+		    ...)
 {
 	struct hx_diag *nv = realloc(d->v, (d->n + 1) * sizeof(*nv));
 	va_list ap;
@@ -1496,9 +1510,10 @@ static int install_cgroup_paths(struct hx_loader *l, uint32_t slot, const struct
  */
 static void cgroup_pending(struct hx_diags *diags, const struct hx_sandbox *sb, const char *root)
 {
-	hx_loader_diag(diags, HX_DIAG_WARNING, sb->src,
-		       "sandbox '%s': cgroup %s%s does not exist (yet); its rules apply as soon as it is created",
-		       sb->name, root, sb->cgroup);
+	hx_loader_diag(
+		diags, HX_DIAG_WARNING, sb->src,
+		"sandbox '%s': cgroup %s%s does not exist (yet); its rules apply as soon as it is created",
+		sb->name, root, sb->cgroup);
 }
 
 int hx_loader_map_cgroup(struct hx_loader *l, uint32_t sbx, uint64_t cgid)
@@ -1568,8 +1583,9 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		if (!sb->cgroup_explicit) {
 			err = hx_cgroup_mkdir_p(l->cg_root, sb->cgroup);
 			if (err) {
-				diag_error(diags, sb->src, "sandbox '%s': cannot create cgroup %s%s: %s",
-					   sb->name, l->cg_root, sb->cgroup, strerror(-err));
+				diag_error(diags, sb->src,
+					   "sandbox '%s': cannot create cgroup %s%s: %s", sb->name,
+					   l->cg_root, sb->cgroup, strerror(-err));
 				continue;
 			}
 		}
@@ -1583,7 +1599,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 			continue;
 		}
 		if (sb->exec.present) {
-			err = compile_path_rules(&b, slot, i, HX_FAM_EXEC, sb, &sb->exec.rules, diags);
+			err = compile_path_rules(&b, slot, i, HX_FAM_EXEC, sb, &sb->exec.rules,
+						 diags);
 			if (err)
 				goto out;
 		}
@@ -1601,7 +1618,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		if (err)
 			goto out;
 		if (sb->fs.present) {
-			err = compile_path_rules(&b, slot, i, HX_FAM_FILE, sb, &sb->fs.rules, diags);
+			err = compile_path_rules(&b, slot, i, HX_FAM_FILE, sb, &sb->fs.rules,
+						 diags);
 			if (!err)
 				err = compile_temp_dir(&b, slot, i, sb, diags);
 			if (err)
@@ -1616,8 +1634,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 	merge_inode_rules(&b);
 	if (b.n > HX_MAX_INODE_RULES) {
 		diag_error(diags, (struct hx_src){ 0 },
-			   "the policy needs %zu object rule entries; the kernel map holds %u",
-			   b.n, HX_MAX_INODE_RULES);
+			   "the policy needs %zu object rule entries; the kernel map holds %u", b.n,
+			   HX_MAX_INODE_RULES);
 		err = -EINVAL;
 		goto out;
 	}
@@ -1648,7 +1666,8 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 					  .mode = b.out.sbx[i].mode,
 					  .relax = contain_relax(&p->sandboxes[i].contain),
 					  .mount_types = (__u16)p->sandboxes[i].contain.mount_types,
-					  .cap_deny = p->sandboxes[i].caps.drop & ~p->sandboxes[i].caps.add };
+					  .cap_deny = p->sandboxes[i].caps.drop &
+						      ~p->sandboxes[i].caps.add };
 		struct hx_cgrp_key ck = { .cgid = b.out.sbx[i].cgid, .slot = slot };
 		struct hx_cgrp_val cv = { .sbx = i };
 

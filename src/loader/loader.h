@@ -93,5 +93,4 @@ const struct hx_compiled *hx_loader_tables(const struct hx_loader *l, uint32_t g
 /* Removes every pin: enforcement ends once no process holds a link. */
 int hx_loader_unpin_all(void);
 
-
 #endif

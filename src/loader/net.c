@@ -347,8 +347,8 @@ static int name_update(struct hx_name *nm, const struct hx_resolved *r)
 	if (n && !r->err) {
 		snprintf(kv, sizeof(kv), "host=%s addresses=%zu ttl=%u source=%s", nm->name, nm->n,
 			 nm->ttl, r->from_dns ? "dns" : "system");
-		hx_dlog(LOG_INFO, "network_host", kv, "host %s: %zu address(es), refreshed every %us",
-			nm->name, nm->n, nm->ttl);
+		hx_dlog(LOG_INFO, "network_host", kv,
+			"host %s: %zu address(es), refreshed every %us", nm->name, nm->n, nm->ttl);
 	}
 	free(ch);
 	return n;
@@ -441,8 +441,7 @@ static bool resolvers_refresh(bool force)
 		v->a[3] = 1;
 		n = 1;
 	}
-	changed = n != G.nresolvers ||
-		  (n && memcmp(v, G.resolvers, (size_t)n * sizeof(*v)) != 0);
+	changed = n != G.nresolvers || (n && memcmp(v, G.resolvers, (size_t)n * sizeof(*v)) != 0);
 	free(G.resolvers);
 	G.resolvers = v;
 	G.nresolvers = n;
@@ -507,10 +506,10 @@ static int host_sync(int fd, struct slot_state *s, struct hx_nents *want)
 	if (want->nhost > HX_NET_MAX_HOSTS)
 		return -ENOSPC;
 	for (size_t i = 0; i < want->nhost; i++) {
-		struct hx_nhost_ent *old =
-			s->nwritten ? bsearch(&want->host[i], s->written, s->nwritten,
-					      sizeof(*s->written), host_key_cmp) :
-				      NULL;
+		struct hx_nhost_ent *old = s->nwritten ?
+						   bsearch(&want->host[i], s->written, s->nwritten,
+							   sizeof(*s->written), host_key_cmp) :
+						   NULL;
 
 		if (old && !memcmp(&old->v, &want->host[i].v, sizeof(old->v)))
 			continue;
@@ -704,10 +703,11 @@ int hx_net_install(struct hx_loader *l, uint32_t slot, const struct hx_policy *p
 	}
 	hx_nents_merge(e);
 	if (e->n4 > HX_NET_MAX_CIDRS || e->n6 > HX_NET_MAX_CIDRS || e->nport > HX_NET_MAX_PORTS) {
-		hx_loader_diag(diags, HX_DIAG_ERROR, nosrc,
-			       "the policy needs %zu IPv4 and %zu IPv6 prefixes and %zu port entries; the kernel maps hold %u, %u and %u",
-			       e->n4, e->n6, e->nport, HX_NET_MAX_CIDRS, HX_NET_MAX_CIDRS,
-			       HX_NET_MAX_PORTS);
+		hx_loader_diag(
+			diags, HX_DIAG_ERROR, nosrc,
+			"the policy needs %zu IPv4 and %zu IPv6 prefixes and %zu port entries; the kernel maps hold %u, %u and %u",
+			e->n4, e->n6, e->nport, HX_NET_MAX_CIDRS, HX_NET_MAX_CIDRS,
+			HX_NET_MAX_PORTS);
 		err = -EINVAL;
 		goto out;
 	}

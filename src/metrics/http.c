@@ -129,8 +129,9 @@ static void render_self(const struct hx_metrics *m, struct hx_buf *b)
 	struct hx_metrics_conn_stats st;
 
 	hx_metrics_conn_stats(m, &st);
-	hx_prom_family(b, "helixagent_http_connections", "gauge",
-		       "Open connections to this endpoint: general budget, and the reserve kept for /healthz.");
+	hx_prom_family(
+		b, "helixagent_http_connections", "gauge",
+		"Open connections to this endpoint: general budget, and the reserve kept for /healthz.");
 	hx_prom_u64(b, "helixagent_http_connections", (const char *[]){ "pool", "general", NULL },
 		    st.open);
 	hx_prom_u64(b, "helixagent_http_connections", (const char *[]){ "pool", "reserve", NULL },
@@ -201,8 +202,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return reply(c, MHD_HTTP_NOT_FOUND, text, "not found\n", 10, false);
 }
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *err,
-			size_t errlen)
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
 {
 	char host[256], *colon;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res;
@@ -235,8 +235,9 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
 }
 
 struct hx_metrics *hx_metrics_start_limits(const char *listen, const struct hx_metrics_limits *lim,
-					   hx_metrics_render_fn render, hx_metrics_healthy_fn healthy,
-					   void *ctx, char *err, size_t errlen)
+					   hx_metrics_render_fn render,
+					   hx_metrics_healthy_fn healthy, void *ctx, char *err,
+					   size_t errlen)
 {
 	struct sockaddr_storage ss = { 0 };
 	struct hx_metrics *m;

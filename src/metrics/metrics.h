@@ -66,8 +66,10 @@ struct hx_metrics_limits {
 	unsigned conns, health_reserve;
 	unsigned exchange_ms, reserve_ms;
 };
-#define HX_METRICS_LIMITS_DEFAULT { .conns = 16, .health_reserve = 4, \
-				    .exchange_ms = 10000, .reserve_ms = 1000 }
+#define HX_METRICS_LIMITS_DEFAULT                                                                  \
+	{                                                                                          \
+		.conns = 16, .health_reserve = 4, .exchange_ms = 10000, .reserve_ms = 1000         \
+	}
 
 /*
  * Listens on @listen ("127.0.0.1:9464", "[::1]:9464", "0.0.0.0:9464") with
@@ -77,8 +79,9 @@ struct hx_metrics *hx_metrics_start(const char *listen, hx_metrics_render_fn ren
 				    hx_metrics_healthy_fn healthy, void *ctx, char *err,
 				    size_t errlen);
 struct hx_metrics *hx_metrics_start_limits(const char *listen, const struct hx_metrics_limits *lim,
-					   hx_metrics_render_fn render, hx_metrics_healthy_fn healthy,
-					   void *ctx, char *err, size_t errlen);
+					   hx_metrics_render_fn render,
+					   hx_metrics_healthy_fn healthy, void *ctx, char *err,
+					   size_t errlen);
 /*
  * A descriptor to watch for readability; call hx_metrics_run when it is, and
  * at least a few times a second: that is when deadlines are enforced.

@@ -103,7 +103,8 @@ void hx_prom_process(struct hx_buf *b)
 	hx_prom_family(b, "process_cpu_seconds_total", "counter",
 		       "Total user and system CPU time spent in seconds.");
 	hx_prom_f64(b, "process_cpu_seconds_total", NULL, st.cpu_seconds);
-	hx_prom_family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+	hx_prom_family(b, "process_resident_memory_bytes", "gauge",
+		       "Resident memory size in bytes.");
 	hx_prom_u64(b, "process_resident_memory_bytes", NULL, st.resident_bytes);
 	hx_prom_family(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
 	hx_prom_u64(b, "process_virtual_memory_bytes", NULL, st.virtual_bytes);

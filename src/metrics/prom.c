@@ -106,8 +106,9 @@ void hx_prom_f64(struct hx_buf *b, const char *name, const char *const *kv, doub
 
 void hx_prom_build_info(struct hx_buf *b)
 {
-	hx_prom_family(b, "helixagent_build_info", "gauge",
-		       "Always 1: the agent's version, the SHA-256 of its BPF object, the libbpf it runs with.");
+	hx_prom_family(
+		b, "helixagent_build_info", "gauge",
+		"Always 1: the agent's version, the SHA-256 of its BPF object, the libbpf it runs with.");
 	hx_prom_u64(b, "helixagent_build_info",
 		    (const char *[]){ "version", hx_version(), "bpf_object_sha256",
 				      hx_bpf_object_sha256(), "libbpf", hx_libbpf_version(), NULL },

@@ -91,20 +91,20 @@ void hx_nents_free(struct hx_nents *e)
 	memset(e, 0, sizeof(*e));
 }
 
-#define GROW(arr, n, cap)                                                   \
-	({                                                                  \
-		int _r = 0;                                                 \
-		if ((n) == (cap)) {                                         \
-			size_t _nc = (cap) ? (cap) * 2 : 64;                \
-			void *_nv = realloc((arr), _nc * sizeof(*(arr)));   \
-			if (_nv) {                                          \
-				(arr) = _nv;                                \
-				(cap) = _nc;                                \
-			} else {                                            \
-				_r = -ENOMEM;                               \
-			}                                                   \
-		}                                                           \
-		_r;                                                         \
+#define GROW(arr, n, cap)                                                                          \
+	({                                                                                         \
+		int _r = 0;                                                                        \
+		if ((n) == (cap)) {                                                                \
+			size_t _nc = (cap) ? (cap)*2 : 64;                                         \
+			void *_nv = realloc((arr), _nc * sizeof(*(arr)));                          \
+			if (_nv) {                                                                 \
+				(arr) = _nv;                                                       \
+				(cap) = _nc;                                                       \
+			} else {                                                                   \
+				_r = -ENOMEM;                                                      \
+			}                                                                          \
+		}                                                                                  \
+		_r;                                                                                \
 	})
 
 static uint32_t ss_of(uint32_t slot, uint32_t sbx)
@@ -163,7 +163,9 @@ int hx_net_compile_sbx(struct hx_nents *e, uint32_t slot, uint32_t sbx,
 		int id, err = 0;
 
 		snprintf(what, sizeof(what), "%u%s", r->port,
-			 r->proto == HX_PROTO_TCP ? "/tcp" : r->proto == HX_PROTO_UDP ? "/udp" : "");
+			 r->proto == HX_PROTO_TCP ? "/tcp" :
+			 r->proto == HX_PROTO_UDP ? "/udp" :
+						    "");
 		id = rule(ctx, sbx, r->name, what);
 		if (id < 0)
 			return id;
@@ -239,8 +241,8 @@ void hx_nents_merge(struct hx_nents *e)
 			struct hx_nport_ent *m = &e->port[o - 1];
 
 			/* Named protocol beats any protocol; then block beats allow. */
-			if (p->specific > m->specific || (p->specific == m->specific && p->v.deny &&
-							  !m->v.deny))
+			if (p->specific > m->specific ||
+			    (p->specific == m->specific && p->v.deny && !m->v.deny))
 				*m = *p;
 			continue;
 		}

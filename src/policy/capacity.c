@@ -24,15 +24,15 @@ void hx_sandbox_capacity(const struct hx_sandbox *s, struct hx_capacity *out)
 	out->blocked_commands = s->exec.blocked_commands.n;
 }
 
-#define FIELDS(X)                                                         \
-	X(sandboxes, "sandboxes")                                         \
-	X(exec_rules, "exec path rules")                                  \
-	X(fs_rules, "filesystem path rules")                              \
-	X(path_rules, "path rules (exec and filesystem)")                 \
-	X(cidr4, "IPv4 CIDR rules")                                       \
-	X(cidr6, "IPv6 CIDR rules")                                       \
-	X(ports, "port rules")                                            \
-	X(hosts, "host names")                                            \
+#define FIELDS(X)                                                                                  \
+	X(sandboxes, "sandboxes")                                                                  \
+	X(exec_rules, "exec path rules")                                                           \
+	X(fs_rules, "filesystem path rules")                                                       \
+	X(path_rules, "path rules (exec and filesystem)")                                          \
+	X(cidr4, "IPv4 CIDR rules")                                                                \
+	X(cidr6, "IPv6 CIDR rules")                                                                \
+	X(ports, "port rules")                                                                     \
+	X(hosts, "host names")                                                                     \
 	X(blocked_commands, "blocked commands")
 
 void hx_policy_capacity(const struct hx_policy *p, struct hx_capacity *out)
@@ -55,27 +55,29 @@ int hx_policy_check_capacity(const struct hx_policy *p, const struct hx_capacity
 	int rc = 0;
 
 	hx_policy_capacity(p, &total);
-#define CHECK(f, what)                                                                       \
-	if (limit->f && total.f > limit->f) {                                               \
-		const struct hx_sandbox *worst = NULL;                                      \
-		size_t most = 0;                                                            \
-                                                                                            \
-		for (size_t i = 0; i < p->nsandboxes; i++) {                                \
-			hx_sandbox_capacity(&p->sandboxes[i], &one);                        \
-			if (one.f > most) {                                                 \
-				most = one.f;                                               \
-				worst = &p->sandboxes[i];                                   \
-			}                                                                   \
-		}                                                                           \
-		if (worst && p->nsandboxes > 1)                                             \
-			hx_diag_add(diags, HX_DIAG_ERROR, worst->src,                       \
-				    "the policy needs %zu %s, more than the %zu the kernel maps hold (sandbox '%s' alone needs %zu)", \
-				    total.f, what, limit->f, worst->name, most);            \
-		else                                                                        \
-			hx_diag_add(diags, HX_DIAG_ERROR, worst ? worst->src : p->base.src, \
-				    "the policy needs %zu %s, more than the %zu the kernel maps hold", \
-				    total.f, what, limit->f);                               \
-		rc = -E2BIG;                                                                \
+#define CHECK(f, what)                                                                                                            \
+	if (limit->f && total.f > limit->f) {                                                                                     \
+		const struct hx_sandbox *worst = NULL;                                                                            \
+		size_t most = 0;                                                                                                  \
+                                                                                                                                  \
+		for (size_t i = 0; i < p->nsandboxes; i++) {                                                                      \
+			hx_sandbox_capacity(&p->sandboxes[i], &one);                                                              \
+			if (one.f > most) {                                                                                       \
+				most = one.f;                                                                                     \
+				worst = &p->sandboxes[i];                                                                         \
+			}                                                                                                         \
+		}                                                                                                                 \
+		if (worst && p->nsandboxes > 1)                                                                                   \
+			hx_diag_add(                                                                                              \
+				diags, HX_DIAG_ERROR, worst->src,                                                                 \
+				"the policy needs %zu %s, more than the %zu the kernel maps hold (sandbox '%s' alone needs %zu)", \
+				total.f, what, limit->f, worst->name, most);                                                      \
+		else                                                                                                              \
+			hx_diag_add(                                                                                              \
+				diags, HX_DIAG_ERROR, worst ? worst->src : p->base.src,                                           \
+				"the policy needs %zu %s, more than the %zu the kernel maps hold",                                \
+				total.f, what, limit->f);                                                                         \
+		rc = -E2BIG;                                                                                                      \
 	}
 	FIELDS(CHECK)
 #undef CHECK

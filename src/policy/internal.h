@@ -10,8 +10,8 @@ void *hx_xrealloc(void *p, size_t n);
 char *hx_xstrdup(const char *s);
 char *hx_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-void hx_diag_add(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, const char *fmt,
-		 ...) __attribute__((format(printf, 4, 5)));
+void hx_diag_add(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 void hx_strings_add(struct hx_strings *s, const char *v);
 bool hx_strings_has(const struct hx_strings *s, const char *v);

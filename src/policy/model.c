@@ -46,14 +46,14 @@ char *hx_xasprintf(const char *fmt, ...)
 }
 
 /* Grows a {v, n, cap} list by one zeroed element and returns it. */
-#define LIST_PUSH(r)                                                         \
-	({                                                                   \
-		if ((r)->n == (r)->cap) {                                    \
-			(r)->cap = (r)->cap ? (r)->cap * 2 : 8;              \
-			(r)->v = hx_xrealloc((r)->v, (r)->cap * sizeof(*(r)->v)); \
-		}                                                            \
-		memset(&(r)->v[(r)->n], 0, sizeof((r)->v[0]));              \
-		&(r)->v[(r)->n++];                                           \
+#define LIST_PUSH(r)                                                                               \
+	({                                                                                         \
+		if ((r)->n == (r)->cap) {                                                          \
+			(r)->cap = (r)->cap ? (r)->cap * 2 : 8;                                    \
+			(r)->v = hx_xrealloc((r)->v, (r)->cap * sizeof(*(r)->v));                  \
+		}                                                                                  \
+		memset(&(r)->v[(r)->n], 0, sizeof((r)->v[0]));                                     \
+		&(r)->v[(r)->n++];                                                                 \
 	})
 
 struct hx_path_rule *hx_path_rules_push(struct hx_path_rules *r)
@@ -245,8 +245,7 @@ void hx_sandbox_inherit(struct hx_sandbox *s, const struct hx_sandbox *b)
 	s->perms.allow_exec = tri_or(s->perms.allow_exec, b->perms.allow_exec);
 	s->perms.allow_filesystem = tri_or(s->perms.allow_filesystem, b->perms.allow_filesystem);
 	s->perms.allow_network = tri_or(s->perms.allow_network, b->perms.allow_network);
-	s->perms.allow_environment =
-		tri_or(s->perms.allow_environment, b->perms.allow_environment);
+	s->perms.allow_environment = tri_or(s->perms.allow_environment, b->perms.allow_environment);
 
 	if (!s->limits.max_memory)
 		s->limits.max_memory = b->limits.max_memory;

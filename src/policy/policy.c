@@ -96,8 +96,7 @@ static void vdiag(struct hx_diags *d, enum hx_diag_level lvl, unsigned line, uns
 	d->n++;
 }
 
-void hx_diag_add(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, const char *fmt,
-		 ...)
+void hx_diag_add(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -107,7 +106,7 @@ void hx_diag_add(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, c
 }
 
 __attribute__((format(printf, 3, 4))) static void err(struct pctx *c, const struct ynode *n,
-						       const char *fmt, ...)
+						      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -117,7 +116,7 @@ __attribute__((format(printf, 3, 4))) static void err(struct pctx *c, const stru
 }
 
 __attribute__((format(printf, 3, 4))) static void warn(struct pctx *c, const struct ynode *n,
-							const char *fmt, ...)
+						       const char *fmt, ...)
 {
 	va_list ap;
 
@@ -127,7 +126,7 @@ __attribute__((format(printf, 3, 4))) static void warn(struct pctx *c, const str
 }
 
 __attribute__((format(printf, 4, 5))) static void diag_at(struct pctx *c, enum hx_diag_level lvl,
-							   struct hx_src at, const char *fmt, ...)
+							  struct hx_src at, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -238,8 +237,7 @@ static bool get_bool(struct pctx *c, const struct ynode *n, const char *key, boo
 		*out = true;
 		return true;
 	}
-	if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE") ||
-	    !strcmp(s, "no")) {
+	if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "no")) {
 		*out = false;
 		return true;
 	}
@@ -346,10 +344,9 @@ static bool map_ok(struct pctx *c, const struct ynode *n, const char *key)
 }
 
 /* Iterates a mapping's pairs: K is the key string (NULL if not a scalar), V the value node. */
-#define MAP_FOREACH_I(M, I, K, V)                                                        \
-	for (size_t I = 0;                                                               \
-	     I + 1 < (M)->n && ((K) = (M)->items[I]->str, (V) = (M)->items[I + 1], 1); \
-	     I += 2)
+#define MAP_FOREACH_I(M, I, K, V)                                                                  \
+	for (size_t I = 0;                                                                         \
+	     I + 1 < (M)->n && ((K) = (M)->items[I]->str, (V) = (M)->items[I + 1], 1); I += 2)
 #define MAP_FOREACH(M, K, V) MAP_FOREACH_I(M, _i, K, V)
 #define KEYNODE(M) ((M)->items[_i])
 #define KEYNODE_J(M) ((M)->items[_j])
@@ -413,7 +410,8 @@ static bool parse_perms(struct pctx *c, const struct ynode *n, unsigned *out)
 	for (const char *p = s; *p; p++) {
 		unsigned bit = *p == 'r' ? HX_ACC_R :
 			       *p == 'w' ? HX_ACC_W :
-			       *p == 'x' ? HX_ACC_X : 0;
+			       *p == 'x' ? HX_ACC_X :
+					   0;
 
 		if (!bit || (v & bit)) {
 			err(c, n, "'permissions' must combine r, w and x once each, not '%s'", s);
@@ -620,8 +618,7 @@ static bool valid_hostname(const char *s)
 			continue;
 		}
 		if (!(*p == '-' || *p == '_' || (*p >= 'a' && *p <= 'z') ||
-		      (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9')))
+		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 			return false;
 		if (++label > 63)
 			return false;
@@ -710,8 +707,8 @@ static void parse_cidr_list(struct pctx *c, const struct ynode *v, const char *k
 	}
 }
 
-static void port_add(struct pctx *c, struct hx_port_rules *r, const struct ynode *n,
-		     uint16_t port, enum hx_proto proto, bool block, char *name)
+static void port_add(struct pctx *c, struct hx_port_rules *r, const struct ynode *n, uint16_t port,
+		     enum hx_proto proto, bool block, char *name)
 {
 	struct hx_port_rule *x;
 	char key[16];
@@ -776,8 +773,8 @@ static void parse_port_rules(struct pctx *c, const struct ynode *v, const char *
 				else
 					ok = false;
 			} else {
-				unknown_key(c, KEYNODE_J(it), block ? "blocked_ports entry" :
-								      "allowed_ports entry");
+				unknown_key(c, KEYNODE_J(it),
+					    block ? "blocked_ports entry" : "allowed_ports entry");
 			}
 		}
 		if (!has_port)
@@ -862,8 +859,8 @@ static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *
 						dup = seen_port[port / 64] & (1ull << (port % 64));
 						seen_port[port / 64] |= 1ull << (port % 64);
 						if (dup)
-							err(c, iv->items[k], "port %u is listed twice",
-							    port);
+							err(c, iv->items[k],
+							    "port %u is listed twice", port);
 						else
 							h.ports[h.nports++] = port;
 					}
@@ -882,9 +879,8 @@ static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *
 		}
 		if (ok && !valid_hostname(host) && !is_address(host)) {
 			err(c, hostn, "'%s' is not a valid host name or address%s", host,
-			    strchr(host, '/') ?
-				    " (prefixes go in allowed_cidrs or blocked_cidrs)" :
-				    "");
+			    strchr(host, '/') ? " (prefixes go in allowed_cidrs or blocked_cidrs)" :
+						"");
 			ok = false;
 		}
 		if (!ok) {
@@ -900,7 +896,8 @@ static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *
 			    other->v[prev].name);
 			ok = false;
 		} else if (hx_idx_get(&c->seen, r, rkey, &prev)) {
-			err(c, hostn, "'%s' is listed twice (first as %s)", h.host, r->v[prev].name);
+			err(c, hostn, "'%s' is listed twice (first as %s)", h.host,
+			    r->v[prev].name);
 			ok = false;
 		}
 		if (!ok) {
@@ -969,13 +966,13 @@ static void parse_zones(struct pctx *c, const struct ynode *n, struct hx_net_pol
 				unknown_key(c, KEYNODE_J(v), "a network zone");
 		}
 		if (all == HX_YES && def == HX_DEF_DENY) {
-			err(c, pol, "zone '%s': 'allow_all: true' contradicts 'default_policy: deny'",
-			    k);
+			err(c, pol,
+			    "zone '%s': 'allow_all: true' contradicts 'default_policy: deny'", k);
 			continue;
 		}
 		if (all == HX_NO && def == HX_DEF_ALLOW) {
-			err(c, pol, "zone '%s': 'allow_all: false' contradicts 'default_policy: allow'",
-			    k);
+			err(c, pol,
+			    "zone '%s': 'allow_all: false' contradicts 'default_policy: allow'", k);
 			continue;
 		}
 		if (all == HX_YES)
@@ -1022,7 +1019,8 @@ static void parse_net(struct pctx *c, const struct ynode *n, struct hx_net_polic
 			continue;
 		if (!strcmp(k, "default_policy")) {
 			if (np->default_policy)
-				err(c, v, "'network.default_policy' is already set (by another section or a zone)");
+				err(c, v,
+				    "'network.default_policy' is already set (by another section or a zone)");
 			else
 				get_default(c, v, "network.default_policy", &np->default_policy);
 		} else if (!strcmp(k, "allow_dns")) {
@@ -1074,7 +1072,6 @@ static void parse_net(struct pctx *c, const struct ynode *n, struct hx_net_polic
 		warn(c, lists[5],
 		     "blocked_hosts blocks only the addresses these names resolve to when the agent resolves them; the same service under another name or address is not blocked: prefer default_policy: deny with allowed_hosts");
 }
-
 
 /* ---- permissions, limits ---- */
 
@@ -1132,12 +1129,15 @@ static void parse_limits(struct pctx *c, const struct ynode *n, struct hx_limits
 			if (!limit_free(c, v, k, l->max_memory))
 				continue;
 			if ((s = scalar(c, v, k)) && hx_parse_size(s, &l->max_memory))
-				err(c, v, "'max_memory': '%s' is not a size (e.g. 512Mi, 512m, 1G)", s);
+				err(c, v, "'max_memory': '%s' is not a size (e.g. 512Mi, 512m, 1G)",
+				    s);
 		} else if (!strcmp(k, "max_cpu")) {
 			if (!limit_free(c, v, k, l->max_cpu_milli))
 				continue;
 			if ((s = scalar(c, v, k)) && hx_parse_cpu_milli(s, &l->max_cpu_milli))
-				err(c, v, "'max_cpu': '%s' is not a CPU amount (e.g. \"0.5\", \"50%%\")", s);
+				err(c, v,
+				    "'max_cpu': '%s' is not a CPU amount (e.g. \"0.5\", \"50%%\")",
+				    s);
 		} else if (!strcmp(k, "max_processes")) {
 			if (limit_free(c, v, k, l->max_processes) &&
 			    get_uint(c, v, k, 1, 4194304, &u))
@@ -1150,7 +1150,9 @@ static void parse_limits(struct pctx *c, const struct ynode *n, struct hx_limits
 			if (!limit_free(c, v, k, l->max_execution_ms))
 				continue;
 			if ((s = scalar(c, v, k)) && hx_parse_duration_ms(s, &l->max_execution_ms))
-				err(c, v, "'max_execution_time': '%s' is not a duration (e.g. 300s, 5m, 1h)", s);
+				err(c, v,
+				    "'max_execution_time': '%s' is not a duration (e.g. 300s, 5m, 1h)",
+				    s);
 		} else {
 			unknown_key(c, KEYNODE(n), "limits");
 		}
@@ -1159,8 +1161,7 @@ static void parse_limits(struct pctx *c, const struct ynode *n, struct hx_limits
 
 /* ---- capabilities ---- */
 
-static void parse_cap_list(struct pctx *c, const struct ynode *v, const char *key,
-			   uint64_t *mask)
+static void parse_cap_list(struct pctx *c, const struct ynode *v, const char *key, uint64_t *mask)
 {
 	if (!want(c, v, Y_SEQ, key))
 		return;
@@ -1332,7 +1333,8 @@ static void parse_process(struct pctx *c, const struct ynode *n, struct hx_proce
 			if (!s)
 				continue;
 			if (strcmp(s, "none") && strcmp(s, "host") && strcmp(s, "bridge")) {
-				err(c, v, "'network_mode' must be none, host or bridge, not '%s'", s);
+				err(c, v, "'network_mode' must be none, host or bridge, not '%s'",
+				    s);
 				continue;
 			}
 			if (!strcmp(s, "bridge"))
@@ -1584,8 +1586,8 @@ static void parse_patterns(struct pctx *c, const struct ynode *v, struct hx_stri
 		rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
 		if (rc) {
 			regerror(rc, &re, msg, sizeof(msg));
-			err(c, v->items[i], "'%s' is not a POSIX extended regular expression: %s", s,
-			    msg);
+			err(c, v->items[i], "'%s' is not a POSIX extended regular expression: %s",
+			    s, msg);
 			continue;
 		}
 		regfree(&re);
@@ -1637,7 +1639,8 @@ static bool parse_seed_key(struct pctx *c, const char *k, const struct ynode *v,
 	if (!strcmp(k, "sandbox_enabled")) {
 		if (get_bool(c, v, k, &b)) {
 			if (dc->enabled == HX_NO && b)
-				err(c, v, "'sandbox_enabled: true' contradicts 'sandbox_type: none'");
+				err(c, v,
+				    "'sandbox_enabled: true' contradicts 'sandbox_type: none'");
 			dc->enabled = b ? HX_YES : HX_NO;
 			dc->enabled_at = src_of(v);
 		}
@@ -1647,14 +1650,16 @@ static bool parse_seed_key(struct pctx *c, const char *k, const struct ynode *v,
 			return true;
 		if (!strcmp(str, "none")) {
 			if (dc->enabled == HX_YES)
-				err(c, v, "'sandbox_type: none' contradicts 'sandbox_enabled: true'");
+				err(c, v,
+				    "'sandbox_type: none' contradicts 'sandbox_enabled: true'");
 			dc->enabled = HX_NO;
 			dc->enabled_at = src_of(v);
 		} else if (!strcmp(str, "container")) {
 			warn(c, v,
 			     "'sandbox_type: container' runs as HelixAgent's process sandbox: a cgroup with the kernel rules, limits and launcher isolation of this section; no container runtime is used");
 		} else if (strcmp(str, "process")) {
-			err(c, v, "'sandbox_type' must be process, container or none, not '%s'", str);
+			err(c, v, "'sandbox_type' must be process, container or none, not '%s'",
+			    str);
 		}
 	} else if (!strcmp(k, "max_memory_mb")) {
 		if (limit_free(c, v, "max_memory", l->max_memory) &&
@@ -1892,7 +1897,9 @@ static void parse_audit(struct pctx *c, const struct ynode *n)
 			s = scalar(c, v, k);
 			if (s && strcmp(s, "debug") && strcmp(s, "info") && strcmp(s, "warning") &&
 			    strcmp(s, "error"))
-				err(c, v, "'log_level' must be debug, info, warning or error, not '%s'", s);
+				err(c, v,
+				    "'log_level' must be debug, info, warning or error, not '%s'",
+				    s);
 			else if (s) {
 				free(p->log_level);
 				p->log_level = hx_xstrdup(s);
@@ -2245,7 +2252,8 @@ static void parse_alert(struct pctx *c, const struct ynode *it)
 		return;
 	}
 	if (!plausible_condition(cond)) {
-		err(c, condn, "alert '%s': condition '%s' has unbalanced brackets or control characters",
+		err(c, condn,
+		    "alert '%s': condition '%s' has unbalanced brackets or control characters",
 		    name, cond);
 		return;
 	}
@@ -2256,8 +2264,8 @@ static void parse_alert(struct pctx *c, const struct ynode *it)
 	else if (!strcmp(sev, "critical"))
 		severity = HX_SEV_CRITICAL;
 	else {
-		err(c, sevn, "alert '%s': severity must be info, warning or critical, not '%s'", name,
-		    sev);
+		err(c, sevn, "alert '%s': severity must be info, warning or critical, not '%s'",
+		    name, sev);
 		return;
 	}
 	p->alerts = hx_xrealloc(p->alerts, (p->nalerts + 1) * sizeof(*p->alerts));
@@ -2351,8 +2359,9 @@ static void parse_root(struct pctx *c, const struct ynode *root)
 			if (!is_null(v))
 				parse_monitoring(c, v);
 		} else {
-			unknown_key(c, KEYNODE(root),
-				    "the policy (expected security, sandboxes, plugins, tools, network, limits or monitoring)");
+			unknown_key(
+				c, KEYNODE(root),
+				"the policy (expected security, sandboxes, plugins, tools, network, limits or monitoring)");
 		}
 	}
 }
@@ -2426,8 +2435,8 @@ static void settle(struct pctx *c, struct hx_sandbox *s)
 					       s->cmd.blocked_commands.v[i]);
 		hx_idx_free(&have);
 	}
-	if (s->cmd.enabled == HX_UNSET && (s->cmd.blocked_commands.n || s->cmd.blocked_patterns.n ||
-					   s->cmd.allowed_commands.n))
+	if (s->cmd.enabled == HX_UNSET &&
+	    (s->cmd.blocked_commands.n || s->cmd.blocked_patterns.n || s->cmd.allowed_commands.n))
 		s->cmd.enabled = HX_YES;
 }
 
@@ -2517,7 +2526,8 @@ static void finish(struct pctx *c)
 				s->name, a->origin, a->src.line, s->origin);
 		} else if (!hx_idx_put(&names, p, s->cgroup, i)) {
 			hx_idx_get(&names, p, s->cgroup, &j);
-			diag_at(c, HX_DIAG_ERROR, s->src, "sandboxes '%s' and '%s' both govern cgroup %s",
+			diag_at(c, HX_DIAG_ERROR, s->src,
+				"sandboxes '%s' and '%s' both govern cgroup %s",
 				c->decls[j].s->name, s->name, s->cgroup);
 		}
 	}

@@ -29,7 +29,7 @@ struct builder {
 };
 
 __attribute__((format(printf, 3, 4))) static int fail(struct builder *b, const yaml_mark_t *m,
-							const char *fmt, ...)
+						      const char *fmt, ...)
 {
 	va_list ap;
 

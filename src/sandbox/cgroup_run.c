@@ -145,8 +145,9 @@ static int enable_controller(struct hx_run_cg *cg, const char *ctrl, char *what,
 
 	snprintf(file, sizeof(file), "%s/cgroup.controllers", cg->root);
 	if (read_file(file, buf, sizeof(buf)) || !has_token(buf, ctrl)) {
-		snprintf(what, wlen, "the %s controller is not available in the cgroup2 hierarchy at %s",
-			 ctrl, cg->root);
+		snprintf(what, wlen,
+			 "the %s controller is not available in the cgroup2 hierarchy at %s", ctrl,
+			 cg->root);
 		return -EOPNOTSUPP;
 	}
 	snprintf(plus, sizeof(plus), "+%s", ctrl);
@@ -196,7 +197,8 @@ int hx_mountinfo_v1(const char *mountinfo, const char *ctrl, char *out, size_t l
 				save = NULL;
 				t = strtok_r(dash + 3, " ", &save);
 				if (mp && t && !strcmp(t, "cgroup") && strtok_r(NULL, " ", &save) &&
-				    (t = strtok_r(NULL, " ", &save)) && has_token_sep(t, ctrl, ",")) {
+				    (t = strtok_r(NULL, " ", &save)) &&
+				    has_token_sep(t, ctrl, ",")) {
 					if ((size_t)snprintf(out, len, "%s", mp) >= len)
 						return -ENAMETOOLONG;
 					return 0;
@@ -231,9 +233,10 @@ static struct hx_v1_cg *v1_run(struct hx_run_cg *cg, const char *ctrl, char *wha
 	if (!*err)
 		*err = hx_mountinfo_v1(info, ctrl, mnt, sizeof(mnt));
 	if (*err) {
-		snprintf(what, wlen,
-			 "the %s controller is neither in the cgroup2 hierarchy at %s nor in a cgroup v1 hierarchy",
-			 ctrl, cg->root);
+		snprintf(
+			what, wlen,
+			"the %s controller is neither in the cgroup2 hierarchy at %s nor in a cgroup v1 hierarchy",
+			ctrl, cg->root);
 		*err = -EOPNOTSUPP;
 		return NULL;
 	}
@@ -319,7 +322,8 @@ int hx_runcg_apply_limits(struct hx_run_cg *cg, const struct hx_limits *l, char 
 		for (size_t i = 0; i < cg->nv1; i++) {
 			if (strcmp(cg->v1[i].ctrl, "memory"))
 				continue;
-			snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", cg->v1[i].path);
+			snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes",
+				 cg->v1[i].path);
 			if (access(path, F_OK) == 0)
 				(void)write_file(path, val);
 		}
@@ -328,7 +332,8 @@ int hx_runcg_apply_limits(struct hx_run_cg *cg, const struct hx_limits *l, char 
 		hx_cpu_max_format(l->max_cpu_milli, val, sizeof(val));
 		if (!on_v2(cg, "cpu")) {
 			/* v1: the period (the default, written to be sure), then the quota alone */
-			err = set_limit(cg, "cpu", "cpu.cfs_period_us", strchr(val, ' ') + 1, what, wlen);
+			err = set_limit(cg, "cpu", "cpu.cfs_period_us", strchr(val, ' ') + 1, what,
+					wlen);
 			if (err)
 				return err;
 			*strchr(val, ' ') = 0;

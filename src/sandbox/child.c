@@ -49,8 +49,8 @@ void hx_child_report(const struct hx_run_plan *plan, int stage, int err, const c
 	(void)!write(plan->err_fd, &e, sizeof(e));
 }
 
-static void __attribute__((noreturn)) fail(const struct hx_run_plan *plan, int stage, int err,
-					   const char *what)
+static void __attribute__((noreturn))
+fail(const struct hx_run_plan *plan, int stage, int err, const char *what)
 {
 	hx_child_report(plan, stage, err, "%s", what);
 	_exit(stage == HX_STAGE_LIMIT ? HX_EXEC_EXIT_LIMIT : HX_EXEC_EXIT_SYSTEM);
@@ -146,8 +146,8 @@ static bool ask_init(struct init_sync *s, char what)
 }
 
 /* The program: its own user namespace, environment, no_new_privs, seccomp, capabilities, exec. */
-static void __attribute__((noreturn)) run_program(const struct hx_run_plan *plan, bool chroot_fallback,
-						  struct init_sync *is)
+static void __attribute__((noreturn))
+run_program(const struct hx_run_plan *plan, bool chroot_fallback, struct init_sync *is)
 {
 	uint64_t keep = plan->caps_keep;
 	bool caps_set = plan->caps_set;
@@ -242,13 +242,15 @@ static int serve_program(const struct hx_run_plan *plan, pid_t pid, struct init_
 				err = write_proc(pid, "gid_map", map);
 			}
 			if (err) {
-				hx_child_report(plan, HX_STAGE_SETUP, err, "map the user namespace");
+				hx_child_report(plan, HX_STAGE_SETUP, err,
+						"map the user namespace");
 				return err;
 			}
 		} else if (req == 'j') {
 			err = join(plan, pid);
 			if (err) {
-				hx_child_report(plan, HX_STAGE_SETUP, err, "move the program into the run's cgroup");
+				hx_child_report(plan, HX_STAGE_SETUP, err,
+						"move the program into the run's cgroup");
 				return err;
 			}
 		} else {
@@ -263,7 +265,8 @@ static int serve_program(const struct hx_run_plan *plan, pid_t pid, struct init_
 }
 
 /* PID 1 of the sandbox. It stays outside the run's cgroup: only the program and its descendants are in it. */
-static void __attribute__((noreturn)) init_main(const struct hx_run_plan *plan, bool chroot_fallback)
+static void __attribute__((noreturn))
+init_main(const struct hx_run_plan *plan, bool chroot_fallback)
 {
 	static const int fwd[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGCONT };
 	struct init_sync is;

@@ -132,17 +132,38 @@ static const struct wrapper {
 	int operands; /* non-option words before the command */
 	bool assignments; /* NAME=VALUE words are options (env) */
 } wrappers[] = {
-	{ "!", "", 0, false },	      { "{", "", 0, false },	   { "then", "", 0, false },
-	{ "do", "", 0, false },	      { "else", "", 0, false },    { "elif", "", 0, false },
-	{ "if", "", 0, false },	      { "while", "", 0, false },   { "until", "", 0, false },
-	{ "time", "", 0, false },     { "exec", "a", 0, false },   { "command", "", 0, false },
-	{ "builtin", "", 0, false },  { "nohup", "", 0, false },   { "env", "uSC", 0, true },
-	{ "nice", "n", 0, false },    { "ionice", "cnp", 0, false }, { "timeout", "sk", 1, false },
-	{ "stdbuf", "ioe", 0, false }, { "setsid", "", 0, false }, { "xargs", "nIdPLsaE", 0, false },
-	{ "chroot", "", 1, false },   { "busybox", "", 0, false }, { "nsenter", "tSG", 0, false },
-	{ "unshare", "", 0, false },  { "sudo", "ugUCDhprT", 0, true }, { "doas", "uC", 0, false },
-	{ "taskset", "", 1, false },  { "chrt", "", 1, false },	   { "flock", "wE", 1, false },
-	{ "watch", "nd", 0, false },  { "strace", "oepsEuI", 0, false },
+	{ "!", "", 0, false },
+	{ "{", "", 0, false },
+	{ "then", "", 0, false },
+	{ "do", "", 0, false },
+	{ "else", "", 0, false },
+	{ "elif", "", 0, false },
+	{ "if", "", 0, false },
+	{ "while", "", 0, false },
+	{ "until", "", 0, false },
+	{ "time", "", 0, false },
+	{ "exec", "a", 0, false },
+	{ "command", "", 0, false },
+	{ "builtin", "", 0, false },
+	{ "nohup", "", 0, false },
+	{ "env", "uSC", 0, true },
+	{ "nice", "n", 0, false },
+	{ "ionice", "cnp", 0, false },
+	{ "timeout", "sk", 1, false },
+	{ "stdbuf", "ioe", 0, false },
+	{ "setsid", "", 0, false },
+	{ "xargs", "nIdPLsaE", 0, false },
+	{ "chroot", "", 1, false },
+	{ "busybox", "", 0, false },
+	{ "nsenter", "tSG", 0, false },
+	{ "unshare", "", 0, false },
+	{ "sudo", "ugUCDhprT", 0, true },
+	{ "doas", "uC", 0, false },
+	{ "taskset", "", 1, false },
+	{ "chrt", "", 1, false },
+	{ "flock", "wE", 1, false },
+	{ "watch", "nd", 0, false },
+	{ "strace", "oepsEuI", 0, false },
 };
 
 static const struct wrapper *find_wrapper(const char *w)
@@ -381,8 +402,8 @@ static int parse(const char *s, size_t len, struct hx_strings *out, int depth)
 				l.in_word = false;
 			}
 			err = end_word(&l);
-			while (i + 1 < len && (s[i + 1] == '>' || s[i + 1] == '&' || s[i + 1] == '|' ||
-					       s[i + 1] == '<'))
+			while (i + 1 < len && (s[i + 1] == '>' || s[i + 1] == '&' ||
+					       s[i + 1] == '|' || s[i + 1] == '<'))
 				i++;
 			l.redirect = true;
 			break;
@@ -518,7 +539,8 @@ static int check_commands(const struct hx_cmd_validation *v, const struct hx_str
 			if (!a)
 				return -ENOMEM;
 			alen = strlen(a);
-			allowed = alen && !strncmp(cmd, a, alen) && (!cmd[alen] || cmd[alen] == ' ');
+			allowed = alen && !strncmp(cmd, a, alen) &&
+				  (!cmd[alen] || cmd[alen] == ' ');
 			free(a);
 		}
 		if (!out->refused && !allowed)

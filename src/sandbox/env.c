@@ -38,8 +38,8 @@ void hx_env_free(char **env)
 	free(env);
 }
 
-int hx_env_build(const struct hx_env_policy *env, enum hx_tri allow_environment,
-		 char *const *in, char ***out)
+int hx_env_build(const struct hx_env_policy *env, enum hx_tri allow_environment, char *const *in,
+		 char ***out)
 {
 	size_t n = 0, k = 0;
 	char **v;

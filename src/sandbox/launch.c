@@ -143,7 +143,8 @@ static int validate(struct run *r)
 		hx_log("exec: sandbox '%s' refuses \"%s\": %s \"%s\"", r->s->name, vd.command, rule,
 		       vd.entry);
 	else
-		hx_log("exec: sandbox '%s' refuses \"%s\": not in %s", r->s->name, vd.command, rule);
+		hx_log("exec: sandbox '%s' refuses \"%s\": not in %s", r->s->name, vd.command,
+		       rule);
 	return HX_EXEC_EXIT_REFUSED;
 }
 
@@ -289,10 +290,10 @@ static int apply_limits(struct run *r)
 
 static void report_violation(struct run *r, const struct hx_violation *v)
 {
-	static const char *const units[] = { "bytes", "bytes", "bytes", "processes", "millicpu",
-					     "ms" };
-	static const char *const actions[] = { "reclaimed", "oom", "killed", "refused",
-					       "throttled", "killed" };
+	static const char *const units[] = { "bytes",	  "bytes",    "bytes",
+					     "processes", "millicpu", "ms" };
+	static const char *const actions[] = { "reclaimed", "oom",	 "killed",
+					       "refused",   "throttled", "killed" };
 	struct hx_run_violation e = {
 		.resource = v->resource,
 		.limit_name = v->limit_name,
@@ -375,7 +376,8 @@ static void timeout(struct run *r, struct wait_state *w)
 	       r->run_id, (unsigned long long)r->s->limits.max_execution_ms);
 	err = hx_runcg_kill(&r->cg);
 	if (err)
-		hx_log("exec: %s: cannot kill cgroup %s: %s", r->run_id, r->cg.path, strerror(-err));
+		hx_log("exec: %s: cannot kill cgroup %s: %s", r->run_id, r->cg.path,
+		       strerror(-err));
 	/* and the run's first process: the init, whose end empties its PID namespace */
 	kill(w->pid, SIGKILL);
 	hx_monitor_timeout(&r->s->limits, elapsed, &v);
@@ -552,8 +554,9 @@ static int start_and_wait(struct run *r)
 	if (w.have_cerr) {
 		switch (w.cerr.stage) {
 		case HX_STAGE_EXEC:
-			rc = w.cerr.err == ENOENT || w.cerr.err == ENOTDIR ? HX_EXEC_EXIT_NOT_FOUND :
-									     HX_EXEC_EXIT_CANNOT_EXEC;
+			rc = w.cerr.err == ENOENT || w.cerr.err == ENOTDIR ?
+				     HX_EXEC_EXIT_NOT_FOUND :
+				     HX_EXEC_EXIT_CANNOT_EXEC;
 			hx_log("exec: %s: %s", w.cerr.what, strerror(w.cerr.err));
 			end.reason = "exec_failed";
 			break;

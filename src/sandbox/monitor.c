@@ -74,7 +74,8 @@ size_t hx_monitor_diff(const struct hx_limits *l, const struct hx_runcg_stats *b
 	} c[] = {
 		{ HX_VIO_MEMORY_MAX, before->mem_max, now->mem_max, l->max_memory != 0 },
 		{ HX_VIO_MEMORY_OOM, before->mem_oom, now->mem_oom, l->max_memory != 0 },
-		{ HX_VIO_MEMORY_OOM_KILL, before->mem_oom_kill, now->mem_oom_kill, l->max_memory != 0 },
+		{ HX_VIO_MEMORY_OOM_KILL, before->mem_oom_kill, now->mem_oom_kill,
+		  l->max_memory != 0 },
 		{ HX_VIO_PIDS_MAX, before->pids_max, now->pids_max, l->max_processes != 0 },
 		{ HX_VIO_CPU_THROTTLED, before->cpu_nr_throttled, now->cpu_nr_throttled,
 		  l->max_cpu_milli != 0 },

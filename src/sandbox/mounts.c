@@ -20,10 +20,10 @@
 
 #include "sandbox.h"
 
-#define FAIL(err_, ...)                               \
-	do {                                          \
-		snprintf(what, wlen, __VA_ARGS__);    \
-		return (err_);                        \
+#define FAIL(err_, ...)                                                                            \
+	do {                                                                                       \
+		snprintf(what, wlen, __VA_ARGS__);                                                 \
+		return (err_);                                                                     \
 	} while (0)
 
 /* The flags of the mount at @path that a bind remount must repeat. */
@@ -139,7 +139,8 @@ int hx_tmpfs_parse(const char *spec, char *path, size_t plen, unsigned long *fla
 	strcpy(opts, colon + 1);
 	bool mode = false;
 
-	for (char *save = NULL, *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *t = strtok_r(opts, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(t, "ro"))
 			*flags |= MS_RDONLY;
 		else if (!strcmp(t, "rw"))
@@ -154,13 +155,15 @@ int hx_tmpfs_parse(const char *spec, char *path, size_t plen, unsigned long *fla
 			 !strncmp(t, "nr_inodes=", 10) || !strncmp(t, "uid=", 4) ||
 			 !strncmp(t, "gid=", 4)) {
 			mode |= !strncmp(t, "mode=", 5);
-			o += (size_t)snprintf(data + o, o < dlen ? dlen - o : 0, "%s%s", o ? "," : "", t);
+			o += (size_t)snprintf(data + o, o < dlen ? dlen - o : 0, "%s%s",
+					      o ? "," : "", t);
 		} else {
 			return -EINVAL;
 		}
 	}
 	if (!mode)
-		o += (size_t)snprintf(data + o, o < dlen ? dlen - o : 0, "%smode=1777", o ? "," : "");
+		o += (size_t)snprintf(data + o, o < dlen ? dlen - o : 0, "%smode=1777",
+				      o ? "," : "");
 	return o < dlen ? 0 : -ENAMETOOLONG;
 }
 
@@ -353,7 +356,8 @@ int hx_mounts_setup(const struct hx_run_plan *plan, bool *chroot_fallback, char 
 	if (!ops)
 		FAIL(-ENOMEM, "allocate");
 	for (size_t i = 0; i < o->read_only_paths.n; i++)
-		ops[nops++] = (struct pathop){ o->read_only_paths.v[i], "read_only_paths", i, true };
+		ops[nops++] =
+			(struct pathop){ o->read_only_paths.v[i], "read_only_paths", i, true };
 	for (size_t i = 0; i < o->writable_paths.n; i++)
 		ops[nops++] = (struct pathop){ o->writable_paths.v[i], "writable_paths", i, false };
 	qsort(ops, nops, sizeof(*ops), cmp_pathop);

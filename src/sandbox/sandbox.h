@@ -73,8 +73,8 @@ void hx_cmd_strings_free(struct hx_strings *s);
  * names matching blocked_vars, always. permissions.allow_environment: false
  * passes nothing. *out is a NULL-terminated array (hx_env_free).
  */
-int hx_env_build(const struct hx_env_policy *env, enum hx_tri allow_environment,
-		 char *const *in, char ***out);
+int hx_env_build(const struct hx_env_policy *env, enum hx_tri allow_environment, char *const *in,
+		 char ***out);
 void hx_env_free(char **env);
 /* Whether NAME (of @len bytes) matches one of the globs. */
 bool hx_env_match(const struct hx_strings *globs, const char *name, size_t len);

@@ -37,7 +37,7 @@ int hx_cgroup_mkdir_p(const char *root, const char *rel)
 	if ((size_t)snprintf(path, sizeof(path), "%s%s", root, rel) >= sizeof(path))
 		return -ENAMETOOLONG;
 	rlen = strlen(root);
-	for (char *p = path + rlen + 1; ; p++) {
+	for (char *p = path + rlen + 1;; p++) {
 		if (*p != '/' && *p)
 			continue;
 		char c = *p;

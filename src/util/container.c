@@ -149,7 +149,8 @@ bool hx_container_from_cgroup(const char *path, struct hx_container *c)
 	/* Innermost first: a container below a pod, a cgroup below a container. */
 	for (size_t i = n; i-- > 0;) {
 		if (!c->id[0] && !c->pod_uid[0])
-			container_component(comp[i], len[i], i ? comp[i - 1] : "", i ? len[i - 1] : 0, c);
+			container_component(comp[i], len[i], i ? comp[i - 1] : "",
+					    i ? len[i - 1] : 0, c);
 		if (!c->pod_uid[0] && pod_component(comp[i], len[i], c->pod_uid))
 			break;
 	}

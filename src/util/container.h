@@ -14,8 +14,8 @@
 
 struct hx_container {
 	char id[HX_CT_ID_LEN + 1]; /* "" when no container is named */
-	const char *runtime;	   /* "docker", "podman", "containerd", "cri-o"; NULL when unknown */
-	char pod_uid[37];	   /* the Kubernetes pod's uid, dashed; "" when none */
+	const char *runtime; /* "docker", "podman", "containerd", "cri-o"; NULL when unknown */
+	char pod_uid[37]; /* the Kubernetes pod's uid, dashed; "" when none */
 };
 
 /*

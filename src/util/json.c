@@ -83,7 +83,8 @@ static void open_(struct jw *w, const char *c)
 {
 	/* an array element (or the top) takes its container's name */
 	if (!w->after_key)
-		w->pathend[depth_idx(w->depth)] = w->depth > 0 ? w->pathend[depth_idx(w->depth - 1)] : 0;
+		w->pathend[depth_idx(w->depth)] =
+			w->depth > 0 ? w->pathend[depth_idx(w->depth - 1)] : 0;
 	sep(w);
 	put(w, c, 1);
 	w->depth++;
@@ -248,14 +249,22 @@ again:
 		put(w, s + i - run, run);
 		run = 0;
 		switch (c) {
-		case '"': put(w, "\\\"", 2); break;
+		case '"':
+			put(w, "\\\"", 2);
+			break;
 		case '\\':
 			put(w, "\\\\\\\\", esc ? 4 : 2);
 			*backslash = true;
 			break;
-		case '\n': put(w, "\\n", 2); break;
-		case '\r': put(w, "\\r", 2); break;
-		case '\t': put(w, "\\t", 2); break;
+		case '\n':
+			put(w, "\\n", 2);
+			break;
+		case '\r':
+			put(w, "\\r", 2);
+			break;
+		case '\t':
+			put(w, "\\t", 2);
+			break;
 		default:
 			if (c >= 0x80 || !c) {
 				/* \xNN in the value: a JSON backslash, then x and the hex digits */
@@ -573,7 +582,14 @@ static int jv_string(struct jv *r, const char **raw, size_t *rawlen)
 		if (r->end - p < 2)
 			return -EINVAL;
 		switch (p[1]) {
-		case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+		case '"':
+		case '\\':
+		case '/':
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't':
 			p += 2;
 			continue;
 		case 'u':
@@ -583,8 +599,8 @@ static int jv_string(struct jv *r, const char **raw, size_t *rawlen)
 			if (v >= 0xdc00 && v <= 0xdfff)
 				return -EINVAL; /* a low surrogate without its high one */
 			if (v >= 0xd800 && v <= 0xdbff) {
-				if (r->end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) ||
-				    lo < 0xdc00 || lo > 0xdfff)
+				if (r->end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+				    hex4(p + 2, &lo) || lo < 0xdc00 || lo > 0xdfff)
 					return -EINVAL;
 				p += 6;
 			}
@@ -767,9 +783,12 @@ static int jv_value(struct jv *r)
 		err = jv_string(r, &raw, &rawlen);
 		return err ? err : leaf(r, JV_STRING, raw, rawlen);
 	}
-	case 't': return word(r, "true", JV_TRUE);
-	case 'f': return word(r, "false", JV_FALSE);
-	case 'n': return word(r, "null", JV_NULL);
+	case 't':
+		return word(r, "true", JV_TRUE);
+	case 'f':
+		return word(r, "false", JV_FALSE);
+	case 'n':
+		return word(r, "null", JV_NULL);
 	default:
 		at = (const char *)r->s;
 		err = jv_number(r);
@@ -779,9 +798,10 @@ static int jv_value(struct jv *r)
 
 int jv_walk(const char *s, size_t n, jv_leaf_fn fn, void *ctx)
 {
-	struct jv r = {
-		.s = (const unsigned char *)s, .end = (const unsigned char *)s + n, .fn = fn, .ctx = ctx
-	};
+	struct jv r = { .s = (const unsigned char *)s,
+			.end = (const unsigned char *)s + n,
+			.fn = fn,
+			.ctx = ctx };
 	int err;
 
 	ws(&r);
@@ -834,23 +854,35 @@ size_t jv_unescape(const char *raw, size_t rawlen, char *out, size_t outlen)
 
 			i += 2;
 			switch (c) {
-			case 'b': u[0] = '\b'; break;
-			case 'f': u[0] = '\f'; break;
-			case 'n': u[0] = '\n'; break;
-			case 'r': u[0] = '\r'; break;
-			case 't': u[0] = '\t'; break;
+			case 'b':
+				u[0] = '\b';
+				break;
+			case 'f':
+				u[0] = '\f';
+				break;
+			case 'n':
+				u[0] = '\n';
+				break;
+			case 'r':
+				u[0] = '\r';
+				break;
+			case 't':
+				u[0] = '\t';
+				break;
 			case 'u':
 				if (i + 4 > rawlen || hex4((const unsigned char *)raw + i, &cp))
 					return o; /* jv_walk checked it; never for its leaves */
 				i += 4;
-				if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= rawlen && raw[i] == '\\' &&
-				    raw[i + 1] == 'u' && !hex4((const unsigned char *)raw + i + 2, &lo)) {
+				if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= rawlen &&
+				    raw[i] == '\\' && raw[i + 1] == 'u' &&
+				    !hex4((const unsigned char *)raw + i + 2, &lo)) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 					i += 6;
 				}
 				un = put_utf8(u, cp);
 				break;
-			default: u[0] = c;
+			default:
+				u[0] = c;
 			}
 		}
 		if (o + un >= outlen)

@@ -19,10 +19,8 @@ static const char *const decision_names[HX_DECISION_MAX] = {
 };
 
 static const char *const drop_names[HX_DROP_MAX] = {
-	[HX_DROP_RINGBUF] = "ringbuf_full",
-	[HX_DROP_WALK_DEPTH] = "path_too_deep",
-	[HX_DROP_CGRP_DEPTH] = "cgroup_too_deep",
-	[HX_DROP_NO_FILE] = "no_file",
+	[HX_DROP_RINGBUF] = "ringbuf_full",	  [HX_DROP_WALK_DEPTH] = "path_too_deep",
+	[HX_DROP_CGRP_DEPTH] = "cgroup_too_deep", [HX_DROP_NO_FILE] = "no_file",
 	[HX_DROP_RATE_LIMIT] = "rate_limited",
 };
 
@@ -43,6 +41,6 @@ const char *hx_drop_name(unsigned reason)
 
 bool hx_drop_loses_event(unsigned reason)
 {
-	return reason == HX_DROP_RINGBUF || reason == HX_DROP_RATE_LIMIT ||
-	       reason >= HX_DROP_MAX || !drop_names[reason];
+	return reason == HX_DROP_RINGBUF || reason == HX_DROP_RATE_LIMIT || reason >= HX_DROP_MAX ||
+	       !drop_names[reason];
 }

@@ -45,9 +45,8 @@ static bool listed(json_t *root, const char *field)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(esc, i, v)
-		if (json_is_string(v) && !strcmp(json_string_value(v), field))
-			return true;
+	json_array_foreach(esc, i, v) if (json_is_string(v) &&
+					  !strcmp(json_string_value(v), field)) return true;
 	return false;
 }
 
@@ -148,11 +147,11 @@ static void decision(const uint8_t *rec, size_t n, char **str)
 	same_bytes(root, json_object_get(o, "name"), "process.name", e.comm,
 		   strnlen(e.comm, sizeof(e.comm)), first_line, first_len);
 	if (e.path_len) {
-		plen = hx_components_to_path(e.path, e.path_len < sizeof(e.path) ? e.path_len :
-										    sizeof(e.path),
-					     path, sizeof(path), &complete);
-		same_bytes(root, json_object_get(json_object_get(root, "file"), "path"), "file.path",
-			   path, plen, first_line, first_len);
+		plen = hx_components_to_path(
+			e.path, e.path_len < sizeof(e.path) ? e.path_len : sizeof(e.path), path,
+			sizeof(path), &complete);
+		same_bytes(root, json_object_get(json_object_get(root, "file"), "path"),
+			   "file.path", path, plen, first_line, first_len);
 	}
 	if (e.args_len) {
 		size_t alen = e.args_len < sizeof(e.args) ? e.args_len : sizeof(e.args), k = 0;
@@ -186,8 +185,10 @@ static void run_events(char **str, size_t nstr)
 {
 	char *argv[NSTR + 1];
 	struct hx_run_desc r = { str[1], str[2], str[3], str[4], 99, argv, str[5], 10, 9, 2 };
-	struct hx_run_isolation iso = { .max_memory = 1, .namespaces = { str[6], str[7] },
-					.network_mode = str[8], .root_fs = str[9] };
+	struct hx_run_isolation iso = { .max_memory = 1,
+					.namespaces = { str[6], str[7] },
+					.network_mode = str[8],
+					.root_fs = str[9] };
 	struct hx_run_end end = { 1, 9, str[6], 5, 1, 1, 1 };
 	struct hx_run_violation v = { str[6], str[7], 1, 2, str[8], str[9], 3, str[10] };
 	json_t *root;
@@ -205,8 +206,8 @@ static void run_events(char **str, size_t nstr)
 	root = check_line();
 	if (root && r.command_line)
 		same_bytes(root, json_object_get(json_object_get(root, "process"), "command_line"),
-			   "process.command_line", r.command_line, strlen(r.command_line), first_line,
-			   first_len);
+			   "process.command_line", r.command_line, strlen(r.command_line),
+			   first_line, first_len);
 	json_decref(root);
 }
 
@@ -272,10 +273,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the host name as gethostname could give it: up to 255 bytes, any but NUL */
 	snprintf(A.hostname, sizeof(A.hostname), "%s", str[0] ? str[0] : "h");
 	switch (data[0] % 4) {
-	case 0: decision(data + 3 + slen, size - 3 - slen, str); break;
-	case 1: run_events(str, nstr); break;
-	case 2: daemon_events(str); break;
-	case 3: relay(data + 3, size - 3); break;
+	case 0:
+		decision(data + 3 + slen, size - 3 - slen, str);
+		break;
+	case 1:
+		run_events(str, nstr);
+		break;
+	case 2:
+		daemon_events(str);
+		break;
+	case 3:
+		relay(data + 3, size - 3);
+		break;
 	}
 	free(names);
 	return 0;

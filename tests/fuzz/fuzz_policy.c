@@ -20,9 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hx_diags_print(&d, "fuzz.yaml", devnull);
 		if (p && !d.errors) {
 			/* limits small enough that some fuzzed policies exceed them */
-			struct hx_capacity total, lim = { .sandboxes = 8, .path_rules = 16,
-							  .cidr4 = 8, .cidr6 = 8, .ports = 8,
-							  .hosts = 8, .blocked_commands = 8 };
+			struct hx_capacity total, lim = { .sandboxes = 8,
+							  .path_rules = 16,
+							  .cidr4 = 8,
+							  .cidr6 = 8,
+							  .ports = 8,
+							  .hosts = 8,
+							  .blocked_commands = 8 };
 
 			hx_policy_dump_json(p, devnull);
 			hx_policy_capacity(p, &total);

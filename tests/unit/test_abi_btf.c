@@ -36,11 +36,16 @@ struct abi_struct {
 	size_t n;
 };
 
-#define M(s, f) { #f, offsetof(struct s, f) }
-#define S(s, ...)                                                                       \
-	{                                                                               \
-		#s, sizeof(struct s), (const struct member[]){ __VA_ARGS__ },           \
-			sizeof((const struct member[]){ __VA_ARGS__ }) / sizeof(struct member) \
+#define M(s, f)                                                                                    \
+	{                                                                                          \
+#f, offsetof(struct s, f)                                                          \
+	}
+#define S(s, ...)                                                                                  \
+	{                                                                                          \
+#s, sizeof(struct s),                                                              \
+			(const struct member[]){ __VA_ARGS__ },                                    \
+						 sizeof((const struct member[]){ __VA_ARGS__ }) /  \
+							 sizeof(struct member)                     \
 	}
 
 static const struct abi_struct abi[] = {
@@ -97,7 +102,8 @@ static const struct abi_struct abi[] = {
 	  M(hx_nhost_key, af), M(hx_nhost_key, proto), M(hx_nhost_key, pad), M(hx_nhost_key, addr)),
 	S(hx_nsbx_val, M(hx_nsbx_val, outbound_rule), M(hx_nsbx_val, inbound_rule),
 	  M(hx_nsbx_val, socket_rule), M(hx_nsbx_val, privbind_rule)),
-	S(hx_nproc_val, M(hx_nproc_val, start_boot_ns), M(hx_nproc_val, ppid), M(hx_nproc_val, pad)),
+	S(hx_nproc_val, M(hx_nproc_val, start_boot_ns), M(hx_nproc_val, ppid),
+	  M(hx_nproc_val, pad)),
 };
 
 /*
@@ -155,7 +161,8 @@ static void every_member_where_the_host_puts_it(void **state)
 			fail_msg("struct %s is in BTF now: take it off not_in_btf", s->name);
 		t = btf__type_by_id(btf, id);
 		if (t->size != s->size)
-			fail_msg("struct %s: %u bytes in BPF, %zu on the host", s->name, t->size, s->size);
+			fail_msg("struct %s: %u bytes in BPF, %zu on the host", s->name, t->size,
+				 s->size);
 		if (btf_vlen(t) != s->n)
 			fail_msg("struct %s: %u members in BPF, %zu in this test's table", s->name,
 				 btf_vlen(t), s->n);
@@ -164,13 +171,13 @@ static void every_member_where_the_host_puts_it(void **state)
 			const char *name = btf__name_by_offset(btf, m[k].name_off);
 
 			if (strcmp(name, s->m[k].name))
-				fail_msg("struct %s: member %zu is %s in BPF, %s on the host", s->name,
-					 k, name, s->m[k].name);
+				fail_msg("struct %s: member %zu is %s in BPF, %s on the host",
+					 s->name, k, name, s->m[k].name);
 			if (btf_member_bitfield_size(t, k))
 				fail_msg("struct %s.%s: a bit field in the ABI", s->name, name);
 			if (btf_member_bit_offset(t, k) != s->m[k].off * 8)
-				fail_msg("struct %s.%s: offset %u in BPF, %zu on the host", s->name, name,
-					 btf_member_bit_offset(t, k) / 8, s->m[k].off);
+				fail_msg("struct %s.%s: offset %u in BPF, %zu on the host", s->name,
+					 name, btf_member_bit_offset(t, k) / 8, s->m[k].off);
 			checked++;
 		}
 	}
@@ -194,14 +201,14 @@ static void every_struct_of_the_headers_is_checked(void **state)
 		while (fgets(line, sizeof(line), f)) {
 			bool known = false;
 
-			if (sscanf(line, "struct %127[a-z0-9_] {", name) != 1 || strncmp(name, "hx_", 3) ||
-			    !strchr(line, '{'))
+			if (sscanf(line, "struct %127[a-z0-9_] {", name) != 1 ||
+			    strncmp(name, "hx_", 3) || !strchr(line, '{'))
 				continue;
 			for (size_t i = 0; i < sizeof(abi) / sizeof(abi[0]); i++)
 				known |= !strcmp(abi[i].name, name);
 			if (!known)
-				fail_msg("%s defines struct %s: add it to this test's table", headers[h],
-					 name);
+				fail_msg("%s defines struct %s: add it to this test's table",
+					 headers[h], name);
 			found++;
 		}
 		fclose(f);

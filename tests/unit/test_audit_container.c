@@ -18,8 +18,14 @@ static char *format(const char *cgroup)
 {
 	struct hx_sbx_info sbx = { .name = "ctr", .cgid = 42 };
 	struct hx_compiled c = { .generation = 1, .sbx = &sbx, .nsbx = 1 };
-	struct hx_event e = { .type = HX_EV_DECISION, .action = HX_ACT_OPEN, .family = HX_FAM_FILE,
-			      .decision = 1, .generation = 1, .cgid = 42, .pid = 4242, .err = -1 };
+	struct hx_event e = { .type = HX_EV_DECISION,
+			      .action = HX_ACT_OPEN,
+			      .family = HX_FAM_FILE,
+			      .decision = 1,
+			      .generation = 1,
+			      .cgid = 42,
+			      .pid = 4242,
+			      .err = -1 };
 	struct hx_audit a;
 	char *out;
 
@@ -40,8 +46,9 @@ static void test_container_and_pod(void **state)
 	js = format("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
 		    "6b1f2c3d_4e5f_4a6b_9c8d_7e6f5a4b3c2d.slice/cri-containerd-" ID ".scope");
 	assert_non_null(strstr(js, "\"container\":{\"id\":\"" ID "\",\"runtime\":\"containerd\"}"));
-	assert_non_null(strstr(js, "\"orchestrator\":{\"type\":\"kubernetes\",\"resource\":{\"type\":"
-				   "\"pod\",\"id\":\"6b1f2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d\"}}"));
+	assert_non_null(strstr(js,
+			       "\"orchestrator\":{\"type\":\"kubernetes\",\"resource\":{\"type\":"
+			       "\"pod\",\"id\":\"6b1f2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d\"}}"));
 	free(js);
 
 	js = format("/helixagent/ctr/libpod-" ID ".scope/container");

@@ -101,8 +101,8 @@ static int load(void **state)
 			continue;
 		assert_string_equal(cols[0], "8.11.0"); /* the version the lines claim */
 		fields = realloc(fields, (nfields + 1) * sizeof(*fields));
-		fields[nfields++] = (struct field){ strdup(cols[3]), strdup(cols[4]),
-						     strdup(cols[6]), false };
+		fields[nfields++] =
+			(struct field){ strdup(cols[3]), strdup(cols[4]), strdup(cols[6]), false };
 	}
 	free(text);
 	allowed = slurp(ECS_DIR "allowed-values-8.11.0.csv");
@@ -144,8 +144,10 @@ static bool is_allowed(const char *field, const char *v, size_t n)
 /* Whether a JSON leaf of type @t fits the ECS data type @ecs. */
 static bool type_fits(const char *ecs, const struct jv_leaf *l)
 {
-	static const char *const strings[] = { "keyword", "constant_keyword", "wildcard",
-					       "match_only_text", "text", "ip", "date", "version" };
+	static const char *const strings[] = { "keyword",  "constant_keyword",
+					       "wildcard", "match_only_text",
+					       "text",	   "ip",
+					       "date",	   "version" };
 	static const char *const integers[] = { "long", "integer", "short", "byte",
 						"unsigned_long" };
 
@@ -172,11 +174,12 @@ struct walk {
 };
 
 static const char *const required[] = {
-	"@timestamp",	 "ecs.version",	   "event.kind",     "event.category", "event.type",
-	"event.action",	 "event.outcome",  "event.code",     "event.sequence", "event.module",
-	"event.dataset", "agent.type",	   "agent.name",     "agent.id",	"agent.ephemeral_id",
-	"agent.version", "observer.type",  "observer.vendor", "observer.product",
-	"observer.version", "host.hostname",
+	"@timestamp",	  "ecs.version",     "event.kind",	   "event.category",
+	"event.type",	  "event.action",    "event.outcome",	   "event.code",
+	"event.sequence", "event.module",    "event.dataset",	   "agent.type",
+	"agent.name",	  "agent.id",	     "agent.ephemeral_id", "agent.version",
+	"observer.type",  "observer.vendor", "observer.product",   "observer.version",
+	"host.hostname",
 };
 
 static int leaf(void *ctx, const struct jv_leaf *l)
@@ -210,10 +213,9 @@ static int leaf(void *ctx, const struct jv_leaf *l)
 			why = "an array where ECS expects one value";
 		else if (!l->in_array && strstr(f->norm, "array") && l->type != JV_EMPTY_ARRAY)
 			why = "one value where ECS expects an array";
-		else if (l->type == JV_STRING && (!strcmp(f->name, "event.kind") ||
-						  !strcmp(f->name, "event.category") ||
-						  !strcmp(f->name, "event.type") ||
-						  !strcmp(f->name, "event.outcome")) &&
+		else if (l->type == JV_STRING &&
+			 (!strcmp(f->name, "event.kind") || !strcmp(f->name, "event.category") ||
+			  !strcmp(f->name, "event.type") || !strcmp(f->name, "event.outcome")) &&
 			 !is_allowed(f->name, l->raw, l->rawlen))
 			why = "a value ECS does not allow";
 	}
@@ -248,8 +250,9 @@ static void decisions(void **state)
 	static struct hx_event e;
 	struct hx_sbx_info sbx = { .name = "web", .cgroup = "/helixagent/web", .cgid = 42 };
 	struct hx_rule_info rule = { .sbx = 0, .family = 1, .name = "filesystem.blocked_paths[0]" };
-	struct hx_compiled c = { .generation = 1, .sbx = &sbx, .nsbx = 1, .rules = &rule,
-				 .nrules = 1 };
+	struct hx_compiled c = {
+		.generation = 1, .sbx = &sbx, .nsbx = 1, .rules = &rule, .nrules = 1
+	};
 	static const uint32_t rules[] = { 0, HX_RULE_NONE, HX_RULE_BUILTIN | HX_BI_MOUNT, 7 };
 	struct hx_net_req *req = (struct hx_net_req *)(void *)e.exe;
 	struct hx_audit a;
@@ -302,8 +305,9 @@ static void decisions(void **state)
 		}
 	}
 	/* a container in a Kubernetes pod: container.*, orchestrator.* */
-	sbx.cgroup = "/kubepods.slice/kubepods-pod6b1f2c3d_4e5f_4a6b_9c8d_7e6f5a4b3c2d.slice/"
-		     "cri-containerd-3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899.scope";
+	sbx.cgroup =
+		"/kubepods.slice/kubepods-pod6b1f2c3d_4e5f_4a6b_9c8d_7e6f5a4b3c2d.slice/"
+		"cri-containerd-3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899.scope";
 	e.cgid = 42;
 	hx_audit_decision(&a, &e, &c);
 	assert_non_null(strstr(a.w.buf, "\"container\":{\"id\":"));
@@ -322,18 +326,26 @@ static void decisions(void **state)
 static void runs_and_daemon(void **state)
 {
 	char *argv[] = { "/usr/bin/id", "-u", NULL };
-	struct hx_run_desc r = { "tools", "enforce", "run-9", "/helixagent/tools/run-9", 99, argv,
-				 NULL, 10, 9, 2 };
-	struct hx_run_isolation iso = { .max_memory = 1 << 20, .max_cpu_milli = 500,
-					.max_processes = 10, .max_open_files = 64,
+	struct hx_run_desc r = { "tools", "enforce", "run-9", "/helixagent/tools/run-9",
+				 99,	  argv,	     NULL,    10,
+				 9,	  2 };
+	struct hx_run_isolation iso = { .max_memory = 1 << 20,
+					.max_cpu_milli = 500,
+					.max_processes = 10,
+					.max_open_files = 64,
 					.max_execution_ms = 1000,
 					.namespaces = { "user", "mnt" },
-					.seccomp = true, .no_new_privileges = true, .caps_set = true,
-					.network_mode = "none", .root_fs = "/" };
+					.seccomp = true,
+					.no_new_privileges = true,
+					.caps_set = true,
+					.network_mode = "none",
+					.root_fs = "/" };
 	struct hx_run_end end = { 137, 9, "oom_kill", 5, 1 << 20, 3, 1000 };
-	struct hx_run_violation v = { "memory", "max_memory", 1, 2, "bytes",
-				      "memory.events:oom_kill", 1, "killed" };
-	struct hx_diag dv[2] = { { HX_DIAG_ERROR, { 1, 2 }, "bad" }, { HX_DIAG_WARNING, { 0, 0 }, "w" } };
+	struct hx_run_violation v = { "memory", "max_memory", 1,
+				      2,	"bytes",      "memory.events:oom_kill",
+				      1,	"killed" };
+	struct hx_diag dv[2] = { { HX_DIAG_ERROR, { 1, 2 }, "bad" },
+				 { HX_DIAG_WARNING, { 0, 0 }, "w" } };
 	struct hx_diags dg = { dv, 2, 2, 1, 1 };
 	struct hx_sbx_info sbx = { "web", "/helixagent/web", 4, 0 };
 	struct hx_compiled c = { 3, &sbx, 1, NULL, 0, 0 };
@@ -354,9 +366,9 @@ static void runs_and_daemon(void **state)
 	hx_audit_policy_event(&a, &(struct hx_policy_event){ true, 3, "/etc/p.yaml", "ab", "start",
 							     0.5, NULL, &dg, &c });
 	check(&a);
-	hx_audit_policy_event(&a, &(struct hx_policy_event){ false, 3, "/etc/p.yaml", NULL,
-							     "signal", 0.5, "1 error(s)", &dg,
-							     NULL });
+	hx_audit_policy_event(&a,
+			      &(struct hx_policy_event){ false, 3, "/etc/p.yaml", NULL, "signal",
+							 0.5, "1 error(s)", &dg, NULL });
 	check(&a);
 	hx_audit_policy_load(&a, &c, "/etc/p.yaml", true, NULL);
 	check(&a);

@@ -81,9 +81,9 @@ static uint64_t rnd(void)
 /* Random bytes, biased towards the interesting ones, always come back. */
 static void escape_reverses(void **state)
 {
-	static const unsigned char pick[] = { 'a', '\\', 'x', '"', 0, 0x0a, 0x7f, 0x80, 0xbf, 0xc0,
-					      0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xed, 0xa0, 0xf0,
-					      0x9f, 0xf4, 0x90, 0xff };
+	static const unsigned char pick[] = { 'a',  '\\', 'x',	'"',  0,    0x0a, 0x7f, 0x80,
+					      0xbf, 0xc0, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xed,
+					      0xa0, 0xf0, 0x9f, 0xf4, 0x90, 0xff };
 	char in[64], dec[512];
 	bool esc;
 
@@ -144,7 +144,8 @@ static void decision_names_what_it_escaped(void **state)
 	assert_non_null(strstr(js, "\"path\":\"/etc/caf\\\\xe9\""));
 	assert_non_null(strstr(js, "\"args\":[\"a\\\\\\\\b\",\"\\\\xff\"]"));
 	/* in the helixagent object, in the order met */
-	assert_non_null(strstr(js, ",\"escaped\":[\"process.name\",\"process.args\",\"file.path\"]}"));
+	assert_non_null(
+		strstr(js, ",\"escaped\":[\"process.name\",\"process.args\",\"file.path\"]}"));
 	assert_non_null(strstr(js, "\"helixagent\":{\"decision\":\"deny\""));
 	free(js);
 
@@ -167,16 +168,39 @@ static void decision_names_what_it_escaped(void **state)
 static void reader_is_strict(void **state)
 {
 	static const char *const bad[] = {
-		"", "[]", "\"x\"", "{", "{}x", "{\"a\":1,}", "{\"a\" 1}", "{'a':1}",
-		"{\"a\":01}", "{\"a\":1.}", "{\"a\":-}", "{\"a\":1e}", "{\"a\":tru}", "{\"a\":nul}",
-		"{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}",
-		"{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\\ud800\\u0041\"}",
-		"{\"a\":\"\\u0000\"}", "{\"a\":\"\\q\"}", "{\"a\":1,\"a\":2}", "{\"a\":[1 2]}",
+		"",
+		"[]",
+		"\"x\"",
+		"{",
+		"{}x",
+		"{\"a\":1,}",
+		"{\"a\" 1}",
+		"{'a':1}",
+		"{\"a\":01}",
+		"{\"a\":1.}",
+		"{\"a\":-}",
+		"{\"a\":1e}",
+		"{\"a\":tru}",
+		"{\"a\":nul}",
+		"{\"a\":\"\x01\"}",
+		"{\"a\":\"\xff\"}",
+		"{\"a\":\"\xc0\xaf\"}",
+		"{\"a\":\"\xed\xa0\x80\"}",
+		"{\"a\":\"\\ud800\"}",
+		"{\"a\":\"\\udc00\"}",
+		"{\"a\":\"\\ud800\\u0041\"}",
+		"{\"a\":\"\\u0000\"}",
+		"{\"a\":\"\\q\"}",
+		"{\"a\":1,\"a\":2}",
+		"{\"a\":[1 2]}",
 		"{\"a\":\"x}",
 	};
 	static const char *const good[] = {
-		"{}", " {\"a\":[]} ", "{\"a\":{\"b\":[1,-2.5e+3,0,true,false,null,\"\\ud83d\\ude00\"]}}",
-		"{\"a\":{\"x\":1},\"b\":{\"x\":1}}", "{\"a\":\"d\xc3\xa9j\xc3\xa0\\/\\\"\"}",
+		"{}",
+		" {\"a\":[]} ",
+		"{\"a\":{\"b\":[1,-2.5e+3,0,true,false,null,\"\\ud83d\\ude00\"]}}",
+		"{\"a\":{\"x\":1},\"b\":{\"x\":1}}",
+		"{\"a\":\"d\xc3\xa9j\xc3\xa0\\/\\\"\"}",
 	};
 	char deep[JV_MAX_DEPTH + 8] = "{\"a\":";
 	size_t n = strlen(deep);

@@ -48,9 +48,11 @@ static void names(void **state)
 	}
 	/* journald's limit: 64 characters */
 	memset(out, 0, sizeof(out));
-	assert_int_equal(hx_journal_name("a.bcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopq",
-					 70, out, sizeof(out)),
-			 64);
+	assert_int_equal(
+		hx_journal_name(
+			"a.bcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopq",
+			70, out, sizeof(out)),
+		64);
 }
 
 /* The decision line of a refused open, as the formatter writes it. */
@@ -59,8 +61,9 @@ static char *denial(struct hx_audit *a)
 	static struct hx_event e;
 	struct hx_sbx_info sbx = { .name = "web", .cgroup = "/helixagent/web", .cgid = 42 };
 	struct hx_rule_info rule = { .name = "filesystem.blocked_paths[0]" };
-	struct hx_compiled c = { .generation = 1, .sbx = &sbx, .nsbx = 1, .rules = &rule,
-				 .nrules = 1 };
+	struct hx_compiled c = {
+		.generation = 1, .sbx = &sbx, .nsbx = 1, .rules = &rule, .nrules = 1
+	};
 
 	e.type = HX_EV_DECISION;
 	e.action = HX_ACT_OPEN;
@@ -137,7 +140,8 @@ static void field_mapping(void **state)
 		assert_non_null(eq);
 		assert_true(eq - f <= 64 && f[0] != '_' && !(f[0] >= '0' && f[0] <= '9'));
 		for (const char *p = f; p < eq; p++)
-			assert_true((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_');
+			assert_true((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+				    *p == '_');
 	}
 	free(arena);
 	/* more fields than room: the JSON field still has the whole line, and says so */
@@ -232,13 +236,15 @@ static int delivery_child(void)
 		return 5;
 	n = recv_one(fd, buf, sizeof(buf));
 	if (n <= 0 || !has(buf, (size_t)n, "EVENT_ACTION=open") ||
-	    !has(buf, (size_t)n, "PRIORITY=4") || !has(buf, (size_t)n, "SYSLOG_IDENTIFIER=helixagent") ||
+	    !has(buf, (size_t)n, "PRIORITY=4") ||
+	    !has(buf, (size_t)n, "SYSLOG_IDENTIFIER=helixagent") ||
 	    !has(buf, (size_t)n, "FILE_PATH=/etc/sh\"adow") ||
 	    !has(buf, (size_t)n, "EVENT_CATEGORY=file") ||
 	    !has(buf, (size_t)n, "EVENT_CATEGORY=intrusion_detection"))
 		return 6;
 	n = recv_one(fd, buf, sizeof(buf));
-	if (n <= 0 || !has(buf, (size_t)n, "EVENT_CODE=events_dropped") || !has(buf, (size_t)n, "PRIORITY=4"))
+	if (n <= 0 || !has(buf, (size_t)n, "EVENT_CODE=events_dropped") ||
+	    !has(buf, (size_t)n, "PRIORITY=4"))
 		return 7;
 
 	/* journald goes away: each line refused, counted; nothing waits */
@@ -253,7 +259,8 @@ static int delivery_child(void)
 		return 9;
 	/* every line offered is written or lost, by reason */
 	generated = hx_journal_offered(j);
-	if (generated != hx_journal_sent(j) + hx_journal_lost(j, HX_JLOSS_MAX) + hx_journal_queued(j))
+	if (generated !=
+	    hx_journal_sent(j) + hx_journal_lost(j, HX_JLOSS_MAX) + hx_journal_queued(j))
 		return 10;
 
 	/* back: the next line goes through, then the report of the three */
@@ -449,8 +456,8 @@ static int together_child(void)
 		return 11;
 	/* journald: offered, and each one written, lost or still queued */
 	if (hx_journal_offered(j) != gen ||
-	    hx_journal_offered(j) != hx_journal_sent(j) + hx_journal_lost(j, HX_JLOSS_MAX) +
-					     hx_journal_queued(j) ||
+	    hx_journal_offered(j) !=
+		    hx_journal_sent(j) + hx_journal_lost(j, HX_JLOSS_MAX) + hx_journal_queued(j) ||
 	    !hx_journal_lost(j, HX_JLOSS_QUEUE))
 		return 12;
 	/* the collectors read again: what was lost is reported, through every output */
@@ -471,8 +478,8 @@ static int together_child(void)
 	gen = a.seq;
 	if (a.written + a.lost[HX_LOSS_WRITE] != gen ||
 	    hx_syslog_sent(s) + hx_syslog_lost(s) != gen || hx_journal_offered(j) != gen ||
-	    hx_journal_offered(j) != hx_journal_sent(j) + hx_journal_lost(j, HX_JLOSS_MAX) +
-					     hx_journal_queued(j))
+	    hx_journal_offered(j) !=
+		    hx_journal_sent(j) + hx_journal_lost(j, HX_JLOSS_MAX) + hx_journal_queued(j))
 		return 18;
 	/* the file: every sequence number once, in order, and the losses it reported */
 	f = fopen(log, "r");
@@ -487,7 +494,8 @@ static int together_child(void)
 		prev = seq;
 		nfile++;
 		/* a report repeats until it reached the output that lost: its running total counts */
-		if (strstr(line, "\"drop_reason\":\"syslog\"") && (r = strstr(line, "\"dropped_total\":")))
+		if (strstr(line, "\"drop_reason\":\"syslog\"") &&
+		    (r = strstr(line, "\"dropped_total\":")))
 			reported_sys = strtoull(r + 16, NULL, 10);
 		if (strstr(line, "\"drop_reason\":\"journald_queue\"") &&
 		    (r = strstr(line, "\"dropped_total\":")))
@@ -502,7 +510,8 @@ static int together_child(void)
 	       (unsigned long long)hx_syslog_sent(s), (unsigned long long)hx_syslog_lost(s),
 	       (unsigned long long)reported_sys, (unsigned long long)hx_journal_sent(j),
 	       (unsigned long long)hx_journal_lost(j, HX_JLOSS_QUEUE),
-	       (unsigned long long)reported_jq, (unsigned long long)hx_journal_lost(j, HX_JLOSS_SEND),
+	       (unsigned long long)reported_jq,
+	       (unsigned long long)hx_journal_lost(j, HX_JLOSS_SEND),
 	       (unsigned long long)hx_journal_queued(j));
 	fflush(stdout);
 	/* every loss reported, once */
@@ -546,8 +555,8 @@ static int real_child(void)
 	FILE *f;
 	int rc = 0, i;
 
-	if (access(JOURNALD, X_OK) || access("/usr/bin/journalctl", X_OK) ||
-	    unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	if (access(JOURNALD, X_OK) || access("/usr/bin/journalctl", X_OK) || unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	    (mkdir("/run/systemd", 0755) && errno != EEXIST) ||
 	    mount("tmpfs", "/run/systemd", "tmpfs", 0, "mode=0755") ||
 	    (mkdir("/run/log", 0755) && errno != EEXIST) ||
@@ -579,7 +588,8 @@ static int real_child(void)
 	snprintf(a.hostname, sizeof(a.hostname), "node-1");
 	hx_audit_set_journal(&a, j);
 	line = denial(&a);
-	if (!hx_journal_flush(j, 5000) || hx_journal_sent(j) != 1 || hx_journal_lost(j, HX_JLOSS_MAX)) {
+	if (!hx_journal_flush(j, 5000) || hx_journal_sent(j) != 1 ||
+	    hx_journal_lost(j, HX_JLOSS_MAX)) {
 		rc = 2;
 		goto done;
 	}

@@ -227,7 +227,8 @@ static void policy_event_fields(void **state)
 	char sha[65];
 
 	hx_sha256_hex("abc", 3, sha);
-	assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(sha,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(hx_audit_open(&a, NULL, false), 0);
 	hx_audit_policy_event(&a, &(struct hx_policy_event){ .ok = false,
 							     .generation = 7,
@@ -326,7 +327,8 @@ static void unix_datagram_and_absent_collector(void **state)
 
 static int listen_tcp(int *port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
@@ -439,7 +441,8 @@ static void tcp_unacknowledged_lines_counted_lost(void **state)
 	assert_true(c >= 0);
 	memset(line, 'x', sizeof(line));
 	for (int i = 0; i < 5000; i++, total++)
-		assert_int_equal(hx_syslog_send(s, 6, 0, "h", "m", (uint64_t)i + 1, line, sizeof(line)), 0);
+		assert_int_equal(
+			hx_syslog_send(s, 6, 0, "h", "m", (uint64_t)i + 1, line, sizeof(line)), 0);
 	for (int i = 0; i < 10; i++) {
 		hx_syslog_tick(s);
 		usleep(10000);
@@ -478,7 +481,8 @@ int main(void)
 		cmocka_unit_test(rfc5424_format),
 		cmocka_unit_test(facilities),
 		cmocka_unit_test(bad_targets),
-		cmocka_unit_test_setup_teardown(unix_datagram_and_absent_collector, setup, teardown),
+		cmocka_unit_test_setup_teardown(unix_datagram_and_absent_collector, setup,
+						teardown),
 		cmocka_unit_test(tcp_octet_counting_and_reconnect),
 		cmocka_unit_test(tcp_unacknowledged_lines_counted_lost),
 	};

@@ -63,7 +63,8 @@ static int run(const char *args, char *out, size_t outlen)
 	FILE *f;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "cd '%s' && exec 2>&1 && ./build/helixagent %s", HX_SRCDIR, args);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && exec 2>&1 && ./build/helixagent %s", HX_SRCDIR,
+		 args);
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	n = fread(out, 1, outlen - 1, f);
@@ -104,7 +105,8 @@ static void each_command_its_own_options(void **state)
 	char err[256];
 
 	assert_int_equal(parse("check", &cli, err, sizeof(err), "-c", "x.yaml", "--dump", "--json",
-			       NULL), 0);
+			       NULL),
+			 0);
 	assert_string_equal(cli.config_arg, "x.yaml");
 	assert_true(cli.dump && cli.json);
 
@@ -126,8 +128,9 @@ static void each_command_its_own_options(void **state)
 	assert_string_equal(err, "version: unexpected argument 'now'");
 
 	/* --opt=value, -cFILE, grouped short flags */
-	assert_int_equal(parse("run", &cli, err, sizeof(err), "--metrics-listen=127.0.0.1:1", "-vcp.yaml",
-			       NULL), 0);
+	assert_int_equal(parse("run", &cli, err, sizeof(err), "--metrics-listen=127.0.0.1:1",
+			       "-vcp.yaml", NULL),
+			 0);
 	assert_string_equal(cli.metrics_listen, "127.0.0.1:1");
 	assert_string_equal(cli.config_arg, "p.yaml");
 	assert_true(cli.verbose);
@@ -140,15 +143,17 @@ static void exec_keeps_the_commands_options(void **state)
 	struct hx_cli cli;
 	char err[256];
 
-	assert_int_equal(parse("exec", &cli, err, sizeof(err), "--sandbox", "web", "ls", "-l", "--json",
-			       NULL), 0);
+	assert_int_equal(parse("exec", &cli, err, sizeof(err), "--sandbox", "web", "ls", "-l",
+			       "--json", NULL),
+			 0);
 	assert_string_equal(cli.sandbox, "web");
 	assert_int_equal(cli.argc, 3);
 	assert_string_equal(cli.argv[0], "ls");
 	assert_string_equal(cli.argv[2], "--json");
 	assert_false(cli.json);
 	assert_int_equal(parse("exec", &cli, err, sizeof(err), "-c", "p", "--sandbox", "s", "--",
-			       "--odd-name", NULL), 0);
+			       "--odd-name", NULL),
+			 0);
 	assert_int_equal(cli.argc, 1);
 	assert_string_equal(cli.argv[0], "--odd-name");
 }
@@ -210,7 +215,8 @@ static void exit_codes(void **state)
 	assert_int_equal(run("check --help", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "--dump"));
 	assert_null(strstr(out, "--audit-log"));
-	assert_int_equal(run("check --audit-log /tmp/x -c policy/default.yaml", out, sizeof(out)), 1);
+	assert_int_equal(run("check --audit-log /tmp/x -c policy/default.yaml", out, sizeof(out)),
+			 1);
 	assert_non_null(strstr(out, "--audit-log is an option of run, not of check"));
 
 	/* the policy path: usage errors (1), at once */
@@ -259,16 +265,18 @@ static void status_without_permission(void **state)
 	 */
 	if (geteuid() != 0 || system("command -v setpriv unshare >/dev/null"))
 		skip();
-	assert_int_equal(system("cd '" HX_SRCDIR "' && unshare -m sh -c '"
-				"mount -t bpf bpf /sys/fs/bpf && mkdir -m 0700 /sys/fs/bpf/helixagent && "
-				"setpriv --reuid=65534 --regid=65534 --clear-groups "
-				"./build/helixagent status >/dev/null 2>&1; test $? -eq 2'"),
-			 0);
-	assert_int_equal(system("cd '" HX_SRCDIR "' && unshare -m sh -c '"
-				"mount -t bpf bpf /sys/fs/bpf && mkdir -m 0700 /sys/fs/bpf/helixagent && "
-				"setpriv --reuid=65534 --regid=65534 --clear-groups "
-				"./build/helixagent status 2>&1' | grep -q 'Permission denied (status needs root'"),
-			 0);
+	assert_int_equal(
+		system("cd '" HX_SRCDIR "' && unshare -m sh -c '"
+		       "mount -t bpf bpf /sys/fs/bpf && mkdir -m 0700 /sys/fs/bpf/helixagent && "
+		       "setpriv --reuid=65534 --regid=65534 --clear-groups "
+		       "./build/helixagent status >/dev/null 2>&1; test $? -eq 2'"),
+		0);
+	assert_int_equal(
+		system("cd '" HX_SRCDIR "' && unshare -m sh -c '"
+		       "mount -t bpf bpf /sys/fs/bpf && mkdir -m 0700 /sys/fs/bpf/helixagent && "
+		       "setpriv --reuid=65534 --regid=65534 --clear-groups "
+		       "./build/helixagent status 2>&1' | grep -q 'Permission denied (status needs root'"),
+		0);
 }
 
 static void check_json_carries_every_diagnostic(void **state)
@@ -284,8 +292,9 @@ static void check_json_carries_every_diagnostic(void **state)
 			     out, sizeof(out)),
 			 1);
 	assert_non_null(strstr(out, "\"valid\":false,\"errors\":2"));
-	assert_non_null(strstr(out, "{\"file\":\"<stdin>\",\"line\":3,\"column\":5,\"severity\":\"error\","
-				    "\"message\":\"unknown key 'bogus' in a sandbox\"}"));
+	assert_non_null(
+		strstr(out, "{\"file\":\"<stdin>\",\"line\":3,\"column\":5,\"severity\":\"error\","
+			    "\"message\":\"unknown key 'bogus' in a sandbox\"}"));
 	assert_non_null(strstr(out, "\"line\":4,\"column\":28,\"severity\":\"error\""));
 	/* nothing on stderr: the JSON is the whole answer */
 	assert_int_equal(out[0], '{');

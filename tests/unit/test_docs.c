@@ -25,7 +25,8 @@ static void man8_names_every_option(void **state)
 	for (size_t i = 0; hx_cmds[i]; i++) {
 		snprintf(want, sizeof(want), "\n*%s*", hx_cmds[i]->name);
 		if (!strstr(man, want))
-			fail_msg("helixagent.8.scd has no entry for the command %s", hx_cmds[i]->name);
+			fail_msg("helixagent.8.scd has no entry for the command %s",
+				 hx_cmds[i]->name);
 		for (size_t j = 0; hx_cmds[i]->opts[j]; j++) {
 			snprintf(want, sizeof(want), "*--%s*", hx_cmds[i]->opts[j]->name);
 			if (!strstr(man, want))
@@ -51,7 +52,8 @@ static void man5_keeps_the_readme(void **state)
 		}
 		if (fence || !strncmp(line, "Contents:", 9) || line[0] == '#')
 			continue;
-		for (char *p = strchr(line, '`'), *q; p && (q = strchr(p + 1, '`')); p = strchr(q + 1, '`')) {
+		for (char *p = strchr(line, '`'), *q; p && (q = strchr(p + 1, '`'));
+		     p = strchr(q + 1, '`')) {
 			char want[512];
 			size_t n = 0;
 

@@ -93,10 +93,11 @@ static void selector_makes_one_sandbox_per_pod(void **state)
 
 	extract("base.yaml", in_dir("base.yaml"));
 	extract("selected-sandbox.yaml", in_dir("tmpl.yaml"));
-	snprintf(cmd, sizeof(cmd),
-		 "mkdir -p %s/cg/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod11_22.slice "
-		 "%s/cg/kubepods.slice/kubepods-pod33_44.slice",
-		 dir, dir);
+	snprintf(
+		cmd, sizeof(cmd),
+		"mkdir -p %s/cg/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod11_22.slice "
+		"%s/cg/kubepods.slice/kubepods-pod33_44.slice",
+		dir, dir);
 	assert_int_equal(system(cmd), 0);
 	f = fopen(in_dir("pods.json"), "w");
 	assert_non_null(f);
@@ -121,8 +122,9 @@ static void selector_makes_one_sandbox_per_pod(void **state)
 	p = load(in_dir("out/policy.yaml"));
 	s = hx_policy_find(p, "k8s-web-front-1");
 	assert_non_null(s);
-	assert_string_equal(s->cgroup,
-			    "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod11_22.slice");
+	assert_string_equal(
+		s->cgroup,
+		"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod11_22.slice");
 	assert_true(s->cgroup_explicit);
 	assert_true(s->exec.present);
 	s = hx_policy_find(p, "k8s-db-pg-0");

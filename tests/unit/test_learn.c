@@ -63,10 +63,10 @@ static void test_temp_names(void **state)
 	assert_true(hx_learn_is_temp_name("out-x7Qz9a"));
 	assert_true(hx_learn_is_temp_name("a1B2c3"));
 	assert_true(hx_learn_is_temp_name("tmpk2j4h5"));
-	assert_false(hx_learn_is_temp_name("config"));	 /* a word: one class */
+	assert_false(hx_learn_is_temp_name("config")); /* a word: one class */
 	assert_false(hx_learn_is_temp_name("report.txt")); /* no six-character tail */
-	assert_false(hx_learn_is_temp_name("data2024"));  /* no separator before the tail */
-	assert_false(hx_learn_is_temp_name("x.ab-def"));  /* '-' is not mkstemp's */
+	assert_false(hx_learn_is_temp_name("data2024")); /* no separator before the tail */
+	assert_false(hx_learn_is_temp_name("x.ab-def")); /* '-' is not mkstemp's */
 	assert_false(hx_learn_is_temp_name("abc"));
 }
 
@@ -75,11 +75,13 @@ static void test_system_groups(void **state)
 	char b[256];
 
 	(void)state;
-	assert_string_equal(hx_learn_system_group("/usr/lib/x86_64-linux-gnu/libc.so.6", b, sizeof(b)),
+	assert_string_equal(hx_learn_system_group("/usr/lib/x86_64-linux-gnu/libc.so.6", b,
+						  sizeof(b)),
 			    "/usr/lib/x86_64-linux-gnu/");
 	assert_string_equal(hx_learn_system_group("/lib64/ld-linux-x86-64.so.2", b, sizeof(b)),
 			    "/lib64/");
-	assert_string_equal(hx_learn_system_group("/usr/share/locale/de/LC_MESSAGES/x.mo", b, sizeof(b)),
+	assert_string_equal(hx_learn_system_group("/usr/share/locale/de/LC_MESSAGES/x.mo", b,
+						  sizeof(b)),
 			    "/usr/share/locale/de/");
 	assert_null(hx_learn_system_group("/etc/passwd", b, sizeof(b)));
 	assert_null(hx_learn_system_group("/usr/libexec/hx/hx-try", b, sizeof(b)));
@@ -130,7 +132,8 @@ static void test_system_fold(void **state)
 	/* a write under a system directory is never folded */
 	hx_learn_file(l, "/usr/lib/x86_64-linux-gnu/libz.so.1", HX_LR_W);
 	y = written(l);
-	has(y, "{path: \"/usr/lib/x86_64-linux-gnu/\", permissions: rx}  # 3 accesses of 3 paths: system directory");
+	has(y,
+	    "{path: \"/usr/lib/x86_64-linux-gnu/\", permissions: rx}  # 3 accesses of 3 paths: system directory");
 	has(y, "{path: \"/usr/share/locale/de/LC_MESSAGES/\", permissions: r}");
 	has(y, "{path: \"/usr/lib/x86_64-linux-gnu/libz.so.1\", permissions: w}");
 	lacks(y, "libc.so.6");
@@ -158,7 +161,8 @@ static void test_dir_folds(void **state)
 	}
 	y = written(l);
 	has(y, "{path: \"/work/tmp/\", permissions: rw}  # 2 accesses of 2 paths: temporary names");
-	has(y, "{path: \"/srv/data/\", permissions: rw}  # 4 accesses of 4 paths: files of one directory");
+	has(y,
+	    "{path: \"/srv/data/\", permissions: rw}  # 4 accesses of 4 paths: files of one directory");
 	lacks(y, "part0.csv");
 	has(y, "{path: \"/etc/f0\", permissions: r}"); /* never /etc/ */
 	lacks(y, "\"/etc/\"");
@@ -190,28 +194,38 @@ static void test_audit_lines(void **state)
 	char *y;
 
 	(void)state;
-	line(l, "{\"event\":{\"action\":\"exec\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"exec\","
-		"\"sandbox\":\"job\",\"reason\":\"default_policy\"},\"file\":{\"path\":\"/usr/bin/head\"}}");
-	line(l, "{\"event\":{\"action\":\"open\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"filesystem\","
-		"\"sandbox\":\"job\",\"access\":\"r\",\"reason\":\"default_policy\"},\"file\":{\"path\":\"/etc/app.conf\"}}");
-	line(l, "{\"event\":{\"action\":\"unlink\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"filesystem\","
-		"\"sandbox\":\"job\"},\"file\":{\"path\":\"/srv/out/x\"}}");
-	line(l, "{\"event\":{\"action\":\"connect\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"network\","
-		"\"sandbox\":\"job\"},\"destination\":{\"ip\":\"127.0.0.1\",\"port\":7777},"
-		"\"network\":{\"transport\":\"tcp\"}}");
-	line(l, "{\"event\":{\"action\":\"listen\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"network\","
-		"\"sandbox\":\"job\"},\"destination\":{\"port\":8080},\"network\":{\"transport\":\"tcp\"}}");
+	line(l,
+	     "{\"event\":{\"action\":\"exec\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"exec\","
+	     "\"sandbox\":\"job\",\"reason\":\"default_policy\"},\"file\":{\"path\":\"/usr/bin/head\"}}");
+	line(l,
+	     "{\"event\":{\"action\":\"open\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"filesystem\","
+	     "\"sandbox\":\"job\",\"access\":\"r\",\"reason\":\"default_policy\"},\"file\":{\"path\":\"/etc/app.conf\"}}");
+	line(l,
+	     "{\"event\":{\"action\":\"unlink\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"filesystem\","
+	     "\"sandbox\":\"job\"},\"file\":{\"path\":\"/srv/out/x\"}}");
+	line(l,
+	     "{\"event\":{\"action\":\"connect\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"network\","
+	     "\"sandbox\":\"job\"},\"destination\":{\"ip\":\"127.0.0.1\",\"port\":7777},"
+	     "\"network\":{\"transport\":\"tcp\"}}");
+	line(l,
+	     "{\"event\":{\"action\":\"listen\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"network\","
+	     "\"sandbox\":\"job\"},\"destination\":{\"port\":8080},\"network\":{\"transport\":\"tcp\"}}");
 	/* another sandbox; an enforced denial; a baseline refusal; an incomplete path */
-	line(l, "{\"event\":{\"action\":\"open\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"filesystem\","
-		"\"sandbox\":\"web\",\"access\":\"r\"},\"file\":{\"path\":\"/etc/other\"}}");
-	line(l, "{\"event\":{\"action\":\"open\"},\"helixagent\":{\"decision\":\"deny\",\"family\":\"filesystem\","
-		"\"sandbox\":\"job\",\"access\":\"r\"},\"file\":{\"path\":\"/etc/denied\"}}");
-	line(l, "{\"event\":{\"action\":\"mount\"},\"helixagent\":{\"decision\":\"deny\",\"family\":\"guard\","
-		"\"sandbox\":\"job\",\"reason\":\"baseline\"}}");
-	line(l, "{\"event\":{\"action\":\"open\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"filesystem\","
-		"\"sandbox\":\"job\",\"access\":\"r\",\"path_incomplete\":true},\"file\":{\"path\":\"/deep/x\"}}");
-	line(l, "{\"event\":{\"code\":\"events_dropped\"},\"helixagent\":{\"drop_reason\":\"ringbuf_full\","
-		"\"dropped\":3,\"dropped_total\":3}}");
+	line(l,
+	     "{\"event\":{\"action\":\"open\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"filesystem\","
+	     "\"sandbox\":\"web\",\"access\":\"r\"},\"file\":{\"path\":\"/etc/other\"}}");
+	line(l,
+	     "{\"event\":{\"action\":\"open\"},\"helixagent\":{\"decision\":\"deny\",\"family\":\"filesystem\","
+	     "\"sandbox\":\"job\",\"access\":\"r\"},\"file\":{\"path\":\"/etc/denied\"}}");
+	line(l,
+	     "{\"event\":{\"action\":\"mount\"},\"helixagent\":{\"decision\":\"deny\",\"family\":\"guard\","
+	     "\"sandbox\":\"job\",\"reason\":\"baseline\"}}");
+	line(l,
+	     "{\"event\":{\"action\":\"open\"},\"helixagent\":{\"decision\":\"audit\",\"family\":\"filesystem\","
+	     "\"sandbox\":\"job\",\"access\":\"r\",\"path_incomplete\":true},\"file\":{\"path\":\"/deep/x\"}}");
+	line(l,
+	     "{\"event\":{\"code\":\"events_dropped\"},\"helixagent\":{\"drop_reason\":\"ringbuf_full\","
+	     "\"dropped\":3,\"dropped_total\":3}}");
 	line(l, "not json");
 	s = hx_learn_stats(l);
 	assert_int_equal(s->lines, 11);
@@ -272,9 +286,9 @@ static void test_unlearnable_paths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_temp_names),	cmocka_unit_test(test_system_groups),
-		cmocka_unit_test(test_exact_rules),	cmocka_unit_test(test_system_fold),
-		cmocka_unit_test(test_dir_folds),	cmocka_unit_test(test_audit_lines),
+		cmocka_unit_test(test_temp_names),	  cmocka_unit_test(test_system_groups),
+		cmocka_unit_test(test_exact_rules),	  cmocka_unit_test(test_system_fold),
+		cmocka_unit_test(test_dir_folds),	  cmocka_unit_test(test_audit_lines),
 		cmocka_unit_test(test_unlearnable_paths),
 	};
 

@@ -39,11 +39,12 @@ static void exposition_format(void **state)
 	hx_prom_f64(&b, "helixagent_policy_load_duration_seconds", NULL, 0.125);
 	hx_prom_u64(&b, "helixagent_policy_generation", (const char *[]){ NULL }, 7);
 	assert_false(b.oom);
-	assert_string_equal(b.p, "# HELP helixagent_decisions_total Decisions.\n"
-				 "# TYPE helixagent_decisions_total counter\n"
-				 "helixagent_decisions_total{sandbox=\"we\\\"b\\\\x\\ny\",family=\"exec\"} 42\n"
-				 "helixagent_policy_load_duration_seconds 0.125\n"
-				 "helixagent_policy_generation 7\n");
+	assert_string_equal(
+		b.p, "# HELP helixagent_decisions_total Decisions.\n"
+		     "# TYPE helixagent_decisions_total counter\n"
+		     "helixagent_decisions_total{sandbox=\"we\\\"b\\\\x\\ny\",family=\"exec\"} 42\n"
+		     "helixagent_policy_load_duration_seconds 0.125\n"
+		     "helixagent_policy_generation 7\n");
 	hx_buf_free(&b);
 
 	/* the shortest text that reads back as the value: a start time keeps its ticks */
@@ -82,7 +83,8 @@ static bool healthy(void *ctx)
 /* One HTTP exchange, driving the server between writes and reads as the daemon's loop does. */
 static void get(struct hx_metrics *m, int port, const char *path, char *resp, size_t len)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	char req[256];
 	size_t got = 0;
@@ -211,7 +213,8 @@ static bool healthy_yes(void *ctx)
 
 static int free_port(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -260,7 +263,8 @@ static int64_t ms_since(const struct timespec *t0)
 /* A connected client that has sent @partial (a request it never finishes). */
 static int stalled(int port, const char *partial)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -365,10 +369,9 @@ static void healthz_while_metrics_slots_are_held(void **state)
  */
 static void stalled_clients_are_dropped(void **state)
 {
-	static const struct hx_metrics_limits lim = { .conns = 2,
-						      .health_reserve = 1,
-						      .exchange_ms = 300,
-						      .reserve_ms = 300 };
+	static const struct hx_metrics_limits lim = {
+		.conns = 2, .health_reserve = 1, .exchange_ms = 300, .reserve_ms = 300
+	};
 	struct timespec t0;
 	char resp[8192];
 	int64_t ms;
@@ -412,10 +415,9 @@ static void stalled_clients_are_dropped(void **state)
 /* A connection in the reserve has the shorter deadline: it cannot keep /healthz's room. */
 static void reserve_deadline_is_short(void **state)
 {
-	static const struct hx_metrics_limits lim = { .conns = 2,
-						      .health_reserve = 1,
-						      .exchange_ms = 5000,
-						      .reserve_ms = 200 };
+	static const struct hx_metrics_limits lim = {
+		.conns = 2, .health_reserve = 1, .exchange_ms = 5000, .reserve_ms = 200
+	};
 	struct timespec t0;
 	char resp[4096];
 	int64_t ms;
@@ -636,7 +638,8 @@ static void kubernetes_endpoint_is_not_on_the_network(void **state)
 	assert_non_null(strstr(tls, "\n    CAfile = /etc/helixagent-metrics-tls/ca.crt\n"));
 	assert_null(strstr(tls, "requireCert = no"));
 	/* a missing Secret must not keep the agent's pod from starting */
-	assert_non_null(strstr(side, "secretName: helixagent-metrics-tls, defaultMode: 0444, optional: true"));
+	assert_non_null(strstr(
+		side, "secretName: helixagent-metrics-tls, defaultMode: 0444, optional: true"));
 	free(ds);
 	free(tls);
 	free(side);

@@ -101,15 +101,16 @@ static const struct hx_ncidr_ent *find_cidr(const struct hx_nents *e, const char
 static void test_compile_cidrs_merge_block_wins(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok("security:\n"
-					   "  network: {blocked_cidrs: [203.0.113.0/24]}\n"
-					   "sandboxes:\n"
-					   "  s:\n"
-					   "    network:\n"
-					   "      allowed_cidrs: [203.0.113.0/24, 192.0.2.0/24, \"2001:db8::/32\",\n"
-					   "                      \"::ffff:198.51.100.0/120\"]\n"
-					   "      blocked_cidrs: [192.0.2.128/25, 10.0.0.0/8]\n",
-					   &d);
+	struct hx_policy *p = tp_expect_ok(
+		"security:\n"
+		"  network: {blocked_cidrs: [203.0.113.0/24]}\n"
+		"sandboxes:\n"
+		"  s:\n"
+		"    network:\n"
+		"      allowed_cidrs: [203.0.113.0/24, 192.0.2.0/24, \"2001:db8::/32\",\n"
+		"                      \"::ffff:198.51.100.0/120\"]\n"
+		"      blocked_cidrs: [192.0.2.128/25, 10.0.0.0/8]\n",
+		&d);
 	const struct hx_sandbox *s = hx_policy_find(p, "s");
 	struct hx_nents e = { 0 };
 	struct names n = { 0 };
@@ -150,13 +151,14 @@ static const struct hx_nport_ent *find_port(const struct hx_nents *e, uint16_t p
 static void test_compile_ports_protocol_then_block(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok("sandboxes:\n"
-					   "  s:\n"
-					   "    network:\n"
-					   "      allowed_ports: [{port: 25, protocol: tcp}, 443,\n"
-					   "                      {port: 53, protocol: udp}]\n"
-					   "      blocked_ports: [25, {port: 443, protocol: udp}]\n",
-					   &d);
+	struct hx_policy *p =
+		tp_expect_ok("sandboxes:\n"
+			     "  s:\n"
+			     "    network:\n"
+			     "      allowed_ports: [{port: 25, protocol: tcp}, 443,\n"
+			     "                      {port: 53, protocol: udp}]\n"
+			     "      blocked_ports: [25, {port: 443, protocol: udp}]\n",
+			     &d);
 	const struct hx_sandbox *s = hx_policy_find(p, "s");
 	struct hx_nents e = { 0 };
 	struct names n = { 0 };
@@ -218,8 +220,8 @@ static void test_host_entries_kinds_and_unmapping(void **state)
 /* A DNS response: header, one question, then @an answers built by the caller. */
 static int dns_msg(unsigned char *m, const unsigned char *answers, size_t alen, int an)
 {
-	static const unsigned char head[] = { 0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0,
-					      3, 'a', 'p', 'i', 2, 'h', 'x', 0, 0, 1, 0, 1 };
+	static const unsigned char head[] = { 0x12, 0x34, 0x81, 0x80, 0, 1,   0,   0, 0, 0, 0, 0,
+					      3,    'a',  'p',	'i',  2, 'h', 'x', 0, 0, 1, 0, 1 };
 
 	memcpy(m, head, sizeof(head));
 	m[7] = (unsigned char)an;
@@ -231,14 +233,83 @@ static void test_dns_answer_addresses_and_smallest_ttl(void **state)
 {
 	static const unsigned char ans[] = {
 		/* CNAME, ignored */
-		0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 5, 0, 2, 0xc0, 12,
+		0xc0,
+		12,
+		0,
+		5,
+		0,
+		1,
+		0,
+		0,
+		0,
+		5,
+		0,
+		2,
+		0xc0,
+		12,
 		/* A 192.0.2.7 ttl 300 */
-		0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 7,
+		0xc0,
+		12,
+		0,
+		1,
+		0,
+		1,
+		0,
+		0,
+		1,
+		44,
+		0,
+		4,
+		192,
+		0,
+		2,
+		7,
 		/* AAAA 2001:db8::7 ttl 30 */
-		0xc0, 12, 0, 28, 0, 1, 0, 0, 0, 30, 0, 16, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
-		0, 0, 0, 7,
+		0xc0,
+		12,
+		0,
+		28,
+		0,
+		1,
+		0,
+		0,
+		0,
+		30,
+		0,
+		16,
+		0x20,
+		1,
+		0xd,
+		0xb8,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		7,
 		/* A again: not added twice */
-		0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 7,
+		0xc0,
+		12,
+		0,
+		1,
+		0,
+		1,
+		0,
+		0,
+		1,
+		44,
+		0,
+		4,
+		192,
+		0,
+		2,
+		7,
 	};
 	unsigned char m[512];
 	struct hx_resolved r = { 0 };
@@ -331,14 +402,15 @@ static void test_name_lifetime(void **state)
 static void test_sandbox_flags(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok("sandboxes:\n"
-					   "  plain: {}\n"
-					   "  deny_in: {network: {default_policy: allow, allow_inbound: false}}\n"
-					   "  unset_in: {network: {allowed_cidrs: [192.0.2.0/24]}}\n"
-					   "  allow_in: {network: {allow_inbound: true, allow_outbound: false}}\n"
-					   "  none: {permissions: {allow_network: false}}\n"
-					   "  caps: {capabilities: {drop: [ALL]}, network: {default_policy: allow}}\n",
-					   &d);
+	struct hx_policy *p = tp_expect_ok(
+		"sandboxes:\n"
+		"  plain: {}\n"
+		"  deny_in: {network: {default_policy: allow, allow_inbound: false}}\n"
+		"  unset_in: {network: {allowed_cidrs: [192.0.2.0/24]}}\n"
+		"  allow_in: {network: {allow_inbound: true, allow_outbound: false}}\n"
+		"  none: {permissions: {allow_network: false}}\n"
+		"  caps: {capabilities: {drop: [ALL]}, network: {default_policy: allow}}\n",
+		&d);
 	__u32 f;
 
 	assert_int_equal(hx_net_sbx_flags(p, hx_policy_find(p, "plain")), 0);
@@ -364,8 +436,9 @@ static char *format(const struct hx_event *e)
 	static char *names[] = { "network.blocked_cidrs[0]" };
 	struct hx_rule_info rule = { .sbx = 0, .family = HX_FAM_NET, .name = names[0] };
 	struct hx_sbx_info sbx = { .name = "web", .cgroup = "/helixagent/web", .cgid = 42 };
-	struct hx_compiled c = { .generation = 1, .sbx = &sbx, .nsbx = 1, .rules = &rule,
-				 .nrules = 1 };
+	struct hx_compiled c = {
+		.generation = 1, .sbx = &sbx, .nsbx = 1, .rules = &rule, .nrules = 1
+	};
 	struct hx_audit a;
 	char *out;
 
@@ -532,7 +605,8 @@ static void test_compile_100000_prefixes(void **state)
 	assert_non_null(p);
 	assert_int_equal(d.errors, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(hx_net_compile_sbx(&e, 0, 0, &hx_policy_find(p, "big")->net, big_cb, &ids), 0);
+	assert_int_equal(hx_net_compile_sbx(&e, 0, 0, &hx_policy_find(p, "big")->net, big_cb, &ids),
+			 0);
 	hx_nents_merge(&e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_int_equal(e.n4, 100000);
@@ -543,7 +617,8 @@ static void test_compile_100000_prefixes(void **state)
 	assert_int_equal(c->v.rule_id, 1 + 99999); /* after the one allowed prefix */
 	/* a benchmark, not a test: reported, never judged */
 	print_message("compiled 100001 prefixes in %.0f ms (sanitized build)\n",
-		      (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		      (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	hx_nents_free(&e);
 	hx_diags_free(&d);
 	hx_policy_free(p);

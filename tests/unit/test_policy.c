@@ -37,7 +37,8 @@ static void expect_error(const char *yaml, const char *needle)
 	struct hx_policy *p = load(yaml, &d, &out);
 
 	if (!d.errors || !strstr(out, needle))
-		fail_msg("expected an error containing \"%s\" for:\n%s\ngot:\n%s", needle, yaml, out);
+		fail_msg("expected an error containing \"%s\" for:\n%s\ngot:\n%s", needle, yaml,
+			 out);
 	hx_diags_free(&d);
 	hx_policy_free(p);
 	free(out);
@@ -128,7 +129,8 @@ static void test_base_is_inherited(void **state)
 
 static void test_error_has_file_line_col(void **state)
 {
-	expect_error("security:\n  bogus: 1\n", "t.yaml:2:3: error: unknown key 'bogus' in security");
+	expect_error("security:\n  bogus: 1\n",
+		     "t.yaml:2:3: error: unknown key 'bogus' in security");
 }
 
 static void test_unknown_keys_everywhere(void **state)
@@ -141,7 +143,8 @@ static void test_unknown_keys_everywhere(void **state)
 
 static void test_wrong_types(void **state)
 {
-	expect_error("sandboxes:\n  a:\n    exec: [/bin]\n", "'exec' must be a mapping, not a list");
+	expect_error("sandboxes:\n  a:\n    exec: [/bin]\n",
+		     "'exec' must be a mapping, not a list");
 	expect_error("sandboxes:\n  a:\n    exec:\n      allowed: /bin\n",
 		     "'allowed' must be a list, not a scalar");
 	expect_error("security:\n  enabled: maybe\n", "'enabled' must be true or false");
@@ -174,16 +177,19 @@ static void test_bad_ports(void **state)
 
 static void test_bad_units(void **state)
 {
-	expect_error("security:\n  limits: {max_memory: lots}\n", "'max_memory': 'lots' is not a size");
+	expect_error("security:\n  limits: {max_memory: lots}\n",
+		     "'max_memory': 'lots' is not a size");
 	expect_error("security:\n  limits: {max_execution_time: 300}\n", "is not a duration");
 	expect_error("security:\n  limits: {max_cpu: \"-1\"}\n", "is not a CPU amount");
-	expect_error("security:\n  limits: {max_processes: 0}\n", "'max_processes' must be a whole number");
+	expect_error("security:\n  limits: {max_processes: 0}\n",
+		     "'max_processes' must be a whole number");
 }
 
 static void test_paths(void **state)
 {
 	expect_error("sandboxes:\n  a:\n    exec: {allowed: [usr/bin]}\n", "must be absolute");
-	expect_error("sandboxes:\n  a:\n    exec: {allowed: [/usr/../etc]}\n", "must not contain '..'");
+	expect_error("sandboxes:\n  a:\n    exec: {allowed: [/usr/../etc]}\n",
+		     "must not contain '..'");
 	expect_error("sandboxes:\n  a:\n    exec: {allowed: [/usr/bin], blocked: [/usr//bin/]}\n",
 		     "'/usr/bin' is both allowed");
 	expect_error("sandboxes:\n  a:\n    filesystem:\n      allowed_paths:\n"
@@ -225,8 +231,8 @@ static void test_warning_for_blocklist_without_default(void **state)
 {
 	struct hx_diags d;
 	char *out = NULL;
-	struct hx_policy *p = load("sandboxes:\n  a:\n    exec: {blocked: [/usr/bin/sudo]}\n", &d,
-				   &out);
+	struct hx_policy *p =
+		load("sandboxes:\n  a:\n    exec: {blocked: [/usr/bin/sudo]}\n", &d, &out);
 
 	assert_int_equal(d.errors, 0);
 	assert_int_equal(d.warnings, 1);
@@ -299,12 +305,13 @@ static void test_yaml_syntax_error_position(void **state)
 static void test_aliases_are_usable(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = expect_ok("sandboxes:\n"
-					"  a:\n"
-					"    exec: &e {default_policy: allow, blocked: [/usr/bin/sudo]}\n"
-					"  b:\n"
-					"    exec: *e\n",
-					&d);
+	struct hx_policy *p =
+		expect_ok("sandboxes:\n"
+			  "  a:\n"
+			  "    exec: &e {default_policy: allow, blocked: [/usr/bin/sudo]}\n"
+			  "  b:\n"
+			  "    exec: *e\n",
+			  &d);
 
 	assert_int_equal(hx_policy_find(p, "b")->exec.rules.n, 1);
 	hx_diags_free(&d);

@@ -10,21 +10,22 @@
 
 #include "test_policy_util.h"
 
-static const char *policy = "security:\n"
-			    "  exec: {blocked: [/usr/bin/sudo]}\n"
-			    "  network:\n"
-			    "    blocked_cidrs: [10.0.0.0/8, \"fd00::/8\"]\n"
-			    "sandboxes:\n"
-			    "  web:\n"
-			    "    exec: {allowed: [/usr/sbin/nginx, /usr/bin/], blocked_commands: [\"rm -rf\"]}\n"
-			    "    filesystem: {allowed_paths: [/var/www, /etc/ssl], blocked_paths: [/etc/shadow]}\n"
-			    "    network:\n"
-			    "      allowed_cidrs: [192.0.2.0/24, \"2001:db8::/32\", \"2001:db8:1::/48\"]\n"
-			    "      allowed_ports: [80, 443]\n"
-			    "      blocked_ports: [25]\n"
-			    "      allowed_hosts: [api.example.com]\n"
-			    "      blocked_hosts: [bad.example.com]\n"
-			    "  small: {}\n";
+static const char *policy =
+	"security:\n"
+	"  exec: {blocked: [/usr/bin/sudo]}\n"
+	"  network:\n"
+	"    blocked_cidrs: [10.0.0.0/8, \"fd00::/8\"]\n"
+	"sandboxes:\n"
+	"  web:\n"
+	"    exec: {allowed: [/usr/sbin/nginx, /usr/bin/], blocked_commands: [\"rm -rf\"]}\n"
+	"    filesystem: {allowed_paths: [/var/www, /etc/ssl], blocked_paths: [/etc/shadow]}\n"
+	"    network:\n"
+	"      allowed_cidrs: [192.0.2.0/24, \"2001:db8::/32\", \"2001:db8:1::/48\"]\n"
+	"      allowed_ports: [80, 443]\n"
+	"      blocked_ports: [25]\n"
+	"      allowed_hosts: [api.example.com]\n"
+	"      blocked_hosts: [bad.example.com]\n"
+	"  small: {}\n";
 
 static void test_per_sandbox(void **state)
 {
@@ -84,7 +85,9 @@ static void test_check_against_limits(void **state)
 	f = open_memstream(&out, &len);
 	hx_diags_print(&cd, "t.yaml", f);
 	fclose(f);
-	assert_non_null(strstr(out, "t.yaml:6:3: error: the policy needs 5 IPv6 CIDR rules, more than the 4 the kernel maps hold (sandbox 'web' alone needs 3)"));
+	assert_non_null(strstr(
+		out,
+		"t.yaml:6:3: error: the policy needs 5 IPv6 CIDR rules, more than the 4 the kernel maps hold (sandbox 'web' alone needs 3)"));
 	free(out);
 	hx_diags_free(&cd);
 
@@ -115,8 +118,8 @@ static void test_large_policy_loads_fast(void **state)
 
 	len += sprintf(y, "sandboxes:\n  big:\n    network:\n      allowed_cidrs:\n");
 	for (size_t i = 0; i < n; i++)
-		len += sprintf(y + len, "        - %zu.%zu.%zu.0/24\n", 1 + i / 65536, (i / 256) % 256,
-			       i % 256);
+		len += sprintf(y + len, "        - %zu.%zu.%zu.0/24\n", 1 + i / 65536,
+			       (i / 256) % 256, i % 256);
 	len += sprintf(y + len, "      blocked_cidrs: [\"1.0.0.0/24\"]\n");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	p = hx_policy_load_buf("t.yaml", y, len, &d);
@@ -150,7 +153,9 @@ static void test_inheritance_expansion_is_bounded(void **state)
 		len += sprintf(y + len, "  s%zu: {}\n", i);
 	p = hx_policy_load_buf("t.yaml", y, len, &d);
 	assert_int_equal(d.errors, 1);
-	assert_non_null(strstr(d.v[0].msg, "the policy expands to 2130000 rules once each of its 71 sandboxes inherits its layers (security: alone has 30000), more than 2000000"));
+	assert_non_null(strstr(
+		d.v[0].msg,
+		"the policy expands to 2130000 rules once each of its 71 sandboxes inherits its layers (security: alone has 30000), more than 2000000"));
 	tp_done(p, &d);
 	free(y);
 }

@@ -72,10 +72,10 @@ static void test_keys_inherited_and_overridden(void **state)
 static void test_every_mount_type(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p =
-		tp_expect_ok("sandboxes:\n  a:\n    containment:\n      mount: [tmpfs, proc, sysfs, "
-			     "mqueue, devpts, ramfs, overlay, bind]\n",
-			     &d);
+	struct hx_policy *p = tp_expect_ok(
+		"sandboxes:\n  a:\n    containment:\n      mount: [tmpfs, proc, sysfs, "
+		"mqueue, devpts, ramfs, overlay, bind]\n",
+		&d);
 
 	(void)state;
 	assert_int_equal(hx_policy_find(p, "a")->contain.mount_types, (1u << HX_MT_COUNT) - 1);
@@ -92,8 +92,7 @@ static void test_errors(void **state)
 			"'mount': 'ext4' is not a mount type a sandbox may be given");
 	tp_expect_error("sandboxes:\n  a:\n    containment:\n      mount: tmpfs\n",
 			"'mount' must be a list");
-	tp_expect_error("sandboxes:\n  a:\n    containment:\n      modules: true\n",
-			"modules");
+	tp_expect_error("sandboxes:\n  a:\n    containment:\n      modules: true\n", "modules");
 	tp_expect_error("sandboxes:\n  a:\n    containment:\n      kernel_tunables: maybe\n",
 			"'kernel_tunables' must be true or false");
 	tp_expect_error("sandboxes:\n  a:\n    containment: [mount]\n", "containment");

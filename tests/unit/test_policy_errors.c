@@ -10,13 +10,16 @@
 
 static void test_duplicate_sandboxes_across_sections(void **state)
 {
-	tp_expect_error("sandboxes:\n  myplugin: {}\n"
-			"plugins:\n  security:\n    overrides:\n      myplugin: {}\n",
-			"t.yaml:6:7: error: duplicate sandbox name 'myplugin': declared by sandboxes.myplugin (line 2) and by plugins.security.overrides.myplugin");
-	tp_expect_error("tools:\n  security: {}\nsandboxes:\n  tools: {}\n",
-			"t.yaml:4:3: error: duplicate sandbox name 'tools': declared by tools.security (line 2) and by sandboxes.tools");
-	tp_expect_error("sandboxes:\n  plugins: {}\nplugins:\n  security:\n    default_context: {}\n",
-			"duplicate sandbox name 'plugins'");
+	tp_expect_error(
+		"sandboxes:\n  myplugin: {}\n"
+		"plugins:\n  security:\n    overrides:\n      myplugin: {}\n",
+		"t.yaml:6:7: error: duplicate sandbox name 'myplugin': declared by sandboxes.myplugin (line 2) and by plugins.security.overrides.myplugin");
+	tp_expect_error(
+		"tools:\n  security: {}\nsandboxes:\n  tools: {}\n",
+		"t.yaml:4:3: error: duplicate sandbox name 'tools': declared by tools.security (line 2) and by sandboxes.tools");
+	tp_expect_error(
+		"sandboxes:\n  plugins: {}\nplugins:\n  security:\n    default_context: {}\n",
+		"duplicate sandbox name 'plugins'");
 	tp_expect_error("plugins:\n  security:\n    overrides:\n      a: {cgroup: /x}\n"
 			"sandboxes:\n  b: {cgroup: /x}\n",
 			"sandboxes 'a' and 'b' both govern cgroup /x");
@@ -32,20 +35,24 @@ static void test_unknown_keys_in_seed_sections(void **state)
 			"unknown key 'cgroup' in default_context");
 	tp_expect_error("plugins:\n  security:\n    overrides:\n      a: {colour: red}\n",
 			"unknown key 'colour' in a plugin override");
-	tp_expect_error("plugins:\n  security:\n    defaults: {}\n", "unknown key 'defaults' in plugins.security");
+	tp_expect_error("plugins:\n  security:\n    defaults: {}\n",
+			"unknown key 'defaults' in plugins.security");
 	tp_expect_error("plugins:\n  registry: x\n", "unknown key 'registry' in plugins");
-	tp_expect_error("tools:\n  security:\n    colour: red\n", "unknown key 'colour' in tools.security");
+	tp_expect_error("tools:\n  security:\n    colour: red\n",
+			"unknown key 'colour' in tools.security");
 	tp_expect_error("tools:\n  runner: x\n", "unknown key 'runner' in tools");
 	tp_expect_error("monitoring:\n  metrics: {}\n", "unknown key 'metrics' in monitoring");
 	tp_expect_error("monitoring:\n  security: {dashboards: []}\n",
 			"unknown key 'dashboards' in monitoring.security");
 	/* the base takes process/container options under sandbox:, a sandbox directly */
-	tp_expect_error("security:\n  process: {use_seccomp: true}\n", "unknown key 'process' in security");
+	tp_expect_error("security:\n  process: {use_seccomp: true}\n",
+			"unknown key 'process' in security");
 	tp_expect_error("sandboxes:\n  a: {sandbox_enabled: false}\n",
 			"unknown key 'sandbox_enabled' in a sandbox");
 	tp_expect_error("security:\n  sandbox:\n    container: {volumes: []}\n",
 			"unknown key 'volumes' in container");
-	tp_expect_error("security:\n  sandbox:\n    process: {chroot: /x}\n", "unknown key 'chroot' in process");
+	tp_expect_error("security:\n  sandbox:\n    process: {chroot: /x}\n",
+			"unknown key 'chroot' in process");
 	tp_expect_error("security:\n  command_validation: {regexes: []}\n",
 			"unknown key 'regexes' in command_validation");
 	tp_expect_error("security:\n  metrics: {port: 9464}\n", "unknown key 'port' in metrics");
@@ -65,28 +72,36 @@ static void test_capabilities(void **state)
 
 static void test_command_validation(void **state)
 {
-	tp_expect_error("tools:\n  security:\n    command_validation:\n      blocked_patterns: [\"(\"]\n",
-			"t.yaml:4:26: error: '(' is not a POSIX extended regular expression: ");
-	tp_expect_error("tools:\n  security:\n    command_validation:\n      blocked_patterns: [\"[z-a]\"]\n",
-			"is not a POSIX extended regular expression");
+	tp_expect_error(
+		"tools:\n  security:\n    command_validation:\n      blocked_patterns: [\"(\"]\n",
+		"t.yaml:4:26: error: '(' is not a POSIX extended regular expression: ");
+	tp_expect_error(
+		"tools:\n  security:\n    command_validation:\n      blocked_patterns: [\"[z-a]\"]\n",
+		"is not a POSIX extended regular expression");
 	tp_expect_error("tools:\n  security:\n    command_validation:\n"
 			"      blocked_patterns: [\"((a{200}){200}){200}\"]\n",
 			"is refused: its repetitions expand to more than 10000 nodes");
-	tp_expect_error("tools:\n  security:\n    command_validation:\n      blocked_patterns: [\"a{1000}\"]\n",
-			"is refused: its repetitions expand");
+	tp_expect_error(
+		"tools:\n  security:\n    command_validation:\n      blocked_patterns: [\"a{1000}\"]\n",
+		"is refused: its repetitions expand");
 	/* found by the fuzzer: glibc copies the operand of each '+', so stacked ones explode */
-	tp_expect_error("tools:\n  security:\n    command_validation:\n"
-			"      blocked_patterns: [\"chown++++++++++++++++++++++++++++++++++++++++\"]\n",
-			"is refused: its repetitions expand");
-	tp_expect_error("tools:\n  security:\n    command_validation:\n"
-			"      blocked_patterns: [\"((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)\"]\n",
-			"is refused: its repetitions expand");
-	tp_expect_error("tools:\n  security:\n    command_validation:\n      blocked_patterns: [\"\"]\n",
-			"'blocked_patterns' entry is empty");
-	tp_expect_error("tools:\n  security:\n    command_validation:\n      blocked_commands: [\"  \"]\n",
-			"'blocked_commands' entry is empty");
-	tp_expect_error("tools:\n  security:\n    command_validation:\n      blocked_commands: [sudo, sudo]\n",
-			"'sudo' is listed twice");
+	tp_expect_error(
+		"tools:\n  security:\n    command_validation:\n"
+		"      blocked_patterns: [\"chown++++++++++++++++++++++++++++++++++++++++\"]\n",
+		"is refused: its repetitions expand");
+	tp_expect_error(
+		"tools:\n  security:\n    command_validation:\n"
+		"      blocked_patterns: [\"((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)\"]\n",
+		"is refused: its repetitions expand");
+	tp_expect_error(
+		"tools:\n  security:\n    command_validation:\n      blocked_patterns: [\"\"]\n",
+		"'blocked_patterns' entry is empty");
+	tp_expect_error(
+		"tools:\n  security:\n    command_validation:\n      blocked_commands: [\"  \"]\n",
+		"'blocked_commands' entry is empty");
+	tp_expect_error(
+		"tools:\n  security:\n    command_validation:\n      blocked_commands: [sudo, sudo]\n",
+		"'sudo' is listed twice");
 	tp_expect_error("tools:\n  security:\n    command_validation: {enabled: maybe}\n",
 			"'enabled' must be true or false");
 }
@@ -112,8 +127,9 @@ static void test_environment(void **state)
 			"'A=B' is not a variable name or glob");
 	tp_expect_error("sandboxes:\n  a:\n    environment: {blocked_vars: [\"\"]}\n",
 			"'' is not a variable name or glob");
-	tp_expect_error("sandboxes:\n  a:\n    environment: {allowed_vars: [HOME], blocked_vars: [HOME]}\n",
-			"'HOME' is both allowed and blocked");
+	tp_expect_error(
+		"sandboxes:\n  a:\n    environment: {allowed_vars: [HOME], blocked_vars: [HOME]}\n",
+		"'HOME' is both allowed and blocked");
 	tp_expect_error("sandboxes:\n  a:\n    environment: {allowed_vars: [HOME, HOME]}\n",
 			"'HOME' is listed twice");
 	tp_expect_error("sandboxes:\n  a:\n    environment: {inherit: sometimes}\n",
@@ -126,14 +142,18 @@ static void test_process_options(void **state)
 			"'use_cgroups: false' is not possible");
 	tp_expect_error("sandboxes:\n  a:\n    process: {network_mode: overlay}\n",
 			"'network_mode' must be none, host or bridge, not 'overlay'");
-	tp_expect_error("sandboxes:\n  a:\n    process: {read_only_paths: [/x], writable_paths: [/x/]}\n",
-			"'/x' is both in read_only_paths and in writable_paths");
-	tp_expect_error("sandboxes:\n  a:\n    process: {masked_paths: [proc/kcore]}\n", "must be absolute");
-	tp_expect_error("security:\n  sandbox: {type: vm}\n", "'type' must be process, container or none");
+	tp_expect_error(
+		"sandboxes:\n  a:\n    process: {read_only_paths: [/x], writable_paths: [/x/]}\n",
+		"'/x' is both in read_only_paths and in writable_paths");
+	tp_expect_error("sandboxes:\n  a:\n    process: {masked_paths: [proc/kcore]}\n",
+			"must be absolute");
+	tp_expect_error("security:\n  sandbox: {type: vm}\n",
+			"'type' must be process, container or none");
 	tp_expect_error("plugins:\n  security:\n    default_context: {sandbox_type: vm}\n",
 			"'sandbox_type' must be process, container or none, not 'vm'");
-	tp_expect_error("plugins:\n  security:\n    default_context: {sandbox_type: none, sandbox_enabled: true}\n",
-			"'sandbox_enabled: true' contradicts 'sandbox_type: none'");
+	tp_expect_error(
+		"plugins:\n  security:\n    default_context: {sandbox_type: none, sandbox_enabled: true}\n",
+		"'sandbox_enabled: true' contradicts 'sandbox_type: none'");
 }
 
 static void test_seed_limits(void **state)
@@ -153,8 +173,9 @@ static void test_seed_limits(void **state)
 
 static void test_alerts(void **state)
 {
-	tp_expect_error("monitoring:\n  security:\n    alerts:\n      - {name: a, condition: \"x > 0\"}\n",
-			"t.yaml:4:9: error: an alert needs a name, a condition and a severity");
+	tp_expect_error(
+		"monitoring:\n  security:\n    alerts:\n      - {name: a, condition: \"x > 0\"}\n",
+		"t.yaml:4:9: error: an alert needs a name, a condition and a severity");
 	tp_expect_error("monitoring:\n  security:\n    alerts:\n"
 			"      - {name: a, condition: \"x > 0\", severity: fatal}\n",
 			"alert 'a': severity must be info, warning or critical, not 'fatal'");
@@ -174,7 +195,8 @@ static void test_alerts(void **state)
 	tp_expect_error("monitoring:\n  security:\n    alerts:\n"
 			"      - {name: a, condition: \"y > 0\", severity: info, for: 5m}\n",
 			"unknown key 'for' in an alert");
-	tp_expect_error("monitoring:\n  security:\n    alerts: {a: 1}\n", "'alerts' must be a list");
+	tp_expect_error("monitoring:\n  security:\n    alerts: {a: 1}\n",
+			"'alerts' must be a list");
 }
 
 static void test_metrics_listen(void **state)
@@ -185,9 +207,12 @@ static void test_metrics_listen(void **state)
 	assert_string_equal(p->metrics_listen, "[::1]:9464");
 	tp_done(p, &d);
 	tp_expect_error("security:\n  metrics: {listen: \"9464\"}\n", "'listen' must be HOST:PORT");
-	tp_expect_error("security:\n  metrics: {listen: \"localhost:0\"}\n", "'listen' must be HOST:PORT");
-	tp_expect_error("security:\n  metrics: {listen: \"::1:9464\"}\n", "'listen' must be HOST:PORT");
-	tp_expect_error("security:\n  metrics: {listen: \"[nothost]:9464\"}\n", "'listen' must be HOST:PORT");
+	tp_expect_error("security:\n  metrics: {listen: \"localhost:0\"}\n",
+			"'listen' must be HOST:PORT");
+	tp_expect_error("security:\n  metrics: {listen: \"::1:9464\"}\n",
+			"'listen' must be HOST:PORT");
+	tp_expect_error("security:\n  metrics: {listen: \"[nothost]:9464\"}\n",
+			"'listen' must be HOST:PORT");
 }
 
 static void test_all_errors_in_one_run(void **state)

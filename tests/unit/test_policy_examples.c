@@ -46,7 +46,8 @@ static void test_llm_tool_runner(void **state)
 	struct hx_diags d;
 	char *out;
 	struct hx_policy *p = tp_load_src("policy/examples/llm-tool-runner.yaml", &d, &out);
-	const struct hx_sandbox *t = hx_policy_find(p, "tools"), *r = hx_policy_find(p, "retriever");
+	const struct hx_sandbox *t = hx_policy_find(p, "tools"),
+				*r = hx_policy_find(p, "retriever");
 
 	/* the regexes and the alerts, each honoured elsewhere and said so */
 	assert_int_equal(d.warnings, 2);

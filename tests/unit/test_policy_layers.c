@@ -22,31 +22,33 @@
 static void test_three_layers(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok("security:\n"
-					   "  mode: audit\n"
-					   "  filesystem:\n"
-					   "    allowed_paths: [/usr]\n"
-					   "    blocked_paths: [/etc/shadow]\n"
-					   "  limits: {max_memory: 1G, max_processes: 100}\n"
-					   "  environment: {blocked_vars: [\"AWS_*\"]}\n"
-					   "plugins:\n"
-					   "  security:\n"
-					   "    default_context:\n"
-					   "      max_memory_mb: 256\n"
-					   "      timeout: 60s\n"
-					   "      filesystem: {allowed_paths: [{path: /opt/plugins, permissions: rx}]}\n"
-					   "      environment: {inherit: false, allowed_vars: [PATH]}\n"
-					   "      permissions: {allow_exec: false}\n"
-					   "    overrides:\n"
-					   "      a:\n"
-					   "        mode: enforce\n"
-					   "        max_memory_mb: 512\n"
-					   "        permissions: {allow_exec: true, allowed_paths: [/data/a]}\n"
-					   "        environment: {allowed_vars: [HOME]}\n"
-					   "sandboxes:\n"
-					   "  web: {}\n",
-					   &d);
-	const struct hx_sandbox *a = hx_policy_find(p, "a"), *plugins = hx_policy_find(p, "plugins");
+	struct hx_policy *p = tp_expect_ok(
+		"security:\n"
+		"  mode: audit\n"
+		"  filesystem:\n"
+		"    allowed_paths: [/usr]\n"
+		"    blocked_paths: [/etc/shadow]\n"
+		"  limits: {max_memory: 1G, max_processes: 100}\n"
+		"  environment: {blocked_vars: [\"AWS_*\"]}\n"
+		"plugins:\n"
+		"  security:\n"
+		"    default_context:\n"
+		"      max_memory_mb: 256\n"
+		"      timeout: 60s\n"
+		"      filesystem: {allowed_paths: [{path: /opt/plugins, permissions: rx}]}\n"
+		"      environment: {inherit: false, allowed_vars: [PATH]}\n"
+		"      permissions: {allow_exec: false}\n"
+		"    overrides:\n"
+		"      a:\n"
+		"        mode: enforce\n"
+		"        max_memory_mb: 512\n"
+		"        permissions: {allow_exec: true, allowed_paths: [/data/a]}\n"
+		"        environment: {allowed_vars: [HOME]}\n"
+		"sandboxes:\n"
+		"  web: {}\n",
+		&d);
+	const struct hx_sandbox *a = hx_policy_find(p, "a"),
+				*plugins = hx_policy_find(p, "plugins");
 	const struct hx_sandbox *web = hx_policy_find(p, "web");
 
 	assert_non_null(a);
@@ -84,17 +86,18 @@ static void test_three_layers(void **state)
 static void test_capabilities_layering(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok("security:\n"
-					   "  capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}\n"
-					   "sandboxes:\n"
-					   "  plain: {}\n"
-					   "  more:\n"
-					   "    capabilities: {add: [cap_net_admin]}\n"
-					   "  less:\n"
-					   "    capabilities: {drop: [NET_BIND_SERVICE]}\n"
-					   "  mixed:\n"
-					   "    container: {drop_capabilities: [SYS_ADMIN], add_capabilities: [NET_RAW]}\n",
-					   &d);
+	struct hx_policy *p = tp_expect_ok(
+		"security:\n"
+		"  capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}\n"
+		"sandboxes:\n"
+		"  plain: {}\n"
+		"  more:\n"
+		"    capabilities: {add: [cap_net_admin]}\n"
+		"  less:\n"
+		"    capabilities: {drop: [NET_BIND_SERVICE]}\n"
+		"  mixed:\n"
+		"    container: {drop_capabilities: [SYS_ADMIN], add_capabilities: [NET_RAW]}\n",
+		&d);
 	const struct hx_sandbox *s;
 
 	s = hx_policy_find(p, "plain");
@@ -118,21 +121,22 @@ static void test_process_options_layering(void **state)
 {
 	struct hx_diags d;
 	char *dump;
-	struct hx_policy *p = tp_expect_ok("security:\n"
-					   "  sandbox:\n"
-					   "    process: {use_namespaces: true, use_seccomp: true,\n"
-					   "              read_only_paths: [/usr], network_mode: none}\n"
-					   "sandboxes:\n"
-					   "  a:\n"
-					   "    process:\n"
-					   "      use_seccomp: false\n"
-					   "      network_mode: host\n"
-					   "      root_fs: /srv/rootfs/\n"
-					   "      read_only_paths: [/etc]\n"
-					   "      writable_paths: [/tmp/a]\n"
-					   "      masked_paths: [/proc/kcore]\n"
-					   "      tmpfs: [/run]\n",
-					   &d);
+	struct hx_policy *p =
+		tp_expect_ok("security:\n"
+			     "  sandbox:\n"
+			     "    process: {use_namespaces: true, use_seccomp: true,\n"
+			     "              read_only_paths: [/usr], network_mode: none}\n"
+			     "sandboxes:\n"
+			     "  a:\n"
+			     "    process:\n"
+			     "      use_seccomp: false\n"
+			     "      network_mode: host\n"
+			     "      root_fs: /srv/rootfs/\n"
+			     "      read_only_paths: [/etc]\n"
+			     "      writable_paths: [/tmp/a]\n"
+			     "      masked_paths: [/proc/kcore]\n"
+			     "      tmpfs: [/run]\n",
+			     &d);
 	const struct hx_sandbox *a = hx_policy_find(p, "a");
 
 	assert_int_equal(a->proc.use_namespaces, HX_YES);
@@ -159,14 +163,15 @@ static void test_command_validation_lowering(void **state)
 	const struct hx_sandbox *t;
 
 	/* the base restricts exec: the tools sandbox keeps its default and adds the commands */
-	p = tp_expect_ok("security:\n"
-			 "  exec: {default_policy: deny, allowed: [/usr/bin/], blocked_commands: [sudo]}\n"
-			 "tools:\n"
-			 "  security:\n"
-			 "    command_validation:\n"
-			 "      blocked_commands: [sudo, \"rm -rf\"]\n"
-			 "      allowed_commands: [ls, git]\n",
-			 &d);
+	p = tp_expect_ok(
+		"security:\n"
+		"  exec: {default_policy: deny, allowed: [/usr/bin/], blocked_commands: [sudo]}\n"
+		"tools:\n"
+		"  security:\n"
+		"    command_validation:\n"
+		"      blocked_commands: [sudo, \"rm -rf\"]\n"
+		"      allowed_commands: [ls, git]\n",
+		&d);
 	t = hx_policy_find(p, "tools");
 	assert_int_equal(t->exec.default_policy, HX_DEF_DENY);
 	assert_int_equal(t->exec.rules.n, 1);
@@ -211,19 +216,22 @@ static void test_switched_off(void **state)
 	assert_int_equal(d.warnings, 3);
 	tp_done(p, &d);
 
-	p = tp_expect_ok_warn("security:\n  sandbox: {enabled: false}\nsandboxes:\n  a: {}\n",
-			      "t.yaml:2:22: warning: sandboxing is switched off here: none of the 2 sandboxes declared is enforced",
-			      &d);
+	p = tp_expect_ok_warn(
+		"security:\n  sandbox: {enabled: false}\nsandboxes:\n  a: {}\n",
+		"t.yaml:2:22: warning: sandboxing is switched off here: none of the 2 sandboxes declared is enforced",
+		&d);
 	assert_int_equal(p->nsandboxes, 0);
 	assert_false(p->sandbox_enabled);
 	tp_done(p, &d);
 
-	p = tp_expect_ok_warn("security:\n  enabled: false\n", "sandboxing is switched off here", &d);
+	p = tp_expect_ok_warn("security:\n  enabled: false\n", "sandboxing is switched off here",
+			      &d);
 	assert_int_equal(p->nsandboxes, 0);
 	assert_false(p->enabled);
 	tp_done(p, &d);
 
-	p = tp_expect_ok_warn("security:\n  sandbox: {type: none}\n", "sandboxing is switched off", &d);
+	p = tp_expect_ok_warn("security:\n  sandbox: {type: none}\n", "sandboxing is switched off",
+			      &d);
 	assert_int_equal(p->nsandboxes, 0);
 	tp_done(p, &d);
 }
@@ -265,8 +273,9 @@ static void test_seed_shorthands(void **state)
 static void test_root_cgroup_warns(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok_warn("sandboxes:\n  host:\n    cgroup: //\n",
-						"t.yaml:2:3: warning: sandbox 'host' governs the root cgroup", &d);
+	struct hx_policy *p = tp_expect_ok_warn(
+		"sandboxes:\n  host:\n    cgroup: //\n",
+		"t.yaml:2:3: warning: sandbox 'host' governs the root cgroup", &d);
 
 	assert_string_equal(hx_policy_find(p, "host")->cgroup, "/");
 	tp_done(p, &d);

@@ -14,13 +14,14 @@
 static void test_ports_reach_the_model(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok("sandboxes:\n"
-					   "  web:\n"
-					   "    network:\n"
-					   "      allowed_ports: [80, {port: 443, protocol: tcp, allow: true},\n"
-					   "                      {port: 25, allow: false}]\n"
-					   "      blocked_ports: [23, {port: 53, protocol: udp}]\n",
-					   &d);
+	struct hx_policy *p =
+		tp_expect_ok("sandboxes:\n"
+			     "  web:\n"
+			     "    network:\n"
+			     "      allowed_ports: [80, {port: 443, protocol: tcp, allow: true},\n"
+			     "                      {port: 25, allow: false}]\n"
+			     "      blocked_ports: [23, {port: 53, protocol: udp}]\n",
+			     &d);
 	const struct hx_net_policy *n = &hx_policy_find(p, "web")->net;
 
 	assert_true(n->present);
@@ -47,13 +48,14 @@ static void test_ports_reach_the_model(void **state)
 static void test_host_address_literals(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok("sandboxes:\n"
-					   "  a:\n"
-					   "    network:\n"
-					   "      allowed_hosts:\n"
-					   "        - {host: \"2001:DB8::1\", ports: [53], protocol: udp}\n"
-					   "        - {host: 192.0.2.7, ports: [443, 8443], protocol: tcp}\n",
-					   &d);
+	struct hx_policy *p =
+		tp_expect_ok("sandboxes:\n"
+			     "  a:\n"
+			     "    network:\n"
+			     "      allowed_hosts:\n"
+			     "        - {host: \"2001:DB8::1\", ports: [53], protocol: udp}\n"
+			     "        - {host: 192.0.2.7, ports: [443, 8443], protocol: tcp}\n",
+			     &d);
 	const struct hx_net_policy *n = &hx_policy_find(p, "a")->net;
 	struct hx_resolved r;
 
@@ -81,14 +83,15 @@ static void test_host_address_literals(void **state)
 static void test_hosts_reach_the_model(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok("sandboxes:\n"
-					   "  a:\n"
-					   "    network:\n"
-					   "      allowed_hosts:\n"
-					   "        - api.openai.com\n"
-					   "        - {host: API.Example.COM., ports: [443, 8443], protocol: tcp}\n"
-					   "      blocked_hosts: [internal.corp.com]\n",
-					   &d);
+	struct hx_policy *p = tp_expect_ok(
+		"sandboxes:\n"
+		"  a:\n"
+		"    network:\n"
+		"      allowed_hosts:\n"
+		"        - api.openai.com\n"
+		"        - {host: API.Example.COM., ports: [443, 8443], protocol: tcp}\n"
+		"      blocked_hosts: [internal.corp.com]\n",
+		&d);
 	const struct hx_net_policy *n = &hx_policy_find(p, "a")->net;
 
 	assert_int_equal(n->hosts.n, 2);
@@ -114,16 +117,17 @@ static void test_hosts_reach_the_model(void **state)
 static void test_scalars_and_cidrs(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok("sandboxes:\n"
-					   "  a:\n"
-					   "    network:\n"
-					   "      default_policy: allow\n"
-					   "      allow_dns: true\n"
-					   "      allow_inbound: false\n"
-					   "      allow_outbound: true\n"
-					   "      allowed_cidrs: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]\n"
-					   "      blocked_cidrs: [10.0.0.0/8]\n",
-					   &d);
+	struct hx_policy *p = tp_expect_ok(
+		"sandboxes:\n"
+		"  a:\n"
+		"    network:\n"
+		"      default_policy: allow\n"
+		"      allow_dns: true\n"
+		"      allow_inbound: false\n"
+		"      allow_outbound: true\n"
+		"      allowed_cidrs: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]\n"
+		"      blocked_cidrs: [10.0.0.0/8]\n",
+		&d);
 	const struct hx_net_policy *n = &hx_policy_find(p, "a")->net;
 
 	assert_int_equal(n->default_policy, HX_DEF_ALLOW);
@@ -141,21 +145,22 @@ static void test_scalars_and_cidrs(void **state)
 static void test_network_is_inherited(void **state)
 {
 	struct hx_diags d;
-	struct hx_policy *p = tp_expect_ok("security:\n"
-					   "  network:\n"
-					   "    default_policy: deny\n"
-					   "    allow_dns: true\n"
-					   "    allowed_hosts: [{host: api.openai.com, ports: [443]}]\n"
-					   "    blocked_cidrs: [10.0.0.0/8]\n"
-					   "    blocked_ports: [25]\n"
-					   "sandboxes:\n"
-					   "  a:\n"
-					   "    network:\n"
-					   "      allow_dns: false\n"
-					   "      allowed_hosts: [pypi.org]\n"
-					   "      allowed_ports: [443]\n"
-					   "  b: {}\n",
-					   &d);
+	struct hx_policy *p =
+		tp_expect_ok("security:\n"
+			     "  network:\n"
+			     "    default_policy: deny\n"
+			     "    allow_dns: true\n"
+			     "    allowed_hosts: [{host: api.openai.com, ports: [443]}]\n"
+			     "    blocked_cidrs: [10.0.0.0/8]\n"
+			     "    blocked_ports: [25]\n"
+			     "sandboxes:\n"
+			     "  a:\n"
+			     "    network:\n"
+			     "      allow_dns: false\n"
+			     "      allowed_hosts: [pypi.org]\n"
+			     "      allowed_ports: [443]\n"
+			     "  b: {}\n",
+			     &d);
 	const struct hx_net_policy *a = &hx_policy_find(p, "a")->net;
 	const struct hx_net_policy *b = &hx_policy_find(p, "b")->net;
 
@@ -220,8 +225,9 @@ static void test_zones_are_lowered(void **state)
 
 static void test_network_errors(void **state)
 {
-	tp_expect_error("security:\n  network:\n    allowed_ports: [443, {port: 443}]\n",
-			"t.yaml:3:26: error: port 443/any is listed twice (first as security.network.allowed_ports[0])");
+	tp_expect_error(
+		"security:\n  network:\n    allowed_ports: [443, {port: 443}]\n",
+		"t.yaml:3:26: error: port 443/any is listed twice (first as security.network.allowed_ports[0])");
 	tp_expect_error("security:\n  network:\n    allowed_ports: [{port: 25, protocol: tcp}]\n"
 			"    blocked_ports: [{port: 25, protocol: tcp}]\n",
 			"port 25/tcp is both allowed and blocked");
@@ -237,15 +243,17 @@ static void test_network_errors(void **state)
 			"prefixes go in allowed_cidrs");
 	tp_expect_error("security:\n  network:\n    allowed_hosts: [\"2001:db8::1::2\"]\n",
 			"not a valid host name or address");
-	tp_expect_error("security:\n  network:\n    allowed_hosts: [{host: a.example, ports: [443, 443]}]\n",
-			"port 443 is listed twice");
+	tp_expect_error(
+		"security:\n  network:\n    allowed_hosts: [{host: a.example, ports: [443, 443]}]\n",
+		"port 443 is listed twice");
 	tp_expect_error("security:\n  network:\n    allowed_hosts: [a.example]\n"
 			"    blocked_hosts: [A.example]\n",
 			"'a.example' is both allowed and blocked");
 	tp_expect_error("security:\n  network:\n    allowed_hosts: [a.example, a.example]\n",
 			"'a.example' is listed twice");
-	tp_expect_error("security:\n  network:\n    allowed_hosts: [{host: a.example, colour: red}]\n",
-			"unknown key 'colour' in a host entry");
+	tp_expect_error(
+		"security:\n  network:\n    allowed_hosts: [{host: a.example, colour: red}]\n",
+		"unknown key 'colour' in a host entry");
 	tp_expect_error("security:\n  network:\n    allow_outbound: sometimes\n",
 			"'allow_outbound' must be true or false");
 	tp_expect_error("security:\n  network: {allow_dns: true}\nnetwork: {allow_dns: false}\n",
@@ -254,10 +262,12 @@ static void test_network_errors(void **state)
 
 static void test_zone_errors(void **state)
 {
-	tp_expect_error("network:\n  zones:\n    a: {cidrs: [10.0.0.0/8], allow_all: true, default_policy: deny}\n",
-			"'allow_all: true' contradicts 'default_policy: deny'");
-	tp_expect_error("network:\n  zones:\n    a: {default_policy: deny}\n    b: {allow_all: true}\n",
-			"zones 'a' and 'b' both have no cidrs");
+	tp_expect_error(
+		"network:\n  zones:\n    a: {cidrs: [10.0.0.0/8], allow_all: true, default_policy: deny}\n",
+		"'allow_all: true' contradicts 'default_policy: deny'");
+	tp_expect_error(
+		"network:\n  zones:\n    a: {default_policy: deny}\n    b: {allow_all: true}\n",
+		"zones 'a' and 'b' both have no cidrs");
 	tp_expect_error("network:\n  default_policy: deny\n  zones:\n    a: {allow_all: true}\n",
 			"sets default_policy allow, but the network section says deny");
 	tp_expect_error("network:\n  zones:\n    a: {cidrs: [10.0.0.1/8], allow_all: true}\n",

@@ -26,10 +26,11 @@ static void test_parse_rate(void **state)
 	assert_int_equal(hx_parse_rate("10000000/s", &n, &w), 0);
 	assert_int_equal(n, 10000000);
 
-	static const char *const bad[] = { "",	     "/s",     "0/s",	  "1000",   "1000/",
-					   "1000/x", "1000/ss", "-1/s",	  "1.5/s",  " 10/s",
-					   "10 /s",  "10/s ",	"10000001/s", "99999999999999999999/s",
-					   "10/S",   "10/sec" };
+	static const char *const bad[] = {
+		"",	"/s",	 "0/s",	  "1000",  "1000/", "1000/x",	  "1000/ss",
+		"-1/s", "1.5/s", " 10/s", "10 /s", "10/s ", "10000001/s", "99999999999999999999/s",
+		"10/S", "10/sec"
+	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = w = 7;
 		if (hx_parse_rate(bad[i], &n, &w) != -EINVAL)

@@ -35,7 +35,9 @@ static void test_global_security(void **state)
 	assert_true(p->sandbox_enabled);
 	assert_string_equal(p->sandbox_type, "container");
 	assert_int_equal(d.warnings, 3);
-	assert_contains(out, "01-global-security.yaml:8:11: warning: sandbox type 'container' runs as HelixAgent's process sandbox");
+	assert_contains(
+		out,
+		"01-global-security.yaml:8:11: warning: sandbox type 'container' runs as HelixAgent's process sandbox");
 	assert_contains(out, ":18:16: warning: 'runtime' is not used");
 	assert_contains(out, ":19:22: warning: 'default_image' is not used");
 	/* process and container options */
@@ -80,9 +82,12 @@ static void test_global_security(void **state)
 
 	dump = tp_dump(p);
 	assert_contains(dump, "\"sandbox_type\":\"container\"");
-	assert_contains(dump, "\"capabilities\":{\"drop\":[\"ALL\"],\"add\":[\"NET_BIND_SERVICE\"]}");
+	assert_contains(dump,
+			"\"capabilities\":{\"drop\":[\"ALL\"],\"add\":[\"NET_BIND_SERVICE\"]}");
 	assert_contains(dump, "\"use_seccomp\":true");
-	assert_contains(dump, "{\"host\":\"api.openai.com\",\"ports\":[443],\"protocol\":\"any\",\"action\":\"allow\",\"rule\":\"security.network.allowed_hosts[0]\"");
+	assert_contains(
+		dump,
+		"{\"host\":\"api.openai.com\",\"ports\":[443],\"protocol\":\"any\",\"action\":\"allow\",\"rule\":\"security.network.allowed_hosts[0]\"");
 	assert_contains(dump, "\"max_memory_bytes\":536870912");
 	free(dump);
 	free(out);
@@ -128,8 +133,9 @@ static void test_plugin_security(void **state)
 	assert_string_equal(mine->fs.rules.v[0].name, "permissions.allowed_paths[0]");
 
 	dump = tp_dump(p);
-	assert_contains(dump, "\"name\":\"myplugin\",\"origin\":\"plugins.security.overrides.myplugin\","
-			      "\"inherits\":[\"security\",\"plugins.security.default_context\"]");
+	assert_contains(dump,
+			"\"name\":\"myplugin\",\"origin\":\"plugins.security.overrides.myplugin\","
+			"\"inherits\":[\"security\",\"plugins.security.default_context\"]");
 	assert_contains(dump, "\"rule\":\"permissions.allowed_paths[0]\"");
 	free(dump);
 	free(out);
@@ -165,7 +171,9 @@ static void test_tool_security(void **state)
 	assert_string_equal(t->env.blocked_vars.v[3], "*_SECRET");
 	/* regexes: honoured by the launcher, and said so */
 	assert_int_equal(d.warnings, 1);
-	assert_contains(out, "03-tool-security.yaml:15:7: warning: blocked_patterns are regular expressions the kernel cannot match");
+	assert_contains(
+		out,
+		"03-tool-security.yaml:15:7: warning: blocked_patterns are regular expressions the kernel cannot match");
 	assert_contains(out, "helixagent exec --shell");
 
 	dump = tp_dump(p);
@@ -185,7 +193,8 @@ static void test_bp1_enable_sandboxing(void **state)
 	assert_true(p->sandbox_enabled);
 	assert_string_equal(p->sandbox_type, "container");
 	assert_int_equal(p->nsandboxes, 1);
-	assert_contains(out, "warning: sandbox type 'container' runs as HelixAgent's process sandbox");
+	assert_contains(out,
+			"warning: sandbox type 'container' runs as HelixAgent's process sandbox");
 	free(out);
 	tp_done(p, &d);
 }
@@ -233,7 +242,8 @@ static void test_bp3_whitelist_and_blacklist(void **state)
 	assert_string_equal(s->net.blocked_hosts.v[0].host, "internal.corp.com");
 	assert_string_equal(s->net.blocked_hosts.v[0].name, "network.blocked_hosts[0]");
 	assert_int_equal(d.warnings, 1);
-	assert_contains(out, "warning: blocked_hosts blocks only the addresses these names resolve to");
+	assert_contains(out,
+			"warning: blocked_hosts blocks only the addresses these names resolve to");
 	free(out);
 	tp_done(p, &d);
 }
@@ -264,8 +274,9 @@ static void test_bp5_audit_logging(void **state)
 	assert_int_equal(d.warnings, 1);
 	assert_contains(out, "warning: 'log_level' does not filter the audit stream");
 	dump = tp_dump(p);
-	assert_contains(dump, "\"events\":[\"sandbox_create\",\"sandbox_destroy\",\"command_execute\","
-			      "\"resource_violation\",\"permission_denied\"]");
+	assert_contains(dump,
+			"\"events\":[\"sandbox_create\",\"sandbox_destroy\",\"command_execute\","
+			"\"resource_violation\",\"permission_denied\"]");
 	free(dump);
 	free(out);
 	tp_done(p, &d);
@@ -282,7 +293,9 @@ static void test_bp7_container_isolation(void **state)
 	assert_int_equal(s->proc.read_only_root, HX_YES);
 	assert_int_equal(s->proc.no_new_privileges, HX_YES);
 	assert_int_equal(d.warnings, 2);
-	assert_contains(out, ":6:21: warning: 'sandbox_type: container' runs as HelixAgent's process sandbox");
+	assert_contains(
+		out,
+		":6:21: warning: 'sandbox_type: container' runs as HelixAgent's process sandbox");
 	assert_contains(out, ":8:16: warning: 'image' is not used");
 	free(out);
 	tp_done(p, &d);
@@ -305,7 +318,9 @@ static void test_bp8_network_segmentation(void **state)
 	assert_string_equal(s->net.hosts.v[0].host, "api.external.com");
 	assert_string_equal(s->net.hosts.v[0].name, "network.zones.untrusted.allowed_hosts[0]");
 	dump = tp_dump(p);
-	assert_contains(dump, "{\"cidr\":\"10.0.0.0/24\",\"action\":\"allow\",\"rule\":\"network.zones.trusted.cidrs[0]\"");
+	assert_contains(
+		dump,
+		"{\"cidr\":\"10.0.0.0/24\",\"action\":\"allow\",\"rule\":\"network.zones.trusted.cidrs[0]\"");
 	free(dump);
 	free(out);
 	tp_done(p, &d);
@@ -326,7 +341,9 @@ static void test_bp10_monitoring_alerts(void **state)
 	assert_int_equal(d.warnings, 1);
 	assert_contains(out, "warning: alerts are not evaluated by the agent");
 	dump = tp_dump(p);
-	assert_contains(dump, "{\"name\":\"permission_denied_spike\",\"condition\":\"rate(permission_denied[5m]) > 10\",\"severity\":\"critical\"");
+	assert_contains(
+		dump,
+		"{\"name\":\"permission_denied_spike\",\"condition\":\"rate(permission_denied[5m]) > 10\",\"severity\":\"critical\"");
 	free(dump);
 	free(out);
 	tp_done(p, &d);

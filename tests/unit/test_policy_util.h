@@ -33,7 +33,8 @@ static inline void tp_expect_error(const char *yaml, const char *needle)
 	struct hx_policy *p = tp_load(yaml, &d, &out);
 
 	if (!d.errors || !strstr(out, needle))
-		fail_msg("expected an error containing \"%s\" for:\n%s\ngot:\n%s", needle, yaml, out);
+		fail_msg("expected an error containing \"%s\" for:\n%s\ngot:\n%s", needle, yaml,
+			 out);
 	hx_diags_free(&d);
 	hx_policy_free(p);
 	free(out);

@@ -24,7 +24,9 @@
 
 #include "sandbox/sandbox.h"
 
-#define STRS(...) ((struct hx_strings){ .v = (char *[]){ __VA_ARGS__ }, .n = sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *) })
+#define STRS(...)                                                                                  \
+	((struct hx_strings){ .v = (char *[]){ __VA_ARGS__ },                                      \
+			      .n = sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *) })
 #define NONE ((struct hx_strings){ 0 })
 
 /* ---- environment ---- */
@@ -47,9 +49,19 @@ static size_t count(char **env)
 }
 
 static char *host_env[] = {
-	"PATH=/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8", "AWS_SECRET_ACCESS_KEY=x",
-	"AWS_REGION=eu", "API_KEY=k", "DB_SECRET=s", "GOOGLE_APPLICATION_CREDENTIALS=/g",
-	"TERM=dumb", "PATH=/second", "NOEQUALS", "=novalue", NULL,
+	"PATH=/usr/bin:/bin",
+	"HOME=/root",
+	"LANG=C.UTF-8",
+	"AWS_SECRET_ACCESS_KEY=x",
+	"AWS_REGION=eu",
+	"API_KEY=k",
+	"DB_SECRET=s",
+	"GOOGLE_APPLICATION_CREDENTIALS=/g",
+	"TERM=dumb",
+	"PATH=/second",
+	"NOEQUALS",
+	"=novalue",
+	NULL,
 };
 
 static void test_env_inherit_false_starts_empty(void **state)
@@ -161,8 +173,8 @@ static void expect_cmds(const char *s, const char *const *want, size_t n)
 	hx_cmd_strings_free(&got);
 }
 
-#define EXPECT(s, ...)                                                                   \
-	expect_cmds(s, (const char *const[]){ __VA_ARGS__ },                             \
+#define EXPECT(s, ...)                                                                             \
+	expect_cmds(s, (const char *const[]){ __VA_ARGS__ },                                       \
 		    sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
 
 static void test_cmd_split_and_normalise(void **state)
@@ -285,7 +297,8 @@ static void test_cmd_validation_resists_spelling(void **state)
 
 static void test_cmd_validation_allowed_commands(void **state)
 {
-	struct hx_cmd_validation v = { .allowed_commands = STRS("ls", "git status", "/usr/bin/echo") };
+	struct hx_cmd_validation v = { .allowed_commands =
+					       STRS("ls", "git status", "/usr/bin/echo") };
 
 	expect_allowed(&v, "ls -l");
 	expect_allowed(&v, "ls");
@@ -448,8 +461,9 @@ static void test_mountinfo_v1_hybrid_layout(void **state)
 	assert_int_equal(-ENOENT, hx_mountinfo_v1(mi, "blkio", out, sizeof(out)));
 	assert_int_equal(-ENOENT, hx_mountinfo_v1("", "cpu", out, sizeof(out)));
 	/* a unified-only host: no v1 hierarchy at all */
-	assert_int_equal(-ENOENT, hx_mountinfo_v1("26 25 0:24 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
-						  "memory", out, sizeof(out)));
+	assert_int_equal(-ENOENT,
+			 hx_mountinfo_v1("26 25 0:24 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+					 "memory", out, sizeof(out)));
 }
 
 /* ---- mounts, capabilities ---- */
@@ -472,15 +486,21 @@ static void test_tmpfs_spec(void **state)
 	assert_true(f & MS_NOEXEC);
 	assert_int_equal(0, hx_tmpfs_parse("/x:ro", path, sizeof(path), &f, data, sizeof(data)));
 	assert_true(f & MS_RDONLY);
-	assert_int_equal(-EINVAL, hx_tmpfs_parse("relative", path, sizeof(path), &f, data, sizeof(data)));
-	assert_int_equal(-EINVAL, hx_tmpfs_parse("/x:bogus", path, sizeof(path), &f, data, sizeof(data)));
-	assert_int_equal(-EINVAL, hx_tmpfs_parse(":size=1", path, sizeof(path), &f, data, sizeof(data)));
+	assert_int_equal(-EINVAL,
+			 hx_tmpfs_parse("relative", path, sizeof(path), &f, data, sizeof(data)));
+	assert_int_equal(-EINVAL,
+			 hx_tmpfs_parse("/x:bogus", path, sizeof(path), &f, data, sizeof(data)));
+	assert_int_equal(-EINVAL,
+			 hx_tmpfs_parse(":size=1", path, sizeof(path), &f, data, sizeof(data)));
 }
 
 static void test_caps_keep_mask(void **state)
 {
-	struct hx_caps all_but = { .present = true, .drop = ~0ull, .add = 1ull << CAP_NET_BIND_SERVICE };
-	struct hx_caps some = { .present = true, .drop = (1ull << CAP_CHOWN) | (1ull << CAP_SYS_ADMIN) };
+	struct hx_caps all_but = { .present = true,
+				   .drop = ~0ull,
+				   .add = 1ull << CAP_NET_BIND_SERVICE };
+	struct hx_caps some = { .present = true,
+				.drop = (1ull << CAP_CHOWN) | (1ull << CAP_SYS_ADMIN) };
 
 	assert_int_equal(1ull << CAP_NET_BIND_SERVICE, hx_caps_keep_mask(&all_but, 40));
 	assert_int_equal(((1ull << 41) - 1) & ~((1ull << CAP_CHOWN) | (1ull << CAP_SYS_ADMIN)),
@@ -508,12 +528,12 @@ static void test_seccomp_denies_with_eperm(void **state)
 		close(pfd[0]);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || hx_seccomp_load())
 			_exit(3);
-#define TRY(name, call)                                                                    \
-	do {                                                                               \
-		errno = 0;                                                                 \
-		long r_ = (call);                                                          \
-		n += snprintf(out + n, sizeof(out) - (size_t)n, "%s=%s ", name,             \
-			      r_ < 0 && errno == EPERM ? "EPERM" : "other");                \
+#define TRY(name, call)                                                                            \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long r_ = (call);                                                                  \
+		n += snprintf(out + n, sizeof(out) - (size_t)n, "%s=%s ", name,                    \
+			      r_ < 0 && errno == EPERM ? "EPERM" : "other");                       \
 	} while (0)
 		TRY("keyctl", syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3, 0));
 		TRY("ptrace", ptrace(PTRACE_TRACEME, 0, NULL, NULL));
@@ -525,7 +545,8 @@ static void test_seccomp_denies_with_eperm(void **state)
 		TRY("clone_newns", syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0));
 		errno = 0;
 		n += snprintf(out + n, sizeof(out) - (size_t)n, "clone3=%s ",
-			      syscall(SYS_clone3, NULL, 0) < 0 && errno == ENOSYS ? "ENOSYS" : "other");
+			      syscall(SYS_clone3, NULL, 0) < 0 && errno == ENOSYS ? "ENOSYS" :
+										    "other");
 		n += snprintf(out + n, sizeof(out) - (size_t)n, "getpid=%s",
 			      syscall(SYS_getpid) > 0 ? "ok" : "other");
 		(void)!write(pfd[1], out, (size_t)n);

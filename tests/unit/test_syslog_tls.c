@@ -49,11 +49,13 @@ static int sh(const char *fmt, ...)
 
 static int free_port(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM, 0), p;
 
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || getsockname(fd, (struct sockaddr *)&sa, &sl))
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl))
 		return -1;
 	p = ntohs(sa.sin_port);
 	close(fd);
@@ -62,7 +64,8 @@ static int free_port(void)
 
 static bool listening(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	bool up = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -128,7 +131,8 @@ static int setup(void **state)
 	port = free_port();
 	fd6 = socket(AF_INET6, SOCK_STREAM, 0);
 	{
-		struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+		struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+					   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 
 		have_v6 = fd6 >= 0 && !bind(fd6, (struct sockaddr *)&sa, sizeof(sa));
 		close(fd6);
@@ -154,8 +158,9 @@ static int setup(void **state)
 		"template(name=\"fields\" type=\"string\" string=\"%%inputname%%|%%app-name%%|"
 		"%%msgid%%|%%structured-data%%|%%msg%%\\n\")\n"
 		"*.* action(type=\"omfile\" file=\"%s/out.log\" template=\"fields\")\n",
-		dir, dir, dir, dir, port, have_v6 ? "input(type=\"imtcp\" address=\"::1\" port=\"" : "",
-		have_v6 ? port : 0, have_v6 ? "\")\n" : "", dir);
+		dir, dir, dir, dir, port,
+		have_v6 ? "input(type=\"imtcp\" address=\"::1\" port=\"" : "", have_v6 ? port : 0,
+		have_v6 ? "\")\n" : "", dir);
 	fclose(f);
 	return start();
 }
@@ -283,7 +288,7 @@ static void unverified_collector_gets_nothing(void **state)
 		assert_false(hx_syslog_connected(s));
 		assert_int_equal(hx_syslog_sent(s), 0);
 		if (!strstr(hx_syslog_error(s), "TLS handshake"))
-		fail_msg("error: '%s'", hx_syslog_error(s));
+			fail_msg("error: '%s'", hx_syslog_error(s));
 		hx_syslog_close(s);
 		assert_int_equal(arrived("wrongname-"), 0);
 	}
@@ -295,7 +300,8 @@ static void bad_tls_targets(void **state)
 
 	assert_null(hx_syslog_open("tls://127.0.0.1:6514?ca=relative.pem", 4, err, sizeof(err)));
 	assert_non_null(strstr(err, "absolute path"));
-	assert_null(hx_syslog_open("tls://127.0.0.1:6514?ca=/nonexistent.pem", 4, err, sizeof(err)));
+	assert_null(
+		hx_syslog_open("tls://127.0.0.1:6514?ca=/nonexistent.pem", 4, err, sizeof(err)));
 	assert_non_null(strstr(err, "no CA certificate"));
 	assert_null(hx_syslog_open("tls://127.0.0.1:6514?cert=/a.pem", 4, err, sizeof(err)));
 	assert_non_null(strstr(err, "go together"));

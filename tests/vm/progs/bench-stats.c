@@ -41,8 +41,9 @@ int main(void)
 		attr.info.info_len = sizeof(info);
 		attr.info.info = (__u64)(unsigned long)&info;
 		if (!sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr))
-			printf("%u %u %s %llu %llu\n", info.id, info.type, info.name[0] ? info.name : "-",
-			       (unsigned long long)info.run_cnt, (unsigned long long)info.run_time_ns);
+			printf("%u %u %s %llu %llu\n", info.id, info.type,
+			       info.name[0] ? info.name : "-", (unsigned long long)info.run_cnt,
+			       (unsigned long long)info.run_time_ns);
 		close(fd);
 	}
 }

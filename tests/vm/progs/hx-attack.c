@@ -362,12 +362,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	op = argv[1];
-#define ARGS(n)                                                   \
-	do {                                                      \
-		if (argc < 2 + (n)) {                             \
-			fprintf(stderr, "%s: missing arguments\n", op); \
-			return 2;                                 \
-		}                                                 \
+#define ARGS(n)                                                                                    \
+	do {                                                                                       \
+		if (argc < 2 + (n)) {                                                              \
+			fprintf(stderr, "%s: missing arguments\n", op);                            \
+			return 2;                                                                  \
+		}                                                                                  \
 	} while (0)
 	if (!strcmp(op, "clone-into-cgroup")) {
 		ARGS(1);

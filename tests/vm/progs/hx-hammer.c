@@ -86,12 +86,23 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "o:s:n:r:d:")) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 's': stop = optarg; break;
-		case 'n': rounds = strtoul(optarg, NULL, 10); break;
-		case 'r': ready = optarg; break;
-		case 'd': delay_ms = strtoul(optarg, NULL, 10); break;
-		default: return 2;
+		case 'o':
+			out = optarg;
+			break;
+		case 's':
+			stop = optarg;
+			break;
+		case 'n':
+			rounds = strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			ready = optarg;
+			break;
+		case 'd':
+			delay_ms = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return 2;
 		}
 	}
 	nops = argc - optind;
@@ -136,8 +147,11 @@ int main(int argc, char **argv)
 			else
 				ops[i].other++;
 			if (o)
-				fprintf(o, "%s %s %d %s\n", ops[i].exec ? "exec" : "open", ops[i].path,
-					(int)pid, !e ? "ok" : e == EPERM ? "EPERM" : strerrorname_np(e));
+				fprintf(o, "%s %s %d %s\n", ops[i].exec ? "exec" : "open",
+					ops[i].path, (int)pid,
+					!e	   ? "ok" :
+					e == EPERM ? "EPERM" :
+						     strerrorname_np(e));
 		}
 		if (ready && r == 0)
 			close(open(ready, O_WRONLY | O_CREAT, 0644));

@@ -146,11 +146,14 @@ static int op_run(const char *op, int fd, const struct target *t)
 		return send(fd, &byte, 1, MSG_NOSIGNAL) == 1 ? 0 : errno;
 	}
 	if (!strcmp(op, "sendto"))
-		return sendto(fd, "hx", 2, 0, (const struct sockaddr *)&t->ss, t->len) == 2 ? 0 : errno;
+		return sendto(fd, "hx", 2, 0, (const struct sockaddr *)&t->ss, t->len) == 2 ? 0 :
+											      errno;
 	if (!strcmp(op, "sendmsg")) {
 		struct iovec iov = { .iov_base = "hx", .iov_len = 2 };
-		struct msghdr m = { .msg_name = (void *)&t->ss, .msg_namelen = t->len,
-				    .msg_iov = &iov, .msg_iovlen = 1 };
+		struct msghdr m = { .msg_name = (void *)&t->ss,
+				    .msg_namelen = t->len,
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1 };
 
 		return sendmsg(fd, &m, 0) == 2 ? 0 : errno;
 	}
@@ -171,7 +174,9 @@ static int op_run(const char *op, int fd, const struct target *t)
 	}
 	if (!strcmp(op, "fastopen"))
 		return sendto(fd, &byte, 1, MSG_FASTOPEN | MSG_NOSIGNAL,
-			      (const struct sockaddr *)&t->ss, t->len) == 1 ? 0 : errno;
+			      (const struct sockaddr *)&t->ss, t->len) == 1 ?
+			       0 :
+			       errno;
 	if (!strcmp(op, "bind"))
 		return bind(fd, (const struct sockaddr *)&t->ss, t->len) ? errno : 0;
 	if (!strcmp(op, "listen")) {
@@ -406,9 +411,17 @@ static int dns(int argc, char **argv)
 		memset(r + 8, 0, 4);
 		o = qend;
 		if (rdlen) {
-			unsigned char rr[12] = { 0xc0, 12, 0, (unsigned char)qtype, 0, 1,
-						 (unsigned char)(ttl >> 24), (unsigned char)(ttl >> 16),
-						 (unsigned char)(ttl >> 8), (unsigned char)ttl, 0,
+			unsigned char rr[12] = { 0xc0,
+						 12,
+						 0,
+						 (unsigned char)qtype,
+						 0,
+						 1,
+						 (unsigned char)(ttl >> 24),
+						 (unsigned char)(ttl >> 16),
+						 (unsigned char)(ttl >> 8),
+						 (unsigned char)ttl,
+						 0,
 						 (unsigned char)rdlen };
 
 			memcpy(r + o, rr, sizeof(rr));

@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 		void *v;
 
 		memset(&mi, 0, sizeof(mi));
-		if (info(fd, &mi, sizeof(mi)) || !(v = calloc(1, mi.value_size ? mi.value_size : 1))) {
+		if (info(fd, &mi, sizeof(mi)) ||
+		    !(v = calloc(1, mi.value_size ? mi.value_size : 1))) {
 			fprintf(stderr, "hx-pins: info: %s\n", strerror(errno));
 			return 1;
 		}

@@ -142,13 +142,14 @@ static void op_v1limits(const char *dir)
 			char *save = NULL, list[256];
 
 			snprintf(list, sizeof(list), "%s", ctrls);
-			for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			for (char *t = strtok_r(list, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save)) {
 				if (strcmp(t, v1[i].ctrl))
 					continue;
 				printf("v1.%s: %s\n", v1[i].ctrl, cg);
 				for (int j = 0; v1[i].files[j]; j++) {
-					snprintf(path, sizeof(path), "%s/%s%s/%s", dir, v1[i].ctrl, cg,
-						 v1[i].files[j]);
+					snprintf(path, sizeof(path), "%s/%s%s/%s", dir, v1[i].ctrl,
+						 cg, v1[i].files[j]);
 					print_file(v1[i].files[j], path);
 				}
 			}
@@ -160,7 +161,7 @@ static void op_v1limits(const char *dir)
 
 static void op_status(void)
 {
-	static const char *const keys[] = { "CapInh:", "CapPrm:", "CapEff:", "CapBnd:",
+	static const char *const keys[] = { "CapInh:", "CapPrm:",     "CapEff:", "CapBnd:",
 					    "CapAmb:", "NoNewPrivs:", "Seccomp:" };
 	FILE *f = fopen("/proc/self/status", "re");
 	char line[256];
@@ -459,13 +460,13 @@ int main(int argc, char **argv)
 		const char *a1 = i + 1 < argc ? argv[i + 1] : NULL;
 		const char *a2 = i + 2 < argc ? argv[i + 2] : NULL;
 
-#define NEED(n)                                                              \
-	do {                                                                 \
-		if (i + (n) >= argc) {                                       \
-			fprintf(stderr, "hx-probe-self: %s needs %d argument(s)\n", op, n); \
-			return 2;                                            \
-		}                                                            \
-		i += (n);                                                    \
+#define NEED(n)                                                                                    \
+	do {                                                                                       \
+		if (i + (n) >= argc) {                                                             \
+			fprintf(stderr, "hx-probe-self: %s needs %d argument(s)\n", op, n);        \
+			return 2;                                                                  \
+		}                                                                                  \
+		i += (n);                                                                          \
 	} while (0)
 		if (!strcmp(op, "cgroup")) {
 			own_cgroup(buf, sizeof(buf));

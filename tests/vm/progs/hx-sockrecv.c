@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 
 		fd = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || (tcp && listen(fd, 8))) {
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+		    (tcp && listen(fd, 8))) {
 			perror("bind");
 			return 2;
 		}

@@ -72,16 +72,26 @@ extern char **environ;
 static const char *errname(int e)
 {
 	switch (e) {
-	case 0: return "ok";
-	case EPERM: return "EPERM";
-	case EACCES: return "EACCES";
-	case ENOENT: return "ENOENT";
-	case EINVAL: return "EINVAL";
-	case ENOEXEC: return "ENOEXEC";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case ENOTDIR: return "ENOTDIR";
-	case EEXIST: return "EEXIST";
-	default: return strerrorname_np(e) ? strerrorname_np(e) : "E?";
+	case 0:
+		return "ok";
+	case EPERM:
+		return "EPERM";
+	case EACCES:
+		return "EACCES";
+	case ENOENT:
+		return "ENOENT";
+	case EINVAL:
+		return "EINVAL";
+	case ENOEXEC:
+		return "ENOEXEC";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ENOTDIR:
+		return "ENOTDIR";
+	case EEXIST:
+		return "EEXIST";
+	default:
+		return strerrorname_np(e) ? strerrorname_np(e) : "E?";
 	}
 }
 
@@ -337,11 +347,13 @@ static int do_exec_stalled(int argc, char **argv)
 
 		st.len = 4096;
 		st.fd = fd;
-		st.buf = mmap(NULL, st.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		st.buf = mmap(NULL, st.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			      0);
 		reg.range.start = zp.range.start = (unsigned long)st.buf;
 		reg.range.len = zp.range.len = st.len;
 		if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) || st.buf == MAP_FAILED ||
-		    ioctl(uffd, UFFDIO_REGISTER, &reg) || pthread_create(&t, NULL, stall_write, &st))
+		    ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+		    pthread_create(&t, NULL, stall_write, &st))
 			_exit(10);
 		/* the write faults with the inode lock held */
 		if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
@@ -410,12 +422,12 @@ int main(int argc, char **argv)
 	op = argv[i];
 	argv += i + 1;
 	argc -= i + 1;
-#define NEED(n)                                                         \
-	do {                                                            \
-		if (argc < (n)) {                                       \
-			fprintf(stderr, "hx-try %s: %d argument(s)\n", op, n); \
-			return 2;                                       \
-		}                                                       \
+#define NEED(n)                                                                                    \
+	do {                                                                                       \
+		if (argc < (n)) {                                                                  \
+			fprintf(stderr, "hx-try %s: %d argument(s)\n", op, n);                     \
+			return 2;                                                                  \
+		}                                                                                  \
 	} while (0)
 	if (!strcmp(op, "exec")) {
 		join();

@@ -129,7 +129,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3) {
-		fprintf(stderr, "usage: hx-uring openat PATH|connect ADDR PORT|sendmsg ADDR PORT [async]\n");
+		fprintf(stderr,
+			"usage: hx-uring openat PATH|connect ADDR PORT|sendmsg ADDR PORT [async]\n");
 		return 2;
 	}
 	op = argv[1];

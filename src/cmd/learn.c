@@ -139,7 +139,7 @@ static int learn_run(const char *sandbox, bool net_host, char **cmd, char *dir, 
 {
 	char pol[PATH_MAX], audit[PATH_MAX], dlog[PATH_MAX];
 	pid_t d, w;
-	int rc, busy;
+	int rc, busy, err;
 
 	if (enforcement_loaded(&busy)) {
 		if (busy)
@@ -211,13 +211,11 @@ stop:
 	kill(d, SIGTERM);
 	if (wait_status(d) != 0 && !rc)
 		hx_log("learn: the daemon did not exit cleanly (its log: %s)", dlog);
-unload : {
-	int err = hx_loader_unpin_all();
-
+unload:
+	err = hx_loader_unpin_all();
 	if (err)
 		hx_log("learn: cannot remove the learning policy's pins: %s", strerror(-err));
 	unlink(HX_STATE_FILE);
-}
 	return rc ? 2 : 0;
 }
 

@@ -410,9 +410,14 @@ test_audit_mode_logs_and_allows() {
 	assert_eq audit "$(audit_select ".process.pid==$pid" | jq -r .helixagent.decision)"
 }
 
+# The kernel's counter, read from the pins by status, grows with this test's own denial.
 test_counters() {
-	deny=$($HX status --json | jq '.sandboxes[] | select(.name=="fs") | .counters.filesystem.deny')
-	[ "$deny" -gt 0 ] || fail "filesystem deny counter is $deny"
+	_fs_deny() { $HX status --json | jq '.sandboxes[] | select(.name=="fs") | .counters.filesystem.deny'; }
+	before=$(_fs_deny)
+	out=$(fs_try fs open /secret/file r)
+	assert_contains "$out" ": EPERM" "result"
+	after=$(_fs_deny)
+	[ "$after" -gt "$before" ] || fail "filesystem deny counter $before -> $after across a denied open"
 }
 
 # Paths missing at load: watched, enforced from the moment they appear,

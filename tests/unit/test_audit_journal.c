@@ -30,6 +30,8 @@
 #include "events/audit.h"
 #include "events/sink.h"
 
+#include "test_dir_util.h"
+
 static void names(void **state)
 {
 	static const char *const cases[][2] = {
@@ -520,8 +522,7 @@ static int together_child(void)
 	hx_audit_close(&a);
 	close(jfd);
 	close(sfd);
-	snprintf(line, sizeof(line), "rm -rf %s", dir);
-	return system(line) ? 17 : 0;
+	return td_remove(dir) ? 17 : 0;
 }
 
 static void outputs_together_under_load(void **state)

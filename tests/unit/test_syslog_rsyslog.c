@@ -25,6 +25,7 @@
 #include "events/audit.h"
 #include "events/sink.h"
 
+#include "test_dir_util.h"
 #include "test_rsyslog_util.h"
 
 static char dir[64];
@@ -90,13 +91,9 @@ static int start_rsyslog(void **state)
 
 static int stop_rsyslog(void **state)
 {
-	char cmd[128];
-
 	tr_stop(rs_pid);
-	if (dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		return system(cmd);
-	}
+	if (dir[0])
+		return td_remove(dir);
 	return 0;
 }
 

@@ -43,6 +43,15 @@ static inline bool tr_listening(int port)
 	return up;
 }
 
+/* @dir/rsyslog.conf, opened to be written (NULL: it cannot be). */
+static inline FILE *tr_conf(const char *dir)
+{
+	char conf[128];
+
+	snprintf(conf, sizeof(conf), "%s/rsyslog.conf", dir);
+	return fopen(conf, "w");
+}
+
 /* rsyslogd in the foreground on @dir/rsyslog.conf, stdout (and, @quiet, stderr) to /dev/null. */
 static inline pid_t tr_spawn(const char *dir, bool quiet)
 {

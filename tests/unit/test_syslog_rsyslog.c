@@ -48,7 +48,7 @@ static bool file_has(const char *path, const char *needle)
 
 static int start_rsyslog(void **state)
 {
-	char conf[128], out[128], buf[2048];
+	char out[128], buf[2048];
 	FILE *f;
 
 	if (access(RSYSLOGD, X_OK))
@@ -58,9 +58,8 @@ static int start_rsyslog(void **state)
 		return -1;
 	udp_port = tr_free_port(SOCK_DGRAM);
 	tcp_port = tr_free_port(SOCK_STREAM);
-	snprintf(conf, sizeof(conf), "%s/rsyslog.conf", dir);
 	snprintf(out, sizeof(out), "%s/out.log", dir);
-	f = fopen(conf, "w");
+	f = tr_conf(dir);
 	if (!f)
 		return -1;
 	/* Every field rsyslog parsed out of the message, '|'-separated, one line per message. */

@@ -96,14 +96,9 @@ static int setup(void **state)
 		have_v6 = fd6 >= 0 && !bind(fd6, (struct sockaddr *)&sa, sizeof(sa));
 		close(fd6);
 	}
-	{
-		char conf[128];
-
-		snprintf(conf, sizeof(conf), "%s/rsyslog.conf", dir);
-		f = fopen(conf, "w");
-		if (!f)
-			return -1;
-	}
+	f = tr_conf(dir);
+	if (!f)
+		return -1;
 	fprintf(f,
 		"global(workDirectory=\"%s\" maxMessageSize=\"64k\"\n"
 		"  DefaultNetstreamDriver=\"gtls\"\n"

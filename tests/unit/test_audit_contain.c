@@ -11,30 +11,20 @@
 #include "events/audit.h"
 #include "helixagent/abi.h"
 
+#include "test_audit_util.h"
+
 static char *format(const struct hx_event *e)
 {
 	struct hx_sbx_info sbx = { .name = "c", .cgroup = "/helixagent/c", .cgid = 42 };
 	struct hx_compiled c = { .generation = 1, .sbx = &sbx, .nsbx = 1 };
-	struct hx_audit a;
-	char *out;
 
-	assert_int_equal(hx_audit_open(&a, NULL, false), 0);
-	hx_audit_format_decision(&a, e, &c);
-	assert_non_null(a.w.buf);
-	out = strndup(a.w.buf, a.w.len);
-	hx_audit_close(&a);
-	return out;
+	return ta_format(e, &c);
 }
 
 static struct hx_event *refusal(uint16_t action, uint32_t bi)
 {
-	struct hx_event *e = calloc(1, sizeof(*e));
+	struct hx_event *e = ta_refusal(action, HX_FAM_GUARD);
 
-	e->type = HX_EV_DECISION;
-	e->action = action;
-	e->family = HX_FAM_GUARD;
-	e->decision = 1;
-	e->generation = 1;
 	e->cgid = 42;
 	e->pid = 4242;
 	e->err = -1;

@@ -26,6 +26,8 @@
 #include "helixagent/abi_net.h"
 #include "util/json.h"
 
+#include "test_dir_util.h"
+
 #define ECS_DIR HX_SRCDIR "/tests/unit/ecs/"
 
 struct field {
@@ -398,8 +400,7 @@ static void agent_identity(void **state)
 	assert_int_equal(hx_agent_id(NULL, sub, b), 0);
 	assert_string_equal(a, b);
 	assert_int_equal(a[14], '4');
-	snprintf(sub, sizeof(sub), "rm -rf %s", dir);
-	assert_int_equal(system(sub), 0);
+	assert_int_equal(td_remove(dir), 0);
 	/* not kept: an id still, and the caller told */
 	assert_int_not_equal(hx_agent_id(NULL, "/proc/hx-no", a), 0);
 	assert_int_equal(strlen(a), 36);

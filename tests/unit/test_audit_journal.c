@@ -30,6 +30,8 @@
 #include "events/audit.h"
 #include "events/sink.h"
 
+#include "test_dir_util.h"
+
 static void names(void **state)
 {
 	static const char *const cases[][2] = {
@@ -201,6 +203,33 @@ static ssize_t recv_one(int fd, char *buf, size_t len)
 	return recv(fd, buf, len, 0);
 }
 
+/* A mount namespace of our own with an empty /run/systemd/journal; -1: not for us. */
+static int private_run_systemd(void)
+{
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    (mkdir("/run/systemd", 0755) && errno != EEXIST) ||
+	    mount("tmpfs", "/run/systemd", "tmpfs", 0, "mode=0755") ||
+	    mkdir("/run/systemd/journal", 0755))
+		return -1;
+	return 0;
+}
+
+/* @child's exit status in a child process: 0 passes, 77 skips, anything else fails. */
+static void in_child(int (*child)(void))
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(child());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* In the child: a private /run/systemd with our journal socket. 77: cannot, skip. */
 static int delivery_child(void)
 {
@@ -212,10 +241,7 @@ static int delivery_child(void)
 	ssize_t n;
 	int fd;
 
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    (mkdir("/run/systemd", 0755) && errno != EEXIST) ||
-	    mount("tmpfs", "/run/systemd", "tmpfs", 0, "mode=0755") ||
-	    mkdir("/run/systemd/journal", 0755))
+	if (private_run_systemd())
 		return 77;
 	/* no journald: refused at open, with the reason */
 	j = hx_journal_open(4, err, sizeof(err));
@@ -287,17 +313,8 @@ static int delivery_child(void)
 
 static void delivery_through_libsystemd(void **state)
 {
-	pid_t pid = fork();
-	int st;
-
-	assert_true(pid >= 0);
-	if (!pid)
-		_exit(delivery_child());
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77)
-		skip(); /* no mount namespace for us (not root): the mapping is tested above */
-	assert_int_equal(WEXITSTATUS(st), 0);
+	/* skipped (77) without a mount namespace for us (not root): the mapping is tested above */
+	in_child(delivery_child);
 }
 
 /*
@@ -315,10 +332,7 @@ static int behind_child(void)
 	uint64_t offered, sent, lostq, losts, queued;
 	struct timespec t0, t1;
 
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    (mkdir("/run/systemd", 0755) && errno != EEXIST) ||
-	    mount("tmpfs", "/run/systemd", "tmpfs", 0, "mode=0755") ||
-	    mkdir("/run/systemd/journal", 0755))
+	if (private_run_systemd())
 		return 77;
 	fd = journal_listen();
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)))
@@ -359,17 +373,7 @@ static int behind_child(void)
 
 static void journald_behind(void **state)
 {
-	pid_t pid = fork();
-	int st;
-
-	assert_true(pid >= 0);
-	if (!pid)
-		_exit(behind_child());
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77)
-		skip();
-	assert_int_equal(WEXITSTATUS(st), 0);
+	in_child(behind_child);
 }
 
 /*
@@ -415,10 +419,7 @@ static int together_child(void)
 	int jfd, sfd, small = 4096;
 	FILE *f;
 
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    (mkdir("/run/systemd", 0755) && errno != EEXIST) ||
-	    mount("tmpfs", "/run/systemd", "tmpfs", 0, "mode=0755") ||
-	    mkdir("/run/systemd/journal", 0755))
+	if (private_run_systemd())
 		return 77;
 	if (!mkdtemp(dir))
 		return 1;
@@ -520,23 +521,12 @@ static int together_child(void)
 	hx_audit_close(&a);
 	close(jfd);
 	close(sfd);
-	snprintf(line, sizeof(line), "rm -rf %s", dir);
-	return system(line) ? 17 : 0;
+	return td_remove(dir) ? 17 : 0;
 }
 
 static void outputs_together_under_load(void **state)
 {
-	pid_t pid = fork();
-	int st;
-
-	assert_true(pid >= 0);
-	if (!pid)
-		_exit(together_child());
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77)
-		skip();
-	assert_int_equal(WEXITSTATUS(st), 0);
+	in_child(together_child);
 }
 
 /* ---- a real journald, started in a private mount namespace ---- */
@@ -626,17 +616,8 @@ out:
 
 static void real_journald(void **state)
 {
-	pid_t pid = fork();
-	int st;
-
-	assert_true(pid >= 0);
-	if (!pid)
-		_exit(real_child());
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77)
-		skip(); /* not root, or no systemd-journald on this machine */
-	assert_int_equal(WEXITSTATUS(st), 0);
+	/* skipped (77) when not root, or with no systemd-journald on this machine */
+	in_child(real_child);
 }
 
 int main(void)

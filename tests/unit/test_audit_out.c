@@ -26,6 +26,8 @@
 #include "events/sink.h"
 #include "sha256.h"
 
+#include "test_dir_util.h"
+
 static char dir[64];
 
 static int setup(void **state)
@@ -37,20 +39,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return td_remove(dir);
 }
 
 static char *path_in(const char *name)
 {
-	static char p[4][128];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
-	return p[i];
+	return td_path(dir, name);
 }
 
 /* The sequence numbers of a file's lines, in order; returns how many. */

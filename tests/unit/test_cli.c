@@ -24,6 +24,8 @@
 #include "cmd/cmd.h"
 #include "daemon/state.h"
 
+#include "test_dir_util.h"
+
 static char tmp[64];
 
 static int setup(void **state)
@@ -34,10 +36,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	return system(cmd);
+	return td_remove(tmp);
 }
 
 static int parse(const char *name, struct hx_cli *cli, char *err, size_t errlen, ...)

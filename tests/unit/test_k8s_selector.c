@@ -18,6 +18,8 @@
 
 #include "policy/policy.h"
 
+#include "test_dir_util.h"
+
 #define MANIFEST HX_SRCDIR "/deploy/kubernetes/helixagent.yaml"
 
 static char dir[64];
@@ -49,12 +51,7 @@ static void extract(const char *key, const char *out)
 
 static char *in_dir(const char *name)
 {
-	static char p[4][160];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
-	return p[i];
+	return td_path(dir, name);
 }
 
 static struct hx_policy *load(const char *path)
@@ -144,12 +141,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	if (!dir[0])
 		return 0;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return td_remove(dir);
 }
 
 static void selector(void **state)

@@ -18,6 +18,7 @@
 #include "events/audit.h"
 #include "loader/family.h"
 #include "net/net.h"
+#include "test_audit_util.h"
 #include "test_policy_util.h"
 
 static void test_cidr_parse(void **state)
@@ -439,27 +440,15 @@ static char *format(const struct hx_event *e)
 	struct hx_compiled c = {
 		.generation = 1, .sbx = &sbx, .nsbx = 1, .rules = &rule, .nrules = 1
 	};
-	struct hx_audit a;
-	char *out;
 
-	assert_int_equal(hx_audit_open(&a, NULL, false), 0);
-	hx_audit_format_decision(&a, e, &c);
-	assert_non_null(a.w.buf);
-	out = strndup(a.w.buf, a.w.len);
-	hx_audit_close(&a);
-	return out;
+	return ta_format(e, &c);
 }
 
 static void test_audit_fields_of_a_denied_connect(void **state)
 {
-	struct hx_event *e = calloc(1, sizeof(*e));
+	struct hx_event *e = ta_refusal(HX_ACT_CONNECT6, HX_FAM_NET);
 	char *js;
 
-	e->type = HX_EV_DECISION;
-	e->action = HX_ACT_CONNECT6;
-	e->family = HX_FAM_NET;
-	e->decision = 1;
-	e->generation = 1;
 	e->cgid = 42;
 	e->pid = 4242;
 	e->err = -1;
@@ -501,14 +490,9 @@ static void test_audit_fields_of_a_denied_connect(void **state)
 
 static void test_audit_fields_of_a_refused_socket(void **state)
 {
-	struct hx_event *e = calloc(1, sizeof(*e));
+	struct hx_event *e = ta_refusal(HX_ACT_SOCKET, HX_FAM_NET);
 	char *js;
 
-	e->type = HX_EV_DECISION;
-	e->action = HX_ACT_SOCKET;
-	e->family = HX_FAM_NET;
-	e->decision = 1;
-	e->generation = 1;
 	e->rule_id = 0;
 	e->af = AF_PACKET;
 	e->dport = SOCK_RAW;
@@ -531,15 +515,10 @@ static void test_audit_fields_of_a_refused_socket(void **state)
 /* A rewritten or embedded destination: the judged address and the literal the process wrote. */
 static void test_audit_fields_of_a_translated_destination(void **state)
 {
-	struct hx_event *e = calloc(1, sizeof(*e));
+	struct hx_event *e = ta_refusal(HX_ACT_CONNECT6, HX_FAM_NET);
 	struct hx_net_req *req = (struct hx_net_req *)(void *)e->exe;
 	char *js;
 
-	e->type = HX_EV_DECISION;
-	e->action = HX_ACT_CONNECT6;
-	e->family = HX_FAM_NET;
-	e->decision = 1;
-	e->generation = 1;
 	e->rule_id = 0;
 	e->af = AF_INET;
 	inet_pton(AF_INET, "127.0.0.1", e->daddr);

@@ -25,26 +25,12 @@
 #include "events/audit.h"
 #include "events/sink.h"
 
-#define RSYSLOGD "/usr/sbin/rsyslogd"
+#include "test_dir_util.h"
+#include "test_rsyslog_util.h"
 
 static char dir[64];
 static pid_t rs_pid;
 static int udp_port, tcp_port;
-
-static int free_port(int type)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, type, 0), port;
-
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl))
-		return -1;
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
 
 static bool file_has(const char *path, const char *needle)
 {
@@ -62,7 +48,7 @@ static bool file_has(const char *path, const char *needle)
 
 static int start_rsyslog(void **state)
 {
-	char conf[128], out[128], buf[2048];
+	char out[128], buf[2048];
 	FILE *f;
 
 	if (access(RSYSLOGD, X_OK))
@@ -70,11 +56,10 @@ static int start_rsyslog(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/hx-rsyslog-XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
-	udp_port = free_port(SOCK_DGRAM);
-	tcp_port = free_port(SOCK_STREAM);
-	snprintf(conf, sizeof(conf), "%s/rsyslog.conf", dir);
+	udp_port = tr_free_port(SOCK_DGRAM);
+	tcp_port = tr_free_port(SOCK_STREAM);
 	snprintf(out, sizeof(out), "%s/out.log", dir);
-	f = fopen(conf, "w");
+	f = tr_conf(dir);
 	if (!f)
 		return -1;
 	/* Every field rsyslog parsed out of the message, '|'-separated, one line per message. */
@@ -92,26 +77,11 @@ static int start_rsyslog(void **state)
 		"*.* action(type=\"omfile\" file=\"%s\" template=\"fields\")\n",
 		dir, udp_port, tcp_port, dir, out);
 	fclose(f);
-	rs_pid = fork();
-	if (rs_pid == 0) {
-		char pidf[128];
-
-		snprintf(pidf, sizeof(pidf), "%s/rsyslogd.pid", dir);
-		freopen("/dev/null", "w", stdout);
-		execl(RSYSLOGD, RSYSLOGD, "-n", "-f", conf, "-i", pidf, (char *)NULL);
-		_exit(127);
-	}
+	rs_pid = tr_spawn(dir, false);
 	/* Its inputs are up once the socket exists and the TCP port takes connections. */
 	snprintf(buf, sizeof(buf), "%s/log.sock", dir);
 	for (int i = 0; i < 100; i++) {
-		struct sockaddr_in sa = { .sin_family = AF_INET,
-					  .sin_port = htons((uint16_t)tcp_port),
-					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		bool up = !access(buf, F_OK) && !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-
-		close(fd);
-		if (up)
+		if (!access(buf, F_OK) && tr_listening(tcp_port))
 			return 0;
 		usleep(100000);
 	}
@@ -120,16 +90,9 @@ static int start_rsyslog(void **state)
 
 static int stop_rsyslog(void **state)
 {
-	char cmd[128];
-
-	if (rs_pid > 0) {
-		kill(rs_pid, SIGTERM);
-		waitpid(rs_pid, NULL, 0);
-	}
-	if (dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		return system(cmd);
-	}
+	tr_stop(rs_pid);
+	if (dir[0])
+		return td_remove(dir);
 	return 0;
 }
 
@@ -219,24 +182,25 @@ static void one_transport(const char *target, const char *input, uint32_t pid)
 	}
 }
 
-static void rsyslog_parses_udp(void **state)
+/* One line over @scheme to the collector's @port, parsed by its @input. */
+static void over_port(const char *scheme, int port, const char *input, uint32_t pid)
 {
 	char target[64];
 
 	if (!rs_pid)
 		skip();
-	snprintf(target, sizeof(target), "udp://127.0.0.1:%d", udp_port);
-	one_transport(target, "imudp", 4101);
+	snprintf(target, sizeof(target), "%s://127.0.0.1:%d", scheme, port);
+	one_transport(target, input, pid);
+}
+
+static void rsyslog_parses_udp(void **state)
+{
+	over_port("udp", udp_port, "imudp", 4101);
 }
 
 static void rsyslog_parses_tcp(void **state)
 {
-	char target[64];
-
-	if (!rs_pid)
-		skip();
-	snprintf(target, sizeof(target), "tcp://127.0.0.1:%d", tcp_port);
-	one_transport(target, "imtcp", 4102);
+	over_port("tcp", tcp_port, "imtcp", 4102);
 }
 
 static void rsyslog_parses_unix_socket(void **state)

@@ -28,7 +28,8 @@
 #include "events/audit.h"
 #include "events/sink.h"
 
-#define RSYSLOGD "/usr/sbin/rsyslogd"
+#include "test_rsyslog_util.h"
+
 #define GTLS "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so"
 
 static char dir[64];
@@ -47,50 +48,11 @@ static int sh(const char *fmt, ...)
 	return system(cmd);
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), p;
-
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl))
-		return -1;
-	p = ntohs(sa.sin_port);
-	close(fd);
-	return p;
-}
-
-static bool listening(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	bool up = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-
-	close(fd);
-	return up;
-}
-
 static int start(void)
 {
-	char conf[128];
-
-	snprintf(conf, sizeof(conf), "%s/rsyslog.conf", dir);
-	rs_pid = fork();
-	if (rs_pid == 0) {
-		char pidf[128];
-
-		snprintf(pidf, sizeof(pidf), "%s/rsyslogd.pid", dir);
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
-		execl(RSYSLOGD, RSYSLOGD, "-n", "-f", conf, "-i", pidf, (char *)NULL);
-		_exit(127);
-	}
+	rs_pid = tr_spawn(dir, true);
 	for (int i = 0; i < 100; i++) {
-		if (listening())
+		if (tr_listening(port))
 			return 0;
 		usleep(100000);
 	}
@@ -99,10 +61,7 @@ static int start(void)
 
 static void stop(void)
 {
-	if (rs_pid > 0) {
-		kill(rs_pid, SIGTERM);
-		waitpid(rs_pid, NULL, 0);
-	}
+	tr_stop(rs_pid);
 	rs_pid = 0;
 }
 
@@ -128,7 +87,7 @@ static int setup(void **state)
 	       "-subj /CN=other-ca 2>/dev/null",
 	       dir))
 		return -1;
-	port = free_port();
+	port = tr_free_port(SOCK_STREAM);
 	fd6 = socket(AF_INET6, SOCK_STREAM, 0);
 	{
 		struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
@@ -137,14 +96,9 @@ static int setup(void **state)
 		have_v6 = fd6 >= 0 && !bind(fd6, (struct sockaddr *)&sa, sizeof(sa));
 		close(fd6);
 	}
-	{
-		char conf[128];
-
-		snprintf(conf, sizeof(conf), "%s/rsyslog.conf", dir);
-		f = fopen(conf, "w");
-		if (!f)
-			return -1;
-	}
+	f = tr_conf(dir);
+	if (!f)
+		return -1;
 	fprintf(f,
 		"global(workDirectory=\"%s\" maxMessageSize=\"64k\"\n"
 		"  DefaultNetstreamDriver=\"gtls\"\n"
@@ -223,15 +177,23 @@ static void wait_sent(struct hx_sink *s, uint64_t want)
 	}
 }
 
-static void delivered_and_parsed(void **state)
+/* A sink to the collector on 127.0.0.1, trusting our CA; the test skips without a collector. */
+static struct hx_sink *trusted_sink(void)
 {
-	char hp[64], needle[64];
-	struct hx_sink *s;
+	char hp[64];
 
 	if (!dir[0])
 		skip();
 	snprintf(hp, sizeof(hp), "127.0.0.1:%d", port);
-	s = open_sink(hp, "ca.pem");
+	return open_sink(hp, "ca.pem");
+}
+
+static void delivered_and_parsed(void **state)
+{
+	char needle[64];
+	struct hx_sink *s;
+
+	s = trusted_sink();
 	send_n(s, "ok", 0, 20);
 	wait_sent(s, 20);
 	assert_int_equal(hx_syslog_sent(s), 20);
@@ -259,17 +221,13 @@ static void refused(struct hx_sink *s)
 	}
 }
 
-static void unverified_collector_gets_nothing(void **state)
+/* @tag's lines to @hp with @ca: the handshake fails, nothing is sent and nothing arrives. */
+static void not_verified(const char *hp, const char *ca, const char *tag)
 {
-	char hp[64];
-	struct hx_sink *s;
+	char needle[64];
+	struct hx_sink *s = open_sink(hp, ca);
 
-	if (!dir[0])
-		skip();
-	/* a chain to a CA we do not trust */
-	snprintf(hp, sizeof(hp), "127.0.0.1:%d", port);
-	s = open_sink(hp, "other.pem");
-	send_n(s, "untrusted", 0, 3);
+	send_n(s, tag, 0, 3);
 	refused(s);
 	assert_false(hx_syslog_connected(s));
 	assert_int_equal(hx_syslog_sent(s), 0);
@@ -277,20 +235,24 @@ static void unverified_collector_gets_nothing(void **state)
 		fail_msg("error: '%s'", hx_syslog_error(s));
 	hx_syslog_close(s);
 	/* never sent, so counted lost when the sink goes */
-	assert_int_equal(arrived("untrusted-"), 0);
+	snprintf(needle, sizeof(needle), "%s-", tag);
+	assert_int_equal(arrived(needle), 0);
+}
+
+static void unverified_collector_gets_nothing(void **state)
+{
+	char hp[64];
+
+	if (!dir[0])
+		skip();
+	/* a chain to a CA we do not trust */
+	snprintf(hp, sizeof(hp), "127.0.0.1:%d", port);
+	not_verified(hp, "other.pem", "untrusted");
 
 	/* our CA, but the certificate names 127.0.0.1, not ::1 */
 	if (have_v6) {
 		snprintf(hp, sizeof(hp), "[::1]:%d", port);
-		s = open_sink(hp, "ca.pem");
-		send_n(s, "wrongname", 0, 3);
-		refused(s);
-		assert_false(hx_syslog_connected(s));
-		assert_int_equal(hx_syslog_sent(s), 0);
-		if (!strstr(hx_syslog_error(s), "TLS handshake"))
-			fail_msg("error: '%s'", hx_syslog_error(s));
-		hx_syslog_close(s);
-		assert_int_equal(arrived("wrongname-"), 0);
+		not_verified(hp, "ca.pem", "wrongname");
 	}
 }
 
@@ -311,14 +273,11 @@ static void bad_tls_targets(void **state)
 /* The collector restarts: lines queue, then arrive; none lost without being counted. */
 static void reconnect_counts_every_loss(void **state)
 {
-	char hp[64], needle[64];
+	char needle[64];
 	struct hx_sink *s;
 	int got = 0;
 
-	if (!dir[0])
-		skip();
-	snprintf(hp, sizeof(hp), "127.0.0.1:%d", port);
-	s = open_sink(hp, "ca.pem");
+	s = trusted_sink();
 	send_n(s, "rc", 0, 50);
 	wait_sent(s, 50);
 	/*

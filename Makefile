@@ -189,7 +189,7 @@ FUZZ_policy_SRCS := $(filter src/policy/%.c src/util/%.c,$(LIB_SRCS))
 FUZZ_policy_LIBS := -lyaml
 FUZZ_policy_ARGS := -max_len=65536 -dict=tests/fuzz/policy.dict
 FUZZ_policy_CORPUS := tests/fuzz/corpus
-FUZZ_audit_SRCS := $(filter src/events/%.c src/util/%.c src/net/%.c src/version.c src/sha256.c,$(LIB_SRCS))
+FUZZ_audit_SRCS := $(filter src/events/%.c src/util/%.c src/loader/net_compile.c src/version.c src/sha256.c,$(LIB_SRCS))
 FUZZ_audit_LIBS := -ljansson -lbpf -lsystemd -lgnutls -lpthread
 FUZZ_audit_ARGS := -max_len=8192
 FUZZ_audit_CORPUS := tests/fuzz/corpus-audit

@@ -396,7 +396,7 @@ struct hx_pend_slot {
 /*
  * Built-in rules: the containment baseline every sandbox gets and the guard
  * of the agent's own life. An event's rule_id is HX_RULE_BUILTIN | enum
- * hx_builtin; the audit stream names them (src/events/audit.c).
+ * hx_builtin; the audit stream names them (src/events/audit_guard.c).
  */
 #define HX_RULE_BUILTIN 0x80000000u
 enum hx_builtin {

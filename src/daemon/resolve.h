@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net/net.h"
+#include "loader/net_compile.h"
 
 /* An address of a name, and until when it stays allowed. */
 struct hx_naddr_exp {

@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * A kernel decision as one ECS line, the part common to every family:
+ * @timestamp, event.*, helixagent.*, rule.*, process.*, the cgroup and the
+ * container; each family adds its own (audit_exec.c, audit_file.c,
+ * audit_guard.c, audit_net.c). Also events_dropped and policy_load.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -268,38 +274,6 @@ static const struct hx_action_desc actions[] = {
 	[HX_ACT_PERF] = { "perf_event_open", "host", "access", "lsm/perf_event_open" },
 };
 
-/* The built-in rules' names (enum hx_builtin): what the audit line says refused it. */
-static const char *const builtin_names[HX_BI_MAX] = {
-	[HX_BI_CGROUP_ESCAPE] = "guard.cgroup_escape",
-	[HX_BI_CGROUPFS] = "guard.cgroupfs",
-	[HX_BI_MOUNT] = "baseline.mount",
-	[HX_BI_KERNEL_TUNABLES] = "baseline.kernel_tunables",
-	[HX_BI_RAW_DEVICES] = "baseline.raw_devices",
-	[HX_BI_KERNEL_MODULES] = "baseline.kernel_modules",
-	[HX_BI_KEXEC] = "baseline.kexec",
-	[HX_BI_KERNEL_LOAD] = "baseline.kernel_load",
-	[HX_BI_CAPABILITY] = "baseline.capability",
-	[HX_BI_HOST_SYSCALL] = "baseline.host_syscall",
-	[HX_BI_PROC_PID] = "guard.proc_pid",
-	[HX_BI_SIGIO] = "guard.sigio",
-	[HX_BI_SCHED] = "guard.sched",
-	[HX_BI_PRLIMIT] = "guard.prlimit",
-	[HX_BI_LEASE] = "guard.lease",
-	[HX_BI_FANOTIFY] = "baseline.fanotify_permission",
-	[HX_BI_TTY_INJECT] = "baseline.tty_injection",
-	[HX_BI_PERF] = "baseline.perf_kernel",
-};
-
-/* The built-in rule an event names, or NULL. */
-static const char *builtin_rule(const struct hx_event *e)
-{
-	uint32_t id = e->rule_id & ~HX_RULE_BUILTIN;
-
-	if (e->rule_id == HX_RULE_NONE || !(e->rule_id & HX_RULE_BUILTIN))
-		return NULL;
-	return id < HX_BI_MAX && builtin_names[id] ? builtin_names[id] : "guard.unknown";
-}
-
 static const struct hx_action_desc *action_desc(uint16_t act)
 {
 	static const struct hx_action_desc unknown = { "unknown", "host", "info", NULL };
@@ -440,32 +414,6 @@ static void process_obj(struct hx_audit *a, const struct hx_event *e)
 	jw_obj_end(w);
 }
 
-static void file_obj(struct hx_audit *a, const struct hx_event *e)
-{
-	struct jw *w = &a->w;
-	char path[PATH_MAX + 8], buf[64];
-	bool complete;
-	size_t plen;
-
-	if (!e->path_len && !e->ino)
-		return;
-	jw_key(w, "file");
-	jw_obj(w);
-	if (e->path_len) {
-		plen = hx_components_to_path(
-			e->path, e->path_len < sizeof(e->path) ? e->path_len : sizeof(e->path),
-			path, sizeof(path), &complete);
-		jw_key(w, "path");
-		jw_strn(w, path, plen);
-	}
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->ino);
-	jw_kstr(w, "inode", buf);
-	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)(e->dev >> 20),
-		 (unsigned long long)(e->dev & 0xfffff));
-	jw_kstr(w, "device", buf);
-	jw_obj_end(w);
-}
-
 void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 			      const struct hx_compiled *c)
 {
@@ -474,7 +422,7 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	const struct hx_rule_info *rule = c && e->rule_id < c->nrules ? &c->rules[e->rule_id] :
 									NULL;
 	const struct hx_action_desc *ad = action_desc(e->action);
-	const char *builtin = builtin_rule(e);
+	const char *builtin = hx_audit_builtin_rule(e);
 	const char *fam = hx_family_name(e->family);
 	struct jw *w = &a->w;
 	const char *cats[3], *types[3];
@@ -511,36 +459,9 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	jw_ki64(w, "errno", e->err);
 	cgroup_obj(a, e, sb, cgpath);
 	jw_ku64(w, "policy_generation", e->generation);
-	if (e->access) {
-		char acc[4];
-		int n = 0;
-
-		if (e->access & HX_ACC_R)
-			acc[n++] = 'r';
-		if (e->access & HX_ACC_W)
-			acc[n++] = 'w';
-		if (e->access & HX_ACC_X)
-			acc[n++] = 'x';
-		acc[n] = 0;
-		jw_kstr(w, "access", acc);
-	}
-	if (e->flags & (HX_EVF_PATH_TRUNC | HX_EVF_UNRESOLVED))
-		jw_kbool(w, "path_incomplete", true);
-	if (e->flags & HX_EVF_KILLED)
-		jw_kstr(w, "enforcement", "killed");
-	if (e->flags & HX_EVF_FILELESS)
-		jw_kbool(w, "fileless", true);
-	if (e->action == HX_ACT_CAPABLE || e->action == HX_ACT_MOUNT_API ||
-	    e->action == HX_ACT_SYSCALL) {
-		jw_ku64(w, "capability", e->target_pid);
-	} else if (e->action == HX_ACT_EXEC_CREDS) {
-		jw_ku64(w, "new_euid", e->target_pid);
-	} else if (e->target_pid) {
-		jw_key(w, "target");
-		jw_obj(w);
-		jw_ku64(w, "pid", e->target_pid);
-		jw_obj_end(w);
-	}
+	hx_audit_file_fields(a, e);
+	hx_audit_exec_fields(a, e);
+	hx_audit_guard_fields(a, e);
 	jw_kstr(w, "reason",
 		builtin			    ? (builtin[0] == 'b' ? "baseline" : "guard") :
 		e->flags & HX_EVF_NO_RULE   ? "default_policy" :
@@ -577,7 +498,7 @@ void hx_audit_format_decision(struct hx_audit *a, const struct hx_event *e,
 	jw_obj_end(w);
 
 	process_obj(a, e);
-	file_obj(a, e);
+	hx_audit_file_obj(a, e);
 	container_obj(a, cgpath);
 	if (hx_audit_ext_fields)
 		hx_audit_ext_fields(a, e);

@@ -142,6 +142,18 @@ const struct hx_action_desc *hx_audit_ext_action(uint16_t action) __attribute__(
 void hx_audit_ext_fields(struct hx_audit *a, const struct hx_event *e) __attribute__((weak));
 
 /*
+ * Each family's part of a decision line (events/audit_exec.c, audit_file.c,
+ * audit_guard.c): its helixagent.* fields and its objects.
+ */
+void hx_audit_file_fields(struct hx_audit *a, const struct hx_event *e);
+void hx_audit_exec_fields(struct hx_audit *a, const struct hx_event *e);
+void hx_audit_guard_fields(struct hx_audit *a, const struct hx_event *e);
+/* file.* (path, inode, device), if the decision was about an object. */
+void hx_audit_file_obj(struct hx_audit *a, const struct hx_event *e);
+/* The built-in rule (guard.*, baseline.*) an event names, or NULL. */
+const char *hx_audit_builtin_rule(const struct hx_event *e);
+
+/*
  * agent.id for a host: from @machine_id when there is one, else the id kept
  * in @state_dir (made there the first time). 0 when the id is stable; a
  * negative errno when it could not be kept (@out then holds an id for this

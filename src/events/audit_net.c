@@ -21,7 +21,7 @@
 
 #include "audit.h"
 #include "helixagent/abi_net.h"
-#include "net/net.h"
+#include "loader/net_compile.h"
 
 static const struct hx_action_desc net_actions[HX_ACT_NET_MAX - HX_ACT_CONNECT4] = {
 	[HX_ACT_CONNECT4 - HX_ACT_CONNECT4] = { "connect", "network", "connection",

@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The loader's core: opens, loads, adopts and pins the programs; compiles a
+ * policy into the inactive slot through the rule families (hx_families[]:
+ * exec.c, guard.c, file.c, net.c) and makes it live in one write; the
+ * object rules they share (hx_inode), sandboxes, cgroups and rate limits.
+ */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -7,7 +13,6 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,11 +24,10 @@
 
 #include "helixagent.skel.h"
 #include "helixagent/abi.h"
-#include "family.h"
+#include "internal.h"
 #include "loader.h"
 #include "probe.h"
 #include "sha256.h"
-#include "net/net.h"
 #include "util/cgroup.h"
 #include "util/str.h"
 
@@ -225,6 +229,21 @@ static void note_prog(struct hx_loader *l, const struct bpf_program *prog)
 		l->nprogs++;
 }
 
+/* The rule families, in the order a sandbox's rules are compiled and a slot is written. */
+const struct hx_family_ops *const hx_families[] = {
+	&hx_family_exec, &hx_family_guard, &hx_family_file, &hx_family_net, NULL,
+};
+
+/* A program a family attaches itself (cgroup programs: net), or bpf_program__attach. */
+static struct bpf_link *attach_prog(struct hx_loader *l, struct bpf_program *prog)
+{
+	for (const struct hx_family_ops *const *f = hx_families; *f; f++)
+		if ((*f)->attach &&
+		    bpf_program__type(prog) == (enum bpf_prog_type)(*f)->attach_type)
+			return (*f)->attach(l, prog);
+	return bpf_program__attach(prog);
+}
+
 int hx_loader_open(struct hx_loader *l, const char **what)
 {
 	struct hx_bpf *s;
@@ -384,7 +403,7 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 		if (!bpf_program__autoload(prog))
 			continue;
 		*what = bpf_program__section_name(prog);
-		link = hx_net_attach(l, prog); /* cgroup programs: at the cgroup2 root */
+		link = attach_prog(l, prog); /* cgroup programs: at the cgroup2 root */
 		if (!link)
 			return -errno;
 		if (keep_link(l, link))
@@ -417,27 +436,6 @@ int hx_loader_open(struct hx_loader *l, const char **what)
 	return 0;
 }
 
-/* Kernel dev_t encoding, as the BPF side reads it from the superblock. */
-static __u64 kdev(dev_t d)
-{
-	return ((__u64)major(d) << 20) | minor(d);
-}
-
-struct inode_entry {
-	struct hx_inode_key key;
-	struct hx_inode_rule rule;
-};
-
-struct fs_watch;
-struct build {
-	struct inode_entry *ents;
-	size_t n, cap;
-	size_t ncmds;
-	struct hx_compiled out;
-	struct fs_watch *watches; /* rule paths missing at compile */
-	size_t nwatch;
-};
-
 int hx_rules_add(struct hx_compiled *out, uint32_t sbx, uint8_t family, const char *name,
 		 const char *path)
 {
@@ -456,12 +454,12 @@ int hx_rules_add(struct hx_compiled *out, uint32_t sbx, uint8_t family, const ch
 }
 
 /* Adds a rule on an object; entries for the same object are merged later. */
-static int add_inode_rule(struct build *b, struct hx_inode_key *key, uint32_t rule_id,
-			  unsigned allow, unsigned deny)
+int hx_add_inode_rule(struct hx_loader_build *b, struct hx_inode_key *key, uint32_t rule_id,
+		      unsigned allow, unsigned deny)
 {
 	if (b->n == b->cap) {
 		size_t ncap = b->cap ? b->cap * 2 : 64;
-		struct inode_entry *nv = realloc(b->ents, ncap * sizeof(*nv));
+		struct hx_inode_entry *nv = realloc(b->ents, ncap * sizeof(*nv));
 
 		if (!nv)
 			return -ENOMEM;
@@ -478,7 +476,7 @@ static int add_inode_rule(struct build *b, struct hx_inode_key *key, uint32_t ru
 
 static int entry_cmp(const void *x, const void *y)
 {
-	const struct inode_entry *a = x, *b = y;
+	const struct hx_inode_entry *a = x, *b = y;
 	int c = memcmp(&a->key, &b->key, sizeof(a->key));
 
 	if (c)
@@ -491,13 +489,13 @@ static int entry_cmp(const void *x, const void *y)
  * Several rules on one object (a sandbox rule on a path its base also names,
  * two spellings of one file): one entry, where a denial wins over a grant.
  */
-static void merge_inode_rules(struct build *b)
+static void merge_inode_rules(struct hx_loader_build *b)
 {
 	size_t o = 0;
 
 	qsort(b->ents, b->n, sizeof(*b->ents), entry_cmp);
 	for (size_t i = 0; i < b->n; i++) {
-		struct inode_entry *e = &b->ents[i];
+		struct hx_inode_entry *e = &b->ents[i];
 
 		if (o && !memcmp(&b->ents[o - 1].key, &e->key, sizeof(e->key))) {
 			struct hx_inode_rule *m = &b->ents[o - 1].rule;
@@ -513,668 +511,6 @@ static void merge_inode_rules(struct build *b)
 		b->ents[o++] = *e;
 	}
 	b->n = o;
-}
-
-/*
- * A file under a blocked directory that has another name elsewhere (a hard
- * link) would be judged by that other name's ancestors. Such files get a
- * rule of their own, found by scanning the blocked tree at load.
- */
-#define HX_LINK_SCAN_MAX 200000
-static struct {
-	struct build *b;
-	struct hx_inode_key key;
-	uint32_t rule_id;
-	size_t seen;
-	int err;
-} scan;
-
-static int scan_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	if (++scan.seen > HX_LINK_SCAN_MAX)
-		return 1;
-	if (flag != FTW_F || st->st_nlink < 2 || S_ISDIR(st->st_mode))
-		return 0;
-	scan.key.dev = kdev(st->st_dev);
-	scan.key.ino = st->st_ino;
-	scan.err =
-		add_inode_rule(scan.b, &scan.key, scan.rule_id, 0, HX_ACC_R | HX_ACC_W | HX_ACC_X);
-	return scan.err ? 1 : 0;
-}
-
-static int cover_hard_links(struct build *b, const struct hx_inode_key *dir_key, uint32_t rule_id,
-			    const struct hx_path_rule *r, const struct hx_sandbox *s,
-			    struct hx_diags *diags)
-{
-	scan.b = b;
-	scan.key = *dir_key;
-	scan.rule_id = rule_id;
-	scan.seen = 0;
-	scan.err = 0;
-	nftw(r->path, scan_one, 32, FTW_PHYS);
-	if (scan.err)
-		return scan.err;
-	if (scan.seen > HX_LINK_SCAN_MAX)
-		hx_loader_diag(
-			diags, HX_DIAG_WARNING, r->src,
-			"sandbox '%s': %s '%s' holds more than %d entries; hard links beyond them are judged by their other names",
-			s->name, r->name, r->path, HX_LINK_SCAN_MAX);
-	return 0;
-}
-
-/*
- * Watched paths. A rule whose path does not exist at load is watched from
- * its deepest existing directory: from then on the kernel writes the rule
- * for the object the moment its name appears, whoever creates it
- * (bpf/file.bpf.c, hx_pend_*). One watch per missing path; its targets are
- * the rules (of every sandbox and family) waiting for it.
- */
-struct fs_watch {
-	const char *path;
-	size_t base; /* path[0..base) is the directory watched at compile */
-	uint32_t ncomp;
-	char comp[HX_PEND_DEPTH][HX_PEND_NAME]; /* the missing components below it */
-	struct hx_pend_target *targets;
-	size_t ntarget;
-};
-
-static int fs_watch_add(struct build *b, const struct hx_inode_key *key, uint32_t rule_id,
-			unsigned allow, unsigned deny, const struct hx_path_rule *r,
-			const struct hx_sandbox *s, struct hx_diags *diags, int why)
-{
-	struct hx_pend_target t = {
-		.key = *key,
-		.rule = { .rule_id = rule_id, .allow = (__u8)allow, .deny = (__u8)deny }
-	};
-	struct hx_pend_target *nt;
-	struct fs_watch *w = NULL;
-	char dir[PATH_MAX];
-	const char *p;
-	struct stat st;
-	char *slash;
-	size_t i;
-
-	hx_strlcpy(dir, r->path, sizeof(dir));
-	for (;;) {
-		slash = strrchr(dir, '/');
-		if (!slash)
-			goto unwatched;
-		if (slash == dir)
-			slash[1] = 0;
-		else
-			*slash = 0;
-		if (!stat(dir, &st))
-			break;
-		if (slash == dir)
-			goto unwatched;
-	}
-	if (!S_ISDIR(st.st_mode))
-		goto unwatched;
-	for (i = 0; i < b->nwatch; i++)
-		if (!strcmp(b->watches[i].path, r->path))
-			w = &b->watches[i];
-	if (!w) {
-		struct fs_watch nw = { .path = r->path, .base = strlen(dir) }, *nv;
-
-		for (p = r->path + nw.base; *p == '/'; p++)
-			;
-		while (*p) {
-			size_t len = strcspn(p, "/");
-
-			if (nw.ncomp == HX_PEND_DEPTH || len >= HX_PEND_NAME)
-				goto unwatched;
-			memcpy(nw.comp[nw.ncomp++], p, len);
-			for (p += len; *p == '/'; p++)
-				;
-		}
-		if (!nw.ncomp)
-			goto unwatched;
-		if (b->nwatch == HX_MAX_PEND) {
-			hx_loader_diag(
-				diags, HX_DIAG_ERROR, r->src,
-				"sandbox '%s': %s '%s' does not exist, and the kernel watches at most %d missing paths",
-				s->name, r->name, r->path, HX_MAX_PEND);
-			return 0;
-		}
-		nv = realloc(b->watches, (b->nwatch + 1) * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		b->watches = nv;
-		w = &nv[b->nwatch++];
-		*w = nw;
-	}
-	if (w->ntarget == HX_PEND_TARGETS) {
-		hx_loader_diag(
-			diags, HX_DIAG_ERROR, r->src,
-			"sandbox '%s': %s '%s' does not exist, and at most %d rules may wait for one missing path",
-			s->name, r->name, r->path, HX_PEND_TARGETS);
-		return 0;
-	}
-	nt = realloc(w->targets, (w->ntarget + 1) * sizeof(*nt));
-	if (!nt)
-		return -ENOMEM;
-	w->targets = nt;
-	nt[w->ntarget++] = t;
-	hx_loader_diag(
-		diags, HX_DIAG_WARNING, r->src,
-		"sandbox '%s': %s '%s' does not exist (%s); watched from %s: enforced the moment it appears",
-		s->name, r->name, r->path, strerror(why), dir);
-	return 0;
-unwatched:
-	hx_loader_diag(
-		diags, HX_DIAG_WARNING, r->src,
-		"sandbox '%s': %s '%s' does not exist (%s) and cannot be watched (more than %d missing levels, a name longer than %d bytes or no directory above it); the rule is not in effect until a reload finds it",
-		s->name, r->name, r->path, strerror(why), HX_PEND_DEPTH, HX_PEND_NAME - 1);
-	return 0;
-}
-
-static void fs_watch_free(struct build *b)
-{
-	for (size_t i = 0; i < b->nwatch; i++)
-		free(b->watches[i].targets);
-	free(b->watches);
-}
-
-/* A rule for an object, merged into what the slot holds: a refusal wins. */
-static int fs_watch_put_rule(int fd, struct hx_inode_key *key, const struct hx_inode_rule *rule)
-{
-	struct hx_inode_rule cur;
-
-	if (!bpf_map_lookup_elem(fd, key, &cur)) {
-		if (rule->deny && !cur.deny)
-			cur.rule_id = rule->rule_id;
-		cur.allow |= rule->allow;
-		cur.deny |= rule->deny;
-		cur.flags &= rule->flags;
-		rule = &cur;
-	}
-	return bpf_map_update_elem(fd, key, rule, BPF_ANY) ? -errno : 0;
-}
-
-/* Adds (watch @i, component @k) to what waits for @pk's name in @pk's directory. */
-static int fs_watch_wait(int fd, struct hx_pend_key *pk, uint32_t i, uint32_t k)
-{
-	for (pk->part = 0; pk->part < HX_PEND_PARTS; pk->part++) {
-		struct hx_pend_val pv;
-		uint32_t j;
-
-		if (bpf_map_lookup_elem(fd, pk, &pv))
-			memset(&pv, 0, sizeof(pv));
-		for (j = 0; j < pv.n && j < HX_PEND_FAN; j++)
-			if (pv.e[j].watch == i && pv.e[j].comp == k)
-				return 0;
-		if (pv.n >= HX_PEND_FAN)
-			continue;
-		pv.e[pv.n].watch = i;
-		pv.e[pv.n].comp = k;
-		pv.n++;
-		return bpf_map_update_elem(fd, pk, &pv, BPF_ANY) ? -errno : 0;
-	}
-	return -ENOSPC;
-}
-
-/*
- * Arms watch @i: waits for its first missing component in the directory
- * watched. A component that appeared since compile (or appears while this
- * runs) is followed: each level is armed before it is looked at again, so a
- * name appears either before its look (and is seen here) or after its arming
- * (and is seen by the kernel).
- */
-static int fs_watch_arm(struct hx_loader *l, struct build *b, uint32_t slot, uint32_t i,
-			struct hx_diags *diags)
-{
-	struct hx_bpf *s = l->skel;
-	const struct fs_watch *w = &b->watches[i];
-	char dir[PATH_MAX];
-	struct stat st;
-	size_t len;
-	uint32_t k;
-	int err;
-
-	hx_strlcpy(dir, w->path, w->base + 1 < sizeof(dir) ? w->base + 1 : sizeof(dir));
-	if (stat(dir, &st)) {
-		hx_loader_diag(diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
-			       "'%s': the directory %s vanished during the load", w->path, dir);
-		return 0;
-	}
-	for (k = 0;; k++) {
-		struct hx_pend_key pk;
-
-		if (k == w->ncomp) {
-			for (size_t t = 0; t < w->ntarget; t++) {
-				struct hx_inode_key key = w->targets[t].key;
-
-				key.dev = kdev(st.st_dev);
-				key.ino = st.st_ino;
-				err = fs_watch_put_rule(bpf_map__fd(s->maps.hx_inode), &key,
-							&w->targets[t].rule);
-				if (err)
-					return err;
-			}
-			return 0;
-		}
-		memset(&pk, 0, sizeof(pk));
-		pk.dev = kdev(st.st_dev);
-		pk.ino = st.st_ino;
-		pk.slot = slot;
-		memcpy(pk.name, w->comp[k], sizeof(pk.name));
-		err = fs_watch_wait(bpf_map__fd(s->maps.hx_pend), &pk, i, k);
-		if (err == -ENOSPC) {
-			hx_loader_diag(
-				diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
-				"'%s': more than %d missing rule paths wait for '%s' in one directory",
-				w->path, HX_PEND_FAN * HX_PEND_PARTS, w->comp[k]);
-			return 0;
-		}
-		if (err)
-			return err;
-		len = strlen(dir);
-		snprintf(dir + len, sizeof(dir) - len, "%s%s", strcmp(dir, "/") ? "/" : "",
-			 w->comp[k]);
-		if (stat(dir, &st) || (!S_ISDIR(st.st_mode) && k + 1 < w->ncomp))
-			return 0; /* armed: the kernel takes it from here */
-	}
-}
-
-static int fs_watch_install(struct hx_loader *l, struct build *b, uint32_t slot,
-			    struct hx_diags *diags)
-{
-	struct hx_bpf *s = l->skel;
-	struct hx_pend_slot ps = { .generation = l->generation + 1, .nwatch = (__u32)b->nwatch };
-	uint32_t first = 0;
-	int err;
-
-	if (!b->nwatch)
-		return 0;
-	for (uint32_t i = 0; i < b->nwatch; i++)
-		first += (uint32_t)b->watches[i].ntarget;
-	if (first > HX_MAX_PEND_TARGETS) {
-		hx_loader_diag(diags, HX_DIAG_ERROR, (struct hx_src){ 0 },
-			       "%u rules wait for missing paths; the kernel holds at most %d",
-			       first, HX_MAX_PEND_TARGETS);
-		return -EINVAL;
-	}
-	/* Slot first: the kernel follows the entries as soon as they are written. */
-	if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_pslot), &slot, &ps, BPF_ANY))
-		return -errno;
-	first = 0;
-	for (uint32_t i = 0; i < b->nwatch; i++) {
-		const struct fs_watch *w = &b->watches[i];
-		struct hx_pend_watch pw = { .first = first,
-					    .ntarget = (__u32)w->ntarget,
-					    .ncomp = w->ncomp };
-		__u32 wi = slot * HX_MAX_PEND + i;
-
-		for (size_t t = 0; t < w->ntarget; t++, first++) {
-			__u32 ti = slot * HX_MAX_PEND_TARGETS + first;
-
-			if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_ptarget), &ti,
-						&w->targets[t], BPF_ANY))
-				return -errno;
-		}
-		if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_pwatch), &wi, &pw, BPF_ANY))
-			return -errno;
-		for (uint32_t k = 0; k < w->ncomp; k++) {
-			__u32 ci = wi * HX_PEND_DEPTH + k;
-			struct hx_pend_comp pc;
-
-			memcpy(pc.name, w->comp[k], sizeof(pc.name));
-			if (bpf_map_update_elem(bpf_map__fd(s->maps.hx_pcomp), &ci, &pc, BPF_ANY))
-				return -errno;
-		}
-	}
-	for (uint32_t i = 0; i < b->nwatch; i++) {
-		err = fs_watch_arm(l, b, slot, i, diags);
-		if (err)
-			return err;
-	}
-	return diags->errors ? -EINVAL : 0;
-}
-
-/* Forgets the watches of @slot. */
-static void fs_watch_clear(struct hx_loader *l, uint32_t slot)
-{
-	int fd = bpf_map__fd(l->skel->maps.hx_pend);
-	struct hx_pend_slot ps = { 0 };
-	struct hx_pend_key key, next;
-	void *prev = NULL;
-
-	bpf_map_update_elem(bpf_map__fd(l->skel->maps.hx_pslot), &slot, &ps, BPF_ANY);
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (next.slot == slot) {
-			bpf_map_delete_elem(fd, &next);
-			prev = NULL;
-			continue;
-		}
-		key = next;
-		prev = &key;
-	}
-}
-
-/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
-static void mountinfo_unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = 0;
-}
-
-/*
- * A filesystem mounted below a rule's directory has no ancestors of its own
- * above its root: reached through a second mount of it (a bind mount
- * elsewhere, an open_tree() clone, another mount namespace), the walk never
- * meets the directory. So the root of every whole-filesystem mount (its
- * mountinfo root is "/") whose mountpoint lies below a rule's directory gets
- * that rule: the most specific one, as the walk through the mountpoint
- * would find. A bind mount of a subdirectory keeps its real ancestors and
- * is judged by them. Mounts present at load and at each reload are covered;
- * one made later is judged through its mountpoint until the next reload.
- */
-static int cover_mounts(struct build *b, uint32_t slot, uint32_t sbx, uint8_t family,
-			const struct hx_path_rules *rules, const int *ids)
-{
-	char line[2 * PATH_MAX + 256], root[PATH_MAX], mp[PATH_MAX], real[PATH_MAX];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char **paths;
-	int err = 0;
-
-	if (!f)
-		return 0; /* no /proc: nothing is known to be mounted */
-	paths = calloc(rules->n ? rules->n : 1, sizeof(*paths));
-	if (!paths) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < rules->n; i++)
-		if (ids[i] >= 0 && realpath(rules->v[i].path, real))
-			paths[i] = strdup(real);
-	while (!err && fgets(line, sizeof(line), f)) {
-		unsigned maj, min;
-		size_t best_len = 0, best = rules->n;
-		struct stat st;
-
-		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &maj, &min, root, mp) != 4)
-			continue;
-		mountinfo_unescape(root);
-		mountinfo_unescape(mp);
-		if (strcmp(root, "/") || !strcmp(mp, "/"))
-			continue;
-		for (size_t i = 0; i < rules->n; i++) {
-			size_t len = paths[i] ? strlen(paths[i]) : 0;
-
-			if (!len)
-				continue;
-			if (!strcmp(paths[i], "/"))
-				len = 0;
-			if (strncmp(mp, paths[i], len) || mp[len] != '/' ||
-			    (best < rules->n && len < best_len))
-				continue;
-			best = i;
-			best_len = len;
-		}
-		/* (an overmounted mount cannot be reached by its path: stat shows the top one) */
-		if (best == rules->n || stat(mp, &st) || major(st.st_dev) != maj ||
-		    minor(st.st_dev) != min)
-			continue;
-		{
-			const struct hx_path_rule *r = &rules->v[best];
-			struct hx_inode_key key = { .dev = kdev(st.st_dev),
-						    .ino = st.st_ino,
-						    .slot = slot,
-						    .sbx = (__u16)sbx,
-						    .family = family };
-
-			err = add_inode_rule(b, &key, (uint32_t)ids[best], r->block ? 0 : r->perms,
-					     r->block ? (HX_ACC_R | HX_ACC_W | HX_ACC_X) : 0);
-		}
-	}
-	for (size_t i = 0; i < rules->n; i++)
-		free(paths[i]);
-	free(paths);
-	fclose(f);
-	return err;
-}
-
-static int compile_path_rules_ids(struct build *b, uint32_t slot, uint32_t sbx, uint8_t family,
-				  const struct hx_sandbox *s, const struct hx_path_rules *rules,
-				  struct hx_diags *diags, int *ids)
-{
-	for (size_t i = 0; i < rules->n; i++) {
-		const struct hx_path_rule *r = &rules->v[i];
-		struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = family };
-		struct stat st;
-		unsigned allow, deny;
-		int id, err;
-
-		allow = r->block ? 0 : r->perms;
-		deny = r->block ? (HX_ACC_R | HX_ACC_W | HX_ACC_X) : 0;
-		/* The rule names the real object: stat follows symlinks. */
-		if (stat(r->path, &st)) {
-			int why = errno;
-
-			id = hx_rules_add(&b->out, sbx, family, r->name, r->path);
-			if (id < 0)
-				return id;
-			err = fs_watch_add(b, &key, (uint32_t)id, allow, deny, r, s, diags, why);
-			if (err)
-				return err;
-			ids[i] = -1; /* watched: no mount can be below it yet */
-			continue;
-		}
-		key.dev = kdev(st.st_dev);
-		key.ino = st.st_ino;
-		id = hx_rules_add(&b->out, sbx, family, r->name, r->path);
-		if (id < 0)
-			return id;
-		ids[i] = S_ISDIR(st.st_mode) ? id : -1;
-		err = add_inode_rule(b, &key, (uint32_t)id, allow, deny);
-		if (err)
-			return err;
-		if (r->block && S_ISDIR(st.st_mode)) {
-			err = cover_hard_links(b, &key, (uint32_t)id, r, s, diags);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
-}
-
-static int compile_path_rules(struct build *b, uint32_t slot, uint32_t sbx, uint8_t family,
-			      const struct hx_sandbox *s, const struct hx_path_rules *rules,
-			      struct hx_diags *diags)
-{
-	int *ids = calloc(rules->n ? rules->n : 1, sizeof(*ids));
-	int err;
-
-	if (!ids)
-		return -ENOMEM;
-	err = compile_path_rules_ids(b, slot, sbx, family, s, rules, diags, ids);
-	if (!err)
-		err = cover_mounts(b, slot, sbx, family, rules, ids);
-	free(ids);
-	return err;
-}
-
-/* Bytes of a name bpf/file.bpf.c hashes (HX_GNAME_MAX less its NUL). */
-#define GUARD_NAME_MAX 127
-
-/* The name guard's key: FNV-1a 64 over the directory's inode number, then the name. */
-static __u64 guard_name_hash(__u64 dir_ino, const char *name, size_t len)
-{
-	__u64 h = HX_FNV_OFFSET;
-
-	for (int i = 0; i < 8; i++)
-		h = (h ^ ((dir_ino >> (8 * i)) & 0xff)) * HX_FNV_PRIME;
-	for (size_t i = 0; i < len && i < GUARD_NAME_MAX; i++)
-		h = (h ^ (unsigned char)name[i]) * HX_FNV_PRIME;
-	return h;
-}
-
-/*
- * Guards each name along @path (as spelled: a symlink component is a name
- * too) in its directory: no sandbox may create, remove, rename or replace
- * it (bpf/file.bpf.c, hx_name_guard_g). Names below the first missing
- * directory are not reachable: guarding the missing one is enough.
- */
-static int guard_names(struct build *b, uint32_t slot, uint32_t sbx, const char *path,
-		       uint32_t rule_id)
-{
-	char dir[PATH_MAX];
-	const char *p = path, *name;
-	size_t dlen = 1;
-	struct stat st;
-
-	if (!path || path[0] != '/' || strlen(path) >= sizeof(dir))
-		return 0;
-	strcpy(dir, "/");
-	for (;;) {
-		struct hx_inode_key key = { .slot = slot,
-					    .sbx = (__u16)sbx,
-					    .family = HX_FAM_GUARD };
-		size_t len;
-		int err;
-
-		while (*p == '/')
-			p++;
-		if (!*p)
-			return 0;
-		name = p;
-		len = strcspn(p, "/");
-		p += len;
-		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-			return 0;
-		key.dev = kdev(st.st_dev);
-		key.ino = guard_name_hash(st.st_ino, name, len);
-		err = add_inode_rule(b, &key, rule_id, 0, HX_ACC_W);
-		if (err)
-			return err;
-		if (dlen > 1)
-			dir[dlen++] = '/';
-		memcpy(dir + dlen, name, len);
-		dlen += len;
-		dir[dlen] = 0;
-	}
-}
-
-/* guard_names() on @path as spelled and on the file it resolves to (its symlinks followed). */
-static int guard_path(struct build *b, uint32_t slot, uint32_t sbx, const char *path,
-		      const char *rule)
-{
-	char real[PATH_MAX];
-	int id, err;
-
-	if (!path || path[0] != '/')
-		return 0;
-	id = hx_rules_add(&b->out, sbx, HX_FAM_FILE, rule, path);
-	if (id < 0)
-		return id;
-	err = guard_names(b, slot, sbx, path, (uint32_t)id);
-	if (!err && realpath(path, real) && strcmp(real, path))
-		err = guard_names(b, slot, sbx, real, (uint32_t)id);
-	return err;
-}
-
-/* The files the resolver reads for allowed_hosts (and allow_dns's resolvers). */
-static const char *const resolver_files[] = {
-	"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf",
-};
-
-/*
- * A guard rule: writes to @path's object (a directory: everything below it)
- * refused in the sandbox, whatever its rules; reading is left to them
- * (HX_RULE_CONTINUE). A path that does not exist (or, with @regular_only,
- * is not a regular file) has nothing to guard.
- */
-static int guard_writes(struct build *b, uint32_t slot, uint32_t sbx, const char *path,
-			const char *name, bool regular_only)
-{
-	struct hx_inode_key key = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_FILE };
-	struct stat st;
-	int id, err;
-
-	if (stat(path, &st) || (regular_only && !S_ISREG(st.st_mode)))
-		return 0;
-	key.dev = kdev(st.st_dev);
-	key.ino = st.st_ino;
-	id = hx_rules_add(&b->out, sbx, HX_FAM_FILE, name, path);
-	if (id < 0)
-		return id;
-	err = add_inode_rule(b, &key, (uint32_t)id, 0, HX_ACC_W);
-	if (err)
-		return err;
-	b->ents[b->n - 1].rule.flags = HX_RULE_CONTINUE;
-	return 0;
-}
-
-/*
- * The agent's own files, refused for writing in every sandbox whatever its
- * rules (HX_RULE_CONTINUE: reading is judged by the sandbox's rules as usual).
- * The agent's inputs (the policy, the resolver's files) are guarded by name
- * too, so that no sandbox can move its own policy into their place.
- */
-static int compile_guard(struct build *b, uint32_t slot, uint32_t sbx, const struct hx_policy *p,
-			 const char *cg_root)
-{
-	char exe[PATH_MAX], logdir[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	const char *const paths[][2] = {
-		{ HX_PIN_DIR, "guard.pin_dir" },
-		{ HX_RUN_DIR, "guard.state_dir" },
-		{ p->file, "guard.policy_file" },
-		{ logdir, "guard.audit_log" },
-		{ n > 0 ? exe : NULL, "guard.agent_binary" },
-		/* cgroup.procs, cgroup.threads, limits: no escape, no raising limits */
-		{ cg_root, "guard.cgroupfs" },
-		{ resolver_files[0], "guard.resolver" },
-		{ resolver_files[1], "guard.resolver" },
-		{ resolver_files[2], "guard.resolver" },
-		{ resolver_files[3], "guard.resolver" },
-		{ resolver_files[4], "guard.resolver" },
-	};
-	struct hx_inode_key none = { .slot = slot, .sbx = (__u16)sbx, .family = HX_FAM_FILE };
-	char *slash;
-	int id, err;
-
-	/* Names the refusal of a path that cannot be walked (a disconnected
-	 * dentry): the entry on no object, (0, 0), which no walk meets. */
-	id = hx_rules_add(&b->out, sbx, HX_FAM_FILE,
-			  p->sandboxes[sbx].fs.present ? "filesystem.unresolved_path" :
-							 "guard.unresolved_path",
-			  NULL);
-	if (id < 0)
-		return id;
-	err = add_inode_rule(b, &none, (uint32_t)id, 0, 0);
-	if (err)
-		return err;
-	b->ents[b->n - 1].rule.flags = HX_RULE_CONTINUE;
-	err = guard_path(b, slot, sbx, p->file, "guard.policy_dir");
-	for (size_t i = 0; !err && i < sizeof(resolver_files) / sizeof(resolver_files[0]); i++)
-		err = guard_path(b, slot, sbx, resolver_files[i], "guard.resolver");
-	if (err)
-		return err;
-
-	exe[n > 0 ? n : 0] = 0;
-	hx_strlcpy(logdir, p->audit_path ? p->audit_path : "", sizeof(logdir));
-	slash = strrchr(logdir, '/');
-	if (slash && slash != logdir)
-		*slash = 0;
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		if (!paths[i][0] || paths[i][0][0] != '/')
-			continue;
-		err = guard_writes(b, slot, sbx, paths[i][0], paths[i][1], false);
-		if (err)
-			return err;
-	}
-	return 0;
 }
 
 /* The policy's mount types are the kernel side's bits (HX_MNT_*), in the same order. */
@@ -1194,187 +530,35 @@ static __u8 contain_relax(const struct hx_containment *ct)
 		      (ct->system_time == HX_YES ? HX_RELAX_SYSTEM_TIME : 0));
 }
 
-/*
- * The code the next daemon will run besides its binary: every file it maps
- * (its shared objects and the dynamic loader) and the loader's configuration.
- * A sandbox that rewrote one would run its code as the agent at the next
- * start. Read once: the daemon loads no code after it starts.
- */
-static const char *const *agent_code_paths(size_t *n)
+__u32 hx_section_flags(bool present, enum hx_default def, enum hx_tri allow, __u32 present_bit,
+		       __u32 deny_bit, __u32 forbidden_bit)
 {
-	static char **paths;
-	static size_t npaths;
-	static bool done;
-	static const char *const ld_conf[] = { "/etc/ld.so.preload", "/etc/ld.so.cache",
-					       "/etc/ld.so.conf" };
-	char line[PATH_MAX + 128];
-	FILE *f;
+	__u32 f = 0;
 
-	if (done) {
-		*n = npaths;
-		return (const char *const *)paths;
-	}
-	done = true;
-	for (size_t i = 0; i < sizeof(ld_conf) / sizeof(ld_conf[0]); i++) {
-		char **nv = realloc(paths, (npaths + 1) * sizeof(*nv));
-
-		if (!nv)
-			break;
-		paths = nv;
-		paths[npaths++] = strdup(ld_conf[i]);
-	}
-	f = fopen("/proc/self/maps", "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *path = strchr(line, '/'), **nv;
-		bool seen = false;
-
-		if (!path || strstr(line, "(deleted)"))
-			continue;
-		path[strcspn(path, "\n")] = 0;
-		for (size_t i = 0; i < npaths && !seen; i++)
-			seen = paths[i] && !strcmp(paths[i], path);
-		if (seen)
-			continue;
-		nv = realloc(paths, (npaths + 1) * sizeof(*nv));
-		if (!nv)
-			break;
-		paths = nv;
-		paths[npaths++] = strdup(path);
-	}
-	if (f)
-		fclose(f);
-	*n = npaths;
-	return (const char *const *)paths;
-}
-
-/* guard.agent_code: writes refused to agent_code_paths(), in every sandbox. */
-static int guard_agent_code(struct build *b, uint32_t slot, uint32_t sbx)
-{
-	size_t n;
-	const char *const *paths = agent_code_paths(&n);
-
-	for (size_t i = 0; i < n; i++) {
-		int err = paths[i] ?
-				  guard_writes(b, slot, sbx, paths[i], "guard.agent_code", true) :
-				  0;
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* FNV-1a over the words, each with its NUL, as bpf/exec.bpf.c hashes argv. */
-static int command_key(const char *cmd, struct hx_cmd_key *key)
-{
-	__u64 h = HX_FNV_OFFSET;
-	int words = 0;
-
-	for (const char *p = cmd; *p;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p)
-			break;
-		if (++words > HX_CMD_WORDS)
-			return -E2BIG;
-		if (words == 1 && strchr(p, '/') && strchr(p, '/') < p + strcspn(p, " \t"))
-			return -EINVAL; /* argv[0] is matched by its basename */
-		while (*p && *p != ' ' && *p != '\t') {
-			h ^= (unsigned char)*p++;
-			h *= HX_FNV_PRIME;
-		}
-		h ^= 0;
-		h *= HX_FNV_PRIME;
-	}
-	if (!words)
-		return -EINVAL;
-	key->hash = h;
-	key->nwords = (__u8)words;
-	return 0;
-}
-
-static int compile_commands(int fd, struct build *b, uint32_t slot, uint32_t sbx,
-			    const struct hx_sandbox *s, const struct hx_strings *cmds,
-			    const char *list, struct hx_diags *diags)
-{
-	for (size_t i = 0; i < cmds->n; i++) {
-		struct hx_cmd_key key = { .slot = slot, .sbx = (__u16)sbx };
-		struct hx_cmd_val val = { 0 };
-		char name[96];
-		int id, err;
-
-		err = command_key(cmds->v[i], &key);
-		if (err) {
-			hx_loader_diag(diags, HX_DIAG_WARNING, s->src,
-				       "sandbox '%s': %s[%zu] '%s' %s; not enforced in the kernel",
-				       s->name, list, i, cmds->v[i],
-				       err == -E2BIG ? "has more than 4 words" :
-						       "must name a program by its basename");
-			continue;
-		}
-		snprintf(name, sizeof(name), "%s[%zu]", list, i);
-		id = hx_rules_add(&b->out, sbx, HX_FAM_EXEC, name, cmds->v[i]);
-		if (id < 0)
-			return id;
-		val.rule_id = (__u32)id;
-		if (bpf_map_update_elem(fd, &key, &val, BPF_NOEXIST) && errno != EEXIST)
-			return -errno;
-		b->ncmds++;
-	}
-	return 0;
-}
-
-/* temp_directory: a working directory the sandbox may read and write, made if missing. */
-static int compile_temp_dir(struct build *b, uint32_t slot, uint32_t sbx,
-			    const struct hx_sandbox *s, struct hx_diags *diags)
-{
-	struct hx_path_rules one = { 0 };
-	struct hx_path_rule r = { .path = s->fs.temp_directory,
-				  .perms = HX_ACC_R | HX_ACC_W,
-				  .name = "filesystem.temp_directory" };
-
-	if (!s->fs.temp_directory)
-		return 0;
-	if (mkdir(s->fs.temp_directory, 01777) && errno != EEXIST)
-		hx_loader_diag(diags, HX_DIAG_WARNING, r.src, "sandbox '%s': cannot create %s: %s",
-			       s->name, s->fs.temp_directory, strerror(errno));
-	one.v = &r;
-	one.n = 1;
-	return compile_path_rules(b, slot, sbx, HX_FAM_FILE, s, &one, diags);
+	if (present || allow == HX_NO)
+		f |= present_bit;
+	if (def == HX_DEF_DENY)
+		f |= deny_bit;
+	if (allow == HX_NO)
+		f |= forbidden_bit;
+	return f;
 }
 
 static __u32 sbx_flags(const struct hx_policy *p, const struct hx_sandbox *s)
 {
 	__u32 f = 0;
 
-	if (s->exec.present || s->perms.allow_exec == HX_NO)
-		f |= HX_SBX_EXEC_PRESENT;
-	if (s->exec.default_policy == HX_DEF_DENY)
-		f |= HX_SBX_EXEC_DEFAULT_DENY;
-	if (s->perms.allow_exec == HX_NO)
-		f |= HX_SBX_EXEC_FORBIDDEN;
-	if (s->fs.present || s->perms.allow_filesystem == HX_NO)
-		f |= HX_SBX_FS_PRESENT;
-	if (s->fs.default_policy == HX_DEF_DENY)
-		f |= HX_SBX_FS_DEFAULT_DENY;
-	if (s->perms.allow_filesystem == HX_NO)
-		f |= HX_SBX_FS_FORBIDDEN;
-	if (s->fs.allow_symlinks == HX_NO)
-		f |= HX_SBX_FS_NO_SYMLINKS;
-	f |= HX_SBX_GUARD;
-	if (s->exec.blocked_commands.n || s->cmd.blocked_commands.n)
-		f |= HX_SBX_CMDS;
+	for (const struct hx_family_ops *const *fam = hx_families; *fam; fam++)
+		if ((*fam)->sbx_flags)
+			f |= (*fam)->sbx_flags(p, s);
 	if (s->caps.present && (s->caps.drop & ~s->caps.add))
 		f |= HX_SBX_CAPS;
 	if (s->proc.no_new_privileges == HX_YES)
 		f |= HX_SBX_NNP;
-	if (p->audit_enabled && (p->audit_events & HX_AE_COMMAND_EXECUTE))
-		f |= HX_SBX_AUDIT_EXEC_OK;
 	/* Audit mode logs every would-deny, whatever the event list says. */
 	if ((p->audit_enabled && (p->audit_events & HX_AE_PERMISSION_DENIED)) ||
 	    s->mode == HX_PM_AUDIT)
 		f |= HX_SBX_AUDIT_DENIED;
-	f |= hx_net_sbx_flags(p, s);
 	return f;
 }
 
@@ -1410,7 +594,7 @@ void hx_loader_diag(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src sr
  * deleted position makes the next lookup start over), then one batch delete
  * where the kernel has it (5.6), one by one otherwise.
  */
-static void clear_slot(int fd, size_t keysz, size_t slot_off, uint32_t slot)
+void hx_clear_slot(int fd, size_t keysz, size_t slot_off, uint32_t slot)
 {
 	char *keys = NULL, cur[64], next[64];
 	size_t n = 0, cap = 0;
@@ -1450,6 +634,14 @@ static void clear_slot(int fd, size_t keysz, size_t slot_off, uint32_t slot)
 		}
 	}
 	free(keys);
+}
+
+/* Each family's entries of @slot outside hx_inode. */
+static void clear_families(struct hx_loader *l, uint32_t slot)
+{
+	for (const struct hx_family_ops *const *f = hx_families; *f; f++)
+		if ((*f)->clear)
+			(*f)->clear(l, slot);
 }
 
 _Static_assert(HX_RL_SANDBOXES >= HX_MAX_SANDBOXES, "a rate limit bucket per sandbox");
@@ -1540,7 +732,7 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 {
 	struct hx_bpf *s = l->skel;
 	uint32_t slot = l->slot ^ 1;
-	struct build b = { 0 };
+	struct hx_loader_build b = { 0 };
 	struct hx_live live;
 	__u32 zero = 0;
 	int err = 0;
@@ -1549,20 +741,17 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 		return -EINVAL;
 
 	/* Leftovers from an interrupted install must not leak into this one. */
-	clear_slot(bpf_map__fd(s->maps.hx_inode), sizeof(struct hx_inode_key),
-		   offsetof(struct hx_inode_key, slot), slot);
-	clear_slot(bpf_map__fd(s->maps.hx_cgrp), sizeof(struct hx_cgrp_key),
-		   offsetof(struct hx_cgrp_key, slot), slot);
-	clear_slot(bpf_map__fd(s->maps.hx_sbx), sizeof(struct hx_sbx_key),
-		   offsetof(struct hx_sbx_key, slot), slot);
-	clear_slot(bpf_map__fd(s->maps.hx_cmds), sizeof(struct hx_cmd_key),
-		   offsetof(struct hx_cmd_key, slot), slot);
-	clear_slot(bpf_map__fd(s->maps.hx_rate), sizeof(struct hx_sbx_key),
-		   offsetof(struct hx_sbx_key, slot), slot);
-	clear_slot(bpf_map__fd(s->maps.hx_cgpath), sizeof(struct hx_cgpath_key),
-		   offsetof(struct hx_cgpath_key, slot), slot);
-	hx_net_clear(l, slot);
-	fs_watch_clear(l, slot);
+	hx_clear_slot(bpf_map__fd(s->maps.hx_inode), sizeof(struct hx_inode_key),
+		      offsetof(struct hx_inode_key, slot), slot);
+	hx_clear_slot(bpf_map__fd(s->maps.hx_cgrp), sizeof(struct hx_cgrp_key),
+		      offsetof(struct hx_cgrp_key, slot), slot);
+	hx_clear_slot(bpf_map__fd(s->maps.hx_sbx), sizeof(struct hx_sbx_key),
+		      offsetof(struct hx_sbx_key, slot), slot);
+	hx_clear_slot(bpf_map__fd(s->maps.hx_rate), sizeof(struct hx_sbx_key),
+		      offsetof(struct hx_sbx_key, slot), slot);
+	hx_clear_slot(bpf_map__fd(s->maps.hx_cgpath), sizeof(struct hx_cgpath_key),
+		      offsetof(struct hx_cgpath_key, slot), slot);
+	clear_families(l, slot);
 
 	b.out.sbx = calloc(p->nsandboxes ? p->nsandboxes : 1, sizeof(*b.out.sbx));
 	if (!b.out.sbx)
@@ -1598,30 +787,10 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 				   l->cg_root, sb->cgroup, strerror(-err));
 			continue;
 		}
-		if (sb->exec.present) {
-			err = compile_path_rules(&b, slot, i, HX_FAM_EXEC, sb, &sb->exec.rules,
-						 diags);
-			if (err)
-				goto out;
-		}
-		err = compile_guard(&b, slot, i, p, l->cg_root);
-		if (!err)
-			err = guard_agent_code(&b, slot, i);
-		if (err)
-			goto out;
-		err = compile_commands(bpf_map__fd(s->maps.hx_cmds), &b, slot, i, sb,
-				       &sb->exec.blocked_commands, "exec.blocked_commands", diags);
-		if (!err)
-			err = compile_commands(bpf_map__fd(s->maps.hx_cmds), &b, slot, i, sb,
-					       &sb->cmd.blocked_commands,
-					       "command_validation.blocked_commands", diags);
-		if (err)
-			goto out;
-		if (sb->fs.present) {
-			err = compile_path_rules(&b, slot, i, HX_FAM_FILE, sb, &sb->fs.rules,
-						 diags);
-			if (!err)
-				err = compile_temp_dir(&b, slot, i, sb, diags);
+		for (const struct hx_family_ops *const *f = hx_families; *f; f++) {
+			if (!(*f)->compile)
+				continue;
+			err = (*f)->compile(l, &b, slot, i, p, diags);
 			if (err)
 				goto out;
 		}
@@ -1648,12 +817,13 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 			goto out;
 		}
 	}
-	err = fs_watch_install(l, &b, slot, diags);
-	if (err)
-		goto out;
-	err = hx_net_install(l, slot, p, &b.out, diags);
-	if (err)
-		goto out;
+	for (const struct hx_family_ops *const *f = hx_families; *f; f++) {
+		if (!(*f)->install)
+			continue;
+		err = (*f)->install(l, &b, slot, p, diags);
+		if (err)
+			goto out;
+	}
 	err = install_rate_limits(s, slot, p);
 	if (err)
 		goto out;
@@ -1689,20 +859,17 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 	l->generation = live.generation;
 	b.out.generation = live.generation;
 
-	clear_slot(bpf_map__fd(s->maps.hx_inode), sizeof(struct hx_inode_key),
-		   offsetof(struct hx_inode_key, slot), slot ^ 1);
-	clear_slot(bpf_map__fd(s->maps.hx_cgrp), sizeof(struct hx_cgrp_key),
-		   offsetof(struct hx_cgrp_key, slot), slot ^ 1);
-	clear_slot(bpf_map__fd(s->maps.hx_sbx), sizeof(struct hx_sbx_key),
-		   offsetof(struct hx_sbx_key, slot), slot ^ 1);
-	clear_slot(bpf_map__fd(s->maps.hx_cmds), sizeof(struct hx_cmd_key),
-		   offsetof(struct hx_cmd_key, slot), slot ^ 1);
-	clear_slot(bpf_map__fd(s->maps.hx_rate), sizeof(struct hx_sbx_key),
-		   offsetof(struct hx_sbx_key, slot), slot ^ 1);
-	clear_slot(bpf_map__fd(s->maps.hx_cgpath), sizeof(struct hx_cgpath_key),
-		   offsetof(struct hx_cgpath_key, slot), slot ^ 1);
-	hx_net_clear(l, slot ^ 1);
-	fs_watch_clear(l, slot ^ 1);
+	hx_clear_slot(bpf_map__fd(s->maps.hx_inode), sizeof(struct hx_inode_key),
+		      offsetof(struct hx_inode_key, slot), slot ^ 1);
+	hx_clear_slot(bpf_map__fd(s->maps.hx_cgrp), sizeof(struct hx_cgrp_key),
+		      offsetof(struct hx_cgrp_key, slot), slot ^ 1);
+	hx_clear_slot(bpf_map__fd(s->maps.hx_sbx), sizeof(struct hx_sbx_key),
+		      offsetof(struct hx_sbx_key, slot), slot ^ 1);
+	hx_clear_slot(bpf_map__fd(s->maps.hx_rate), sizeof(struct hx_sbx_key),
+		      offsetof(struct hx_sbx_key, slot), slot ^ 1);
+	hx_clear_slot(bpf_map__fd(s->maps.hx_cgpath), sizeof(struct hx_cgpath_key),
+		      offsetof(struct hx_cgpath_key, slot), slot ^ 1);
+	clear_families(l, slot ^ 1);
 
 	compiled_free(&l->prev);
 	l->prev = l->cur;
@@ -1711,7 +878,9 @@ int hx_loader_install(struct hx_loader *l, const struct hx_policy *p, struct hx_
 out:
 	compiled_free(&b.out);
 	free(b.ents);
-	fs_watch_free(&b);
+	for (const struct hx_family_ops *const *f = hx_families; *f; f++)
+		if ((*f)->release)
+			(*f)->release(&b);
 	return err;
 }
 

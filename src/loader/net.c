@@ -24,10 +24,10 @@
 
 #include "daemon/log.h"
 #include "daemon/resolve.h"
-#include "family.h"
 #include "helixagent.skel.h"
 #include "helixagent/abi_net.h"
-#include "net/net.h"
+#include "internal.h"
+#include "net_compile.h"
 
 #define RESOLV_CONF "/etc/resolv.conf"
 #define CAP_NET_BIND_SERVICE 10
@@ -259,7 +259,7 @@ static void prune_names(void)
 	G.nnames = o;
 }
 
-void hx_net_clear(struct hx_loader *l, uint32_t slot)
+static void net_clear(struct hx_loader *l, uint32_t slot)
 {
 	struct slot_state *st = &G.slot[slot & 1];
 	struct hx_bpf *s = l->skel;
@@ -673,9 +673,10 @@ static int write_cidrs(struct hx_loader *l, const struct hx_nents *e)
 	return 0;
 }
 
-int hx_net_install(struct hx_loader *l, uint32_t slot, const struct hx_policy *p,
-		   struct hx_compiled *out, struct hx_diags *diags)
+static int net_install(struct hx_loader *l, struct hx_loader_build *b, uint32_t slot,
+		       const struct hx_policy *p, struct hx_diags *diags)
 {
+	struct hx_compiled *out = &b->out;
 	struct slot_state *st = &G.slot[slot & 1];
 	struct hx_nents *e, hosts = { 0 };
 	const struct hx_src nosrc = { 0 };
@@ -685,7 +686,7 @@ int hx_net_install(struct hx_loader *l, uint32_t slot, const struct hx_policy *p
 
 	slot_state_free(st);
 	st->used = true;
-	/* hx_net_clear emptied the slot just before; what is written now is listed here */
+	/* net_clear emptied the slot just before; what is written now is listed here */
 	st->known = known;
 	e = &st->ents;
 	for (uint32_t i = 0; i < p->nsandboxes; i++) {
@@ -840,7 +841,12 @@ void hx_net_tick(struct hx_loader *l)
 
 /* ---- attach ---- */
 
-struct bpf_link *hx_net_attach(struct hx_loader *l, struct bpf_program *prog)
+/*
+ * Attaches @prog if it is one of the cgroup programs libbpf cannot attach
+ * by itself (to the cgroup2 root); otherwise bpf_program__attach. NULL with
+ * errno on failure.
+ */
+static struct bpf_link *net_attach(struct hx_loader *l, struct bpf_program *prog)
 {
 	struct bpf_link *link;
 	int fd, e;
@@ -857,3 +863,6 @@ struct bpf_link *hx_net_attach(struct hx_loader *l, struct bpf_program *prog)
 	errno = e;
 	return link;
 }
+
+HX_FAMILY(net, HX_FAM_NET, .sbx_flags = hx_net_sbx_flags, .install = net_install,
+	  .clear = net_clear, .attach_type = BPF_PROG_TYPE_CGROUP_SOCK_ADDR, .attach = net_attach);

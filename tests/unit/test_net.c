@@ -17,7 +17,7 @@
 #include "daemon/resolve.h"
 #include "events/audit.h"
 #include "loader/family.h"
-#include "net/net.h"
+#include "loader/net_compile.h"
 #include "test_audit_util.h"
 #include "test_policy_util.h"
 

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The network family's userspace: policy -> map entries (compile.c); host
- * names and resolvers are the daemon's (src/daemon/resolve.h). Nothing here
- * touches BPF or logs; the loader glue is src/loader/net.c.
+ * The network family's pure compiler: policy -> map entries
+ * (net_compile.c); host names and resolvers are the daemon's
+ * (src/daemon/resolve.h). Nothing here touches BPF or logs; the loader's
+ * network family is src/loader/net.c.
  */
-#ifndef HX_NET_H
-#define HX_NET_H
+#ifndef HX_LOADER_NET_COMPILE_H
+#define HX_LOADER_NET_COMPILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,10 +14,6 @@
 
 #include "helixagent/abi_net.h"
 #include "policy/policy.h"
-
-struct bpf_program;
-struct bpf_link;
-struct hx_loader;
 
 /* An address: IPv4 in a[0..3], the rest zero. */
 struct hx_naddr {
@@ -85,14 +82,5 @@ int hx_nhost_add(struct hx_nents *e, uint32_t slot, uint32_t sbx, const struct h
 		 uint8_t kind);
 /* Sorts and merges host entries: at one key DNS wins over BLOCK, BLOCK over HOST. */
 void hx_nhost_merge(struct hx_nents *e);
-
-/* ---- loader glue (src/loader/net.c) ---- */
-
-/*
- * Attaches @prog if it is one of the cgroup programs libbpf cannot attach
- * by itself (to the cgroup2 root); otherwise bpf_program__attach. NULL with
- * errno on failure.
- */
-struct bpf_link *hx_net_attach(struct hx_loader *l, struct bpf_program *prog);
 
 #endif

@@ -106,7 +106,7 @@ $(B)/hx_version.h: FORCE
 	@mkdir -p $(B)
 	@echo '#define HX_VERSION "$(HX_VERSION)"' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-$(B)/obj/version.o $(B)/san/version.o: $(B)/hx_version.h $(B)/hx_bpf_sha.h
+$(B)/obj/util/version.o $(B)/san/util/version.o: $(B)/hx_version.h $(B)/hx_bpf_sha.h
 # The skeleton embeds the linked object byte for byte: its hash names the BPF
 # programs of this build (`helixagent version`; tests/unit/test_version.c checks they agree).
 $(B)/hx_bpf_sha.h: $(B)/bpf/helixagent.bpf.o
@@ -186,15 +186,15 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGET ?= policy
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -I$(B) -fsanitize=fuzzer,address,undefined
 FUZZ_policy_SRCS := $(filter src/policy/%.c src/util/%.c,$(LIB_SRCS))
-FUZZ_policy_LIBS := -lyaml
+FUZZ_policy_LIBS := -lyaml -lbpf
 FUZZ_policy_ARGS := -max_len=65536 -dict=tests/fuzz/policy.dict
 FUZZ_policy_CORPUS := tests/fuzz/corpus
-FUZZ_audit_SRCS := $(filter src/events/%.c src/util/%.c src/loader/net_compile.c src/version.c src/sha256.c,$(LIB_SRCS))
+FUZZ_audit_SRCS := $(filter src/events/%.c src/util/%.c src/loader/net_compile.c,$(LIB_SRCS))
 FUZZ_audit_LIBS := -ljansson -lbpf -lsystemd -lgnutls -lpthread
 FUZZ_audit_ARGS := -max_len=8192
 FUZZ_audit_CORPUS := tests/fuzz/corpus-audit
 FUZZ_learn_SRCS := $(filter src/learn/%.c src/policy/%.c src/util/%.c,$(LIB_SRCS))
-FUZZ_learn_LIBS := -lyaml -ljansson
+FUZZ_learn_LIBS := -lyaml -ljansson -lbpf
 FUZZ_learn_ARGS := -max_len=4096
 FUZZ_learn_CORPUS := tests/fuzz/corpus-learn
 

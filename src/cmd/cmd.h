@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "cmd/cli.h"
 
 struct hx_opt {
 	const char *name; /* long name, without "--" */

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
-#include "probe.h"
+#include "loader/probe.h"
 
 static int probe(const struct hx_cli *cli)
 {

@@ -5,7 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "util/json.h"
-#include "version.h"
+#include "util/version.h"
 
 static int version(const struct hx_cli *cli)
 {

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cli.h"
+#include "cmd/cli.h"
 #include "events/audit.h"
 #include "helixagent/abi.h"
 #include "loader/loader.h"

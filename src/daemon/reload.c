@@ -14,13 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd/cli.h"
 #include "daemon.h"
 #include "events/audit_daemon.h"
 #include "helixagent.skel.h"
 #include "log.h"
 #include "notify.h"
-#include "sha256.h"
+#include "util/sha256.h"
 #include "state.h"
 
 static const char *const trigger_names[] = { "start", "signal", "file_change", "cgroup_repair" };

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd/cli.h"
 #include "daemon.h"
 #include "events/audit.h"
 #include "events/sink.h"
@@ -28,7 +28,7 @@
 #include "log.h"
 #include "metrics/metrics.h"
 #include "notify.h"
-#include "probe.h"
+#include "loader/probe.h"
 #include "stats.h"
 
 #define TICK_NS 250000000LL

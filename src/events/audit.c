@@ -21,7 +21,7 @@
 #include "util/container.h"
 #include "util/names.h"
 #include "util/str.h"
-#include "version.h"
+#include "util/version.h"
 
 #define ECS_VERSION "8.11.0"
 

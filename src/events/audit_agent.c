@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "sha256.h"
+#include "util/sha256.h"
 
 /* 16 bytes as a UUID string; version 8 (RFC 9562: custom) or 4 (random), RFC variant. */
 static void uuid_str(unsigned char b[16], int version, char out[HX_UUID_LEN + 1])

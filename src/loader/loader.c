@@ -26,8 +26,8 @@
 #include "helixagent/abi.h"
 #include "internal.h"
 #include "loader.h"
-#include "probe.h"
-#include "sha256.h"
+#include "loader/probe.h"
+#include "util/sha256.h"
 #include "util/cgroup.h"
 #include "util/str.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "metrics.h"
-#include "version.h"
+#include "util/version.h"
 
 void hx_buf_printf(struct hx_buf *b, const char *fmt, ...)
 {

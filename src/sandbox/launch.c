@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd/cli.h"
 #include "events/audit_sandbox.h"
 #include "helixagent/abi.h"
 #include "loader/loader.h"

@@ -24,7 +24,7 @@
 #include "events/audit.h"
 #include "events/audit_daemon.h"
 #include "events/sink.h"
-#include "sha256.h"
+#include "util/sha256.h"
 
 #include "test_dir_util.h"
 

@@ -16,8 +16,8 @@
 
 #include "helixagent.skel.h"
 #include "metrics/metrics.h"
-#include "sha256.h"
-#include "version.h"
+#include "util/sha256.h"
+#include "util/version.h"
 
 static void bpf_hash_is_the_skeletons(void **state)
 {

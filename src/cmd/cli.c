@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd/cli.h"
 
 void hx_log(const char *fmt, ...)
 {

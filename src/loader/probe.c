@@ -9,7 +9,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "loader/probe.h"
 #include "util/cgroup.h"
 #include "util/json.h"
 

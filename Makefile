@@ -188,7 +188,8 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -I$(B) -fsanitize
 FUZZ_policy_SRCS := $(filter src/policy/%.c src/util/%.c,$(LIB_SRCS))
 FUZZ_policy_LIBS := -lyaml -lbpf
 FUZZ_policy_ARGS := -max_len=65536 -dict=tests/fuzz/policy.dict
-FUZZ_policy_CORPUS := tests/fuzz/corpus
+# seeds: the fixtures and policies of the tree where they are, plus inputs of the fuzzer's own
+FUZZ_policy_CORPUS := tests/fuzz/corpus tests/fixtures/seed policy tests/vm/policies
 FUZZ_audit_SRCS := $(filter src/events/%.c src/util/%.c src/loader/net_compile.c,$(LIB_SRCS))
 FUZZ_audit_LIBS := -ljansson -lbpf -lsystemd -lgnutls -lpthread
 FUZZ_audit_ARGS := -max_len=8192

@@ -15,6 +15,7 @@
 #include "lib/common.bpf.h"
 #include "lib/path.bpf.h"
 #include "lib/contain.bpf.h"
+#include "helixagent/abi_file.h"
 
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2

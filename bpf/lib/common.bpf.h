@@ -11,6 +11,9 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "helixagent/abi.h"
+/* the maps every object shares are declared here, the exec family's and the guard's among them */
+#include "helixagent/abi_exec.h"
+#include "helixagent/abi_guard.h"
 
 #define EPERM 1
 

@@ -2,7 +2,10 @@
 /*
  * The ABI between the BPF programs and the userspace loader: map keys and
  * values, event records. Fixed-width types and explicit padding only, since
- * both sides (clang -target bpf and the host compiler) must agree on layout.
+ * both sides (clang -target bpf and the host compiler) must agree on layout
+ * (tests/unit/test_abi_btf.c holds every member against the BPF object's BTF).
+ * This header holds what every family shares; each family's own maps are in
+ * abi_exec.h, abi_file.h, abi_net.h and abi_guard.h, which include it.
  */
 #ifndef HELIXAGENT_ABI_H
 #define HELIXAGENT_ABI_H
@@ -124,27 +127,6 @@ struct hx_sbx_cfg {
 	__u64 cap_deny; /* capabilities refused to the sandbox (CAP_* bits), even for root */
 };
 
-/*
- * hx_sbx_cfg.relax: what the policy's containment: section gives back of the
- * baseline every sandbox gets (docs/threat-model.md). Nothing else of the
- * baseline or the guard can be relaxed.
- */
-#define HX_RELAX_KERNEL_TUNABLES (1u << 0) /* writes under /proc/sys and /sys */
-#define HX_RELAX_RAW_DEVICES (1u << 1) /* block devices, CAP_SYS_RAWIO */
-#define HX_RELAX_NETWORK_ADMIN (1u << 2) /* CAP_NET_ADMIN over the host's network namespace */
-#define HX_RELAX_SYSTEM_TIME (1u << 3) /* CAP_SYS_TIME */
-
-/* hx_sbx_cfg.mount_types: the filesystem types containment.mount may name */
-#define HX_MNT_TMPFS (1u << 0)
-#define HX_MNT_PROC (1u << 1)
-#define HX_MNT_SYSFS (1u << 2)
-#define HX_MNT_MQUEUE (1u << 3)
-#define HX_MNT_DEVPTS (1u << 4)
-#define HX_MNT_RAMFS (1u << 5)
-#define HX_MNT_OVERLAY (1u << 6)
-#define HX_MNT_BIND (1u << 7) /* bind mounts of what the sandbox can already reach */
-#define HX_MNT_COUNT 8
-
 /* hx_inode: rules on filesystem objects, shared by the exec and file families */
 struct hx_inode_key {
 	__u64 dev; /* kernel encoding: major << 20 | minor */
@@ -169,14 +151,6 @@ struct hx_inode_rule {
  * own files are protected this way in every sandbox.
  */
 #define HX_RULE_CONTINUE 0x1
-
-/* hx_guard: the single entry names what sandboxes may never touch. */
-struct hx_guard {
-	__u32 agent_tgid; /* the daemon: no signals, no ptrace from sandboxes */
-	__u32 host_mntns; /* the daemon's mount namespace (inode number): the host's */
-	__u32 host_netns; /* the daemon's network namespace (inode number): the host's */
-	__u32 host_utsns; /* the daemon's UTS namespace (inode number): the host's */
-};
 
 /* Counters: per (slot, sandbox, family), per CPU */
 struct hx_stat_key {
@@ -316,110 +290,9 @@ struct hx_event {
 	char path[HX_PATH_BUF];
 };
 
-/* hx_cmds: blocked commands as hashes of their leading words */
-struct hx_cmd_key {
-	__u64 hash; /* FNV-1a 64 of the words, each followed by a NUL */
-	__u32 slot;
-	__u16 sbx;
-	__u8 nwords;
-	__u8 pad;
-};
-
-struct hx_cmd_val {
-	__u32 rule_id;
-	__u32 pad;
-};
-
-#define HX_FNV_OFFSET 0xcbf29ce484222325ull
-#define HX_FNV_PRIME 0x100000001b3ull
-#define HX_CMD_WORDS 4 /* leading words a blocked command may name */
-
-/*
- * Rule paths missing at load, watched until they appear (bpf/file.bpf.c).
- * A watch is one missing path of a slot; its targets are the (sandbox,
- * family, rule) entries to write when it appears. hx_pend maps (directory,
- * name of the next component, slot, part) to the watches waiting for that
- * name there (part: more than HX_PEND_FAN of them continue in the next
- * part). hx_pwatch holds each watch, hx_ptarget the targets, hx_pcomp the
- * missing components; hx_pslot says which slots hold watches.
- */
-#define HX_PEND_NAME 256 /* a component, NUL-padded */
-#define HX_PEND_DEPTH 8 /* missing components of one watched path */
-#define HX_PEND_FAN 16 /* watches per hx_pend entry */
-#define HX_PEND_PARTS 16 /* hx_pend entries per (directory, name) */
-#define HX_MAX_PEND 1024 /* watched paths per slot */
-#define HX_MAX_PEND_TARGETS 16384 /* targets per slot */
-#define HX_PEND_TARGETS 1024 /* targets of one watched path */
-
-struct hx_pend_key {
-	__u64 dev;
-	__u64 ino;
-	__u32 slot;
-	__u32 part;
-	char name[HX_PEND_NAME];
-};
-
-struct hx_pend_ent {
-	__u32 watch; /* index in the slot's part of hx_pwatch */
-	__u32 comp; /* which component this entry waits for */
-};
-
-struct hx_pend_val {
-	__u32 n;
-	__u32 pad;
-	struct hx_pend_ent e[HX_PEND_FAN];
-};
-
-struct hx_pend_watch {
-	__u32 first; /* targets: [first, first + ntarget) of the slot's part of hx_ptarget */
-	__u32 ntarget;
-	__u32 ncomp;
-	__u32 pad;
-};
-
-struct hx_pend_target {
-	struct hx_inode_key key; /* dev and ino filled in when the object appears */
-	struct hx_inode_rule rule;
-};
-
-struct hx_pend_comp {
-	char name[HX_PEND_NAME];
-};
-
-struct hx_pend_slot {
-	__u32 generation; /* the generation the slot's watches belong to */
-	__u32 nwatch; /* 0: nothing watched in this slot */
-};
-
 #define HX_RULE_NONE 0xffffffffu
-
-/*
- * Built-in rules: the containment baseline every sandbox gets and the guard
- * of the agent's own life. An event's rule_id is HX_RULE_BUILTIN | enum
- * hx_builtin; the audit stream names them (src/events/audit_guard.c).
- */
+/* A built-in rule's id: HX_RULE_BUILTIN | enum hx_builtin (helixagent/abi_guard.h) */
 #define HX_RULE_BUILTIN 0x80000000u
-enum hx_builtin {
-	HX_BI_CGROUP_ESCAPE = 1, /* guard.cgroup_escape */
-	HX_BI_CGROUPFS, /* guard.cgroupfs */
-	HX_BI_MOUNT, /* baseline.mount */
-	HX_BI_KERNEL_TUNABLES, /* baseline.kernel_tunables: /proc/sys, /sys, kernel pseudo filesystems */
-	HX_BI_RAW_DEVICES, /* baseline.raw_devices */
-	HX_BI_KERNEL_MODULES, /* baseline.kernel_modules */
-	HX_BI_KEXEC, /* baseline.kexec */
-	HX_BI_KERNEL_LOAD, /* baseline.kernel_load: firmware, policy, certificates */
-	HX_BI_CAPABILITY, /* baseline.capability */
-	HX_BI_HOST_SYSCALL, /* baseline.host_syscall: swapon, swapoff, ... */
-	HX_BI_PROC_PID, /* guard.proc_pid: /proc/PID of a process outside the sandbox */
-	HX_BI_SIGIO, /* guard.sigio */
-	HX_BI_SCHED, /* guard.sched: nice, I/O priority, scheduler, affinity, memory placement */
-	HX_BI_PRLIMIT, /* guard.prlimit */
-	HX_BI_LEASE, /* guard.lease */
-	HX_BI_FANOTIFY, /* baseline.fanotify_permission */
-	HX_BI_TTY_INJECT, /* baseline.tty_injection */
-	HX_BI_PERF, /* baseline.perf_kernel */
-	HX_BI_MAX,
-};
 
 /*
  * Per-sandbox event rate limit (policy rate_limit), a GCRA bucket: an event

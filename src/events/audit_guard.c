@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "helixagent/abi_guard.h"
 #include "audit.h"
 
 /* The built-in rules' names (enum hx_builtin): what the audit line says refused it. */

@@ -13,6 +13,7 @@
 
 #include "helixagent.skel.h"
 #include "helixagent/abi.h"
+#include "helixagent/abi_exec.h"
 #include "internal.h"
 
 /* FNV-1a over the words, each with its NUL, as bpf/exec.bpf.c hashes argv. */

@@ -18,6 +18,7 @@
 
 #include "helixagent.skel.h"
 #include "helixagent/abi.h"
+#include "helixagent/abi_file.h"
 #include "internal.h"
 #include "util/str.h"
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helixagent/abi.h"
+#include "helixagent/abi_exec.h"
 #include "internal.h"
 #include "loader.h"
 #include "util/str.h"

@@ -24,6 +24,7 @@
 
 #include "helixagent.skel.h"
 #include "helixagent/abi.h"
+#include "helixagent/abi_guard.h"
 #include "internal.h"
 #include "loader.h"
 #include "loader/probe.h"

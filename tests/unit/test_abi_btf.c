@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel side and userspace read the same structs (include/helixagent/
- * abi.h, abi_net.h) through two compilers: clang -target bpf and the host's
+ * The kernel side and userspace read the same structs (include/helixagent/:
+ * abi.h and a header per family) through two compilers: clang -target bpf and the host's
  * cc. The BPF object's BTF says where clang put every member; this test
  * holds that against sizeof and offsetof here, struct by struct, member by
  * member, for the object the agent embeds (the skeleton's bytes). Every
@@ -22,6 +22,9 @@
 
 #include "helixagent.skel.h"
 #include "helixagent/abi.h"
+#include "helixagent/abi_exec.h"
+#include "helixagent/abi_file.h"
+#include "helixagent/abi_guard.h"
 #include "helixagent/abi_net.h"
 
 struct member {
@@ -186,14 +189,19 @@ static void every_member_where_the_host_puts_it(void **state)
 	assert_true(checked > 100);
 }
 
-/* Every "struct hx_... {" the two headers define is in the table. */
+/* Every "struct hx_... {" the ABI headers define is in the table. */
 static void every_struct_of_the_headers_is_checked(void **state)
 {
-	static const char *const headers[] = { HX_SRCDIR "/include/helixagent/abi.h",
-					       HX_SRCDIR "/include/helixagent/abi_net.h" };
+	static const char *const headers[] = {
+		HX_SRCDIR "/include/helixagent/abi.h",
+		HX_SRCDIR "/include/helixagent/abi_exec.h",
+		HX_SRCDIR "/include/helixagent/abi_file.h",
+		HX_SRCDIR "/include/helixagent/abi_guard.h",
+		HX_SRCDIR "/include/helixagent/abi_net.h",
+	};
 	unsigned found = 0;
 
-	for (size_t h = 0; h < 2; h++) {
+	for (size_t h = 0; h < sizeof(headers) / sizeof(headers[0]); h++) {
 		FILE *f = fopen(headers[h], "r");
 		char line[512], name[128];
 

@@ -10,6 +10,7 @@
 
 #include "events/audit.h"
 #include "helixagent/abi.h"
+#include "helixagent/abi_guard.h"
 
 #include "test_audit_util.h"
 

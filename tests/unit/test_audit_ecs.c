@@ -23,6 +23,7 @@
 #include "events/audit.h"
 #include "events/audit_daemon.h"
 #include "events/audit_sandbox.h"
+#include "helixagent/abi_guard.h"
 #include "helixagent/abi_net.h"
 #include "util/json.h"
 

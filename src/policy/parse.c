@@ -18,8 +18,8 @@
 
 /* ---- diagnostics ---- */
 
-void hx_diag_vadd(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, const char *fmt,
-		  va_list ap)
+static void diag_vadd(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, const char *fmt,
+		      va_list ap)
 {
 	struct hx_diag *nv;
 	char *msg;
@@ -56,7 +56,16 @@ void hx_diag_add(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, c
 	va_list ap;
 
 	va_start(ap, fmt);
-	hx_diag_vadd(d, lvl, at, fmt, ap);
+	diag_vadd(d, lvl, at, fmt, ap);
+	va_end(ap);
+}
+
+void hx_p_diag(struct pctx *c, enum hx_diag_level lvl, const struct ynode *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(c->d, lvl, src_of(n), fmt, ap);
 	va_end(ap);
 }
 
@@ -187,18 +196,35 @@ bool hx_p_get_uint(struct pctx *c, const struct ynode *n, const char *key, unsig
 	return true;
 }
 
-void hx_p_get_default(struct pctx *c, const struct ynode *n, const char *key, enum hx_default *out)
+int hx_p_choice(struct pctx *c, const struct ynode *n, const char *key, const char *const *names)
 {
 	const char *s = hx_p_scalar(c, n, key);
+	char list[256];
+	size_t len = 0;
 
 	if (!s)
-		return;
-	if (!strcmp(s, "allow"))
-		*out = HX_DEF_ALLOW;
-	else if (!strcmp(s, "deny"))
-		*out = HX_DEF_DENY;
-	else
-		err(c, n, "'%s' must be allow or deny, not '%s'", key, s);
+		return -1;
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	list[0] = 0;
+	for (int i = 0; names[i] && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					!i	     ? "" :
+					names[i + 1] ? ", " :
+						       " or ",
+					names[i]);
+	err(c, n, "'%s' must be %s, not '%s'", key, list, s);
+	return -1;
+}
+
+void hx_p_get_default(struct pctx *c, const struct ynode *n, const char *key, enum hx_default *out)
+{
+	static const char *const names[] = { "allow", "deny", NULL };
+	int i = hx_p_choice(c, n, key, names);
+
+	if (i >= 0)
+		*out = i ? HX_DEF_DENY : HX_DEF_ALLOW;
 }
 static void unknown_key(struct pctx *c, const struct ynode *k, const char *section)
 {
@@ -281,41 +307,76 @@ char *hx_p_norm_path(struct pctx *c, const struct ynode *n, const char *key, boo
 	return out;
 }
 
-void hx_p_path_list(struct pctx *c, const struct ynode *v, const char *key, struct hx_strings *out)
+void hx_p_clash(struct pctx *c, const struct ynode *n, bool both, const char *prev_name,
+		const char *fmt, ...)
+{
+	va_list ap;
+	char *what;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	if (!what)
+		abort();
+	if (both)
+		err(c, n, "%s is both allowed and blocked (also %s)", what, prev_name);
+	else
+		err(c, n, "%s is listed twice (first as %s)", what, prev_name);
+	free(what);
+}
+
+void hx_p_add_once(struct pctx *c, const struct ynode *n, struct hx_strings *out, const char *s)
+{
+	if (!hx_idx_put(&c->seen, out, s, 0))
+		err(c, n, "'%s' is listed twice", s);
+	else
+		hx_strings_add(out, s);
+}
+
+bool hx_p_each(struct pctx *c, const struct ynode *v, const char *key, pitem_fn fn, void *out)
 {
 	if (!hx_p_want(c, v, Y_SEQ, key))
-		return;
+		return false;
 	for (size_t i = 0; i < v->n; i++) {
-		bool dh;
-		char *path = hx_p_norm_path(c, v->items[i], key, &dh);
+		const char *s = hx_p_scalar(c, v->items[i], key);
 
-		if (!path)
-			continue;
-		if (!hx_idx_put(&c->seen, out, path, 0))
-			err(c, v->items[i], "'%s' is listed twice", path);
-		else
-			hx_strings_add(out, path);
-		free(path);
+		if (s)
+			fn(c, v->items[i], s, i, key, out);
 	}
+	return true;
+}
+
+static void path_item(struct pctx *c, const struct ynode *n, const char *s, size_t idx,
+		      const char *key, void *out)
+{
+	bool dh;
+	char *path = hx_p_norm_path(c, n, key, &dh);
+
+	if (!path)
+		return;
+	hx_p_add_once(c, n, out, path);
+	free(path);
+}
+
+void hx_p_path_list(struct pctx *c, const struct ynode *v, const char *key, struct hx_strings *out)
+{
+	hx_p_each(c, v, key, path_item, out);
+}
+
+static void command_item(struct pctx *c, const struct ynode *n, const char *s, size_t idx,
+			 const char *key, void *out)
+{
+	if (!*s || strspn(s, " \t") == strlen(s))
+		err(c, n, "'%s' entry is empty", key);
+	else
+		hx_p_add_once(c, n, out, s);
 }
 
 void hx_p_command_list(struct pctx *c, const struct ynode *v, const char *key,
 		       struct hx_strings *out)
 {
-	if (!hx_p_want(c, v, Y_SEQ, key))
-		return;
-	for (size_t i = 0; i < v->n; i++) {
-		const char *s = hx_p_scalar(c, v->items[i], key);
-
-		if (!s)
-			continue;
-		if (!*s || strspn(s, " \t") == strlen(s))
-			err(c, v->items[i], "'%s' entry is empty", key);
-		else if (!hx_idx_put(&c->seen, out, s, 0))
-			err(c, v->items[i], "'%s' is listed twice", s);
-		else
-			hx_strings_add(out, s);
-	}
+	hx_p_each(c, v, key, command_item, out);
 }
 
 bool hx_p_valid_name(const char *s)
@@ -478,9 +539,11 @@ static void apply(struct pctx *c, const struct pkey *key, const struct ynode *kn
 	}
 }
 
-void hx_p_walk(struct pctx *c, const struct ynode *map, const struct psection *sec, void *obj,
-	       void *loc)
+bool hx_p_walk(struct pctx *c, const struct ynode *map, const char *what,
+	       const struct psection *sec, void *obj, void *loc)
 {
+	if (!hx_p_map_ok(c, map, what ? what : sec->name))
+		return false;
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const struct ynode *kn = map->items[i], *v = map->items[i + 1];
 		const struct pkey *key;
@@ -495,4 +558,5 @@ void hx_p_walk(struct pctx *c, const struct ynode *map, const struct psection *s
 		else
 			unknown_key(c, kn, sec->name);
 	}
+	return true;
 }

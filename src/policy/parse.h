@@ -7,7 +7,6 @@
 #ifndef HX_POLICY_PARSE_H
 #define HX_POLICY_PARSE_H
 
-#include <stdarg.h>
 #include <stddef.h>
 
 #include "helixagent/abi.h"
@@ -44,33 +43,16 @@ struct pctx {
 
 /* ---- diagnostics ---- */
 
-void hx_diag_vadd(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src at, const char *fmt,
-		  va_list ap);
-
 static inline struct hx_src src_of(const struct ynode *n)
 {
 	return (struct hx_src){ .line = n ? n->line : 0, .col = n ? n->col : 0 };
 }
 
-__attribute__((format(printf, 3, 4))) static inline void err(struct pctx *c, const struct ynode *n,
-							     const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	hx_diag_vadd(c->d, HX_DIAG_ERROR, src_of(n), fmt, ap);
-	va_end(ap);
-}
-
-__attribute__((format(printf, 3, 4))) static inline void warn(struct pctx *c, const struct ynode *n,
-							      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	hx_diag_vadd(c->d, HX_DIAG_WARNING, src_of(n), fmt, ap);
-	va_end(ap);
-}
+/* An error or a warning at @n (NULL: the file). */
+void hx_p_diag(struct pctx *c, enum hx_diag_level lvl, const struct ynode *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define err(c, n, ...) hx_p_diag(c, HX_DIAG_ERROR, n, __VA_ARGS__)
+#define warn(c, n, ...) hx_p_diag(c, HX_DIAG_WARNING, n, __VA_ARGS__)
 
 /* "security." + "network.allowed_ports" + "[0]" */
 static inline char *rule_name(struct pctx *c, const char *list, size_t idx)
@@ -92,6 +74,39 @@ void hx_p_get_default(struct pctx *c, const struct ynode *n, const char *key, en
 bool hx_p_map_ok(struct pctx *c, const struct ynode *n, const char *key);
 /* Normalises an absolute path; returns NULL (after reporting) if invalid. */
 char *hx_p_norm_path(struct pctx *c, const struct ynode *n, const char *key, bool *dir_hint);
+/* Adds @s to @out unless it is there already (then reports it at @n). */
+void hx_p_add_once(struct pctx *c, const struct ynode *n, struct hx_strings *out, const char *s);
+/*
+ * Hands each entry of the list @v to @fn with its text; an entry that is not
+ * a scalar is reported. Returns false (after reporting) if @v is not a list.
+ */
+typedef void (*pitem_fn)(struct pctx *c, const struct ynode *n, const char *s, size_t idx,
+			 const char *key, void *out);
+bool hx_p_each(struct pctx *c, const struct ynode *v, const char *key, pitem_fn fn, void *out);
+/*
+ * The index of @n's text in @names (NULL-terminated), or -1 after reporting
+ * "'@key' must be a, b or c, not '...'" (or if @n is not a scalar).
+ */
+int hx_p_choice(struct pctx *c, const struct ynode *n, const char *key, const char *const *names);
+/*
+ * Reports a rule (@fmt: as messages show it, "'/etc'", "port 443/tcp") that
+ * another rule of its list, @prev_name, already has: as both allowed and
+ * blocked if @both, else as listed twice.
+ */
+void hx_p_clash(struct pctx *c, const struct ynode *n, bool both, const char *prev_name,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Claims @key for the next rule of @list (struct hx_*_rules); false after hx_p_clash() if taken. */
+#define RULE_CLAIM(c, n, list, key, block, ...)                                                    \
+	({                                                                                         \
+		size_t i_ = 0;                                                                     \
+		bool ok_ = hx_idx_put(&(c)->seen, list, key, (list)->n);                           \
+		if (!ok_) {                                                                        \
+			hx_idx_get(&(c)->seen, list, key, &i_);                                    \
+			hx_p_clash(c, n, (list)->v[i_].block != (block), (list)->v[i_].name,       \
+				   __VA_ARGS__);                                                   \
+		}                                                                                  \
+		ok_;                                                                               \
+	})
 /* A list of absolute paths, each once. */
 void hx_p_path_list(struct pctx *c, const struct ynode *v, const char *key, struct hx_strings *out);
 /* A list of non-empty strings, each once (command names and lines). */
@@ -167,12 +182,13 @@ struct psection {
 };
 
 /*
- * Reads the pairs of the mapping @map (already checked by hx_p_map_ok): each
- * key is looked up in @sec's table, its value checked and stored or handed
- * to its handler; an unknown key is reported.
+ * Reads the mapping @map: each key is looked up in @sec's table, its value
+ * checked and stored or handed to its handler; an unknown key is reported.
+ * Returns false (after reporting, unless it is null) if @map is not a
+ * mapping, which messages call @what (NULL: the section's name).
  */
-void hx_p_walk(struct pctx *c, const struct ynode *map, const struct psection *sec, void *obj,
-	       void *loc);
+bool hx_p_walk(struct pctx *c, const struct ynode *map, const char *what,
+	       const struct psection *sec, void *obj, void *loc);
 
 /* ---- layers (parse_layer.c) ---- */
 

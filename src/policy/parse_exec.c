@@ -29,8 +29,6 @@ static const struct psection exec_section = { .name = "exec", .keys = exec_keys 
 
 void hx_p_exec(struct pctx *c, const struct ynode *n, struct hx_exec_policy *e)
 {
-	if (!hx_p_map_ok(c, n, "exec"))
-		return;
-	e->present = true;
-	hx_p_walk(c, n, &exec_section, e, NULL);
+	if (hx_p_walk(c, n, NULL, &exec_section, e, NULL))
+		e->present = true;
 }

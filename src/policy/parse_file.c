@@ -38,32 +38,21 @@ static bool parse_perms(struct pctx *c, const struct ynode *n, unsigned *out)
 void hx_p_add_path_rule(struct pctx *c, struct hx_path_rules *rules, const struct ynode *n,
 			const char *list, size_t idx, const char *key, unsigned perms, bool block)
 {
-	struct hx_path_rule *r;
 	bool dir_hint = false;
 	char *path = hx_p_norm_path(c, n, key, &dir_hint);
 
 	if (!path)
 		return;
-	if (!hx_idx_put(&c->seen, rules, path, rules->n)) {
-		size_t i = 0;
-
-		hx_idx_get(&c->seen, rules, path, &i);
-		if (rules->v[i].block != block)
-			err(c, n, "'%s' is both allowed and blocked (also %s)", path,
-			    rules->v[i].name);
-		else
-			err(c, n, "'%s' is listed twice (first as %s)", path, rules->v[i].name);
+	if (!RULE_CLAIM(c, n, rules, path, block, "'%s'", path)) {
 		free(path);
 		return;
 	}
-	r = hx_path_rules_push(rules);
-	r->path = path;
-	r->perms = perms;
-	r->block = block;
-	r->dir_hint = dir_hint;
-	r->src.line = n->line;
-	r->src.col = n->col;
-	r->name = rule_name(c, list, idx);
+	*hx_path_rules_push(rules) = (struct hx_path_rule){ .path = path,
+							    .perms = perms,
+							    .block = block,
+							    .dir_hint = dir_hint,
+							    .src = src_of(n),
+							    .name = rule_name(c, list, idx) };
 }
 
 /* An allowed_paths entry written as a mapping. */
@@ -114,9 +103,8 @@ void hx_p_allowed_paths(struct pctx *c, const struct ynode *v, struct hx_path_ru
 			hx_p_add_path_rule(c, rules, it, list, i, "allowed_paths", e.perms, false);
 			continue;
 		}
-		if (!hx_p_map_ok(c, it, "allowed_paths entry"))
+		if (!hx_p_walk(c, it, NULL, &path_entry_section, &e, NULL))
 			continue;
-		hx_p_walk(c, it, &path_entry_section, &e, NULL);
 		if (!e.path)
 			err(c, it, "allowed_paths entry needs a 'path'");
 		else if (e.ok)
@@ -161,8 +149,6 @@ static const struct psection fs_section = { .name = "filesystem", .keys = fs_key
 
 void hx_p_fs(struct pctx *c, const struct ynode *n, struct hx_fs_policy *f)
 {
-	if (!hx_p_map_ok(c, n, "filesystem"))
-		return;
-	f->present = true;
-	hx_p_walk(c, n, &fs_section, f, NULL);
+	if (hx_p_walk(c, n, NULL, &fs_section, f, NULL))
+		f->present = true;
 }

@@ -137,40 +137,31 @@ static const char *regex_too_costly(const char *s)
 		return "its repetitions expand to more than 10000 nodes (each counted repetition at most 255)";
 	return NULL;
 }
-static void parse_patterns(struct pctx *c, const struct ynode *v, struct hx_strings *out)
+static void pattern_item(struct pctx *c, const struct ynode *n, const char *s, size_t idx,
+			 const char *key, void *out)
 {
-	if (!hx_p_want(c, v, Y_SEQ, "blocked_patterns"))
-		return;
-	for (size_t i = 0; i < v->n; i++) {
-		const char *s = hx_p_scalar(c, v->items[i], "blocked_patterns"), *why;
-		char msg[128];
-		regex_t re;
-		int rc;
+	const char *why;
+	char msg[128];
+	regex_t re;
+	int rc;
 
-		if (!s)
-			continue;
-		if (!*s) {
-			err(c, v->items[i], "'blocked_patterns' entry is empty");
-			continue;
-		}
-		why = regex_too_costly(s);
-		if (why) {
-			err(c, v->items[i], "pattern '%s' is refused: %s", s, why);
-			continue;
-		}
-		rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
-		if (rc) {
-			regerror(rc, &re, msg, sizeof(msg));
-			err(c, v->items[i], "'%s' is not a POSIX extended regular expression: %s",
-			    s, msg);
-			continue;
-		}
-		regfree(&re);
-		if (!hx_idx_put(&c->seen, out, s, 0))
-			err(c, v->items[i], "'%s' is listed twice", s);
-		else
-			hx_strings_add(out, s);
+	if (!*s) {
+		err(c, n, "'blocked_patterns' entry is empty");
+		return;
 	}
+	why = regex_too_costly(s);
+	if (why) {
+		err(c, n, "pattern '%s' is refused: %s", s, why);
+		return;
+	}
+	rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		regerror(rc, &re, msg, sizeof(msg));
+		err(c, n, "'%s' is not a POSIX extended regular expression: %s", s, msg);
+		return;
+	}
+	regfree(&re);
+	hx_p_add_once(c, n, out, s);
 }
 
 static void cmd_patterns(struct pctx *c, const struct ynode *kn, const struct ynode *v, void *obj,
@@ -178,7 +169,7 @@ static void cmd_patterns(struct pctx *c, const struct ynode *kn, const struct yn
 {
 	struct hx_cmd_validation *cv = obj;
 
-	parse_patterns(c, v, &cv->blocked_patterns);
+	hx_p_each(c, v, "blocked_patterns", pattern_item, &cv->blocked_patterns);
 	if (cv->blocked_patterns.n)
 		warn(c, kn,
 		     "blocked_patterns are regular expressions the kernel cannot match: `helixagent exec --shell` checks them against the command string before anything runs; programs started later from inside the sandbox are not checked against them (blocked_commands also apply in the kernel, to every exec)");
@@ -196,8 +187,7 @@ static const struct psection cmd_section = { .name = "command_validation", .keys
 
 void hx_p_cmd(struct pctx *c, const struct ynode *n, struct hx_cmd_validation *cv)
 {
-	if (hx_p_map_ok(c, n, "command_validation"))
-		hx_p_walk(c, n, &cmd_section, cv, NULL);
+	hx_p_walk(c, n, NULL, &cmd_section, cv, NULL);
 }
 
 /* ---- containment ---- */
@@ -211,28 +201,30 @@ const char *hx_mount_type_name(unsigned i)
 	return i < HX_MT_COUNT ? mount_type_names[i] : NULL;
 }
 
+static void mount_item(struct pctx *c, const struct ynode *n, const char *s, size_t idx,
+		       const char *key, void *out)
+{
+	struct hx_containment *ct = out;
+	unsigned t;
+
+	for (t = 0; t < HX_MT_COUNT; t++)
+		if (!strcmp(s, mount_type_names[t]))
+			break;
+	if (t == HX_MT_COUNT)
+		err(c, n,
+		    "'mount': '%s' is not a mount type a sandbox may be given (tmpfs, proc, sysfs, mqueue, devpts, ramfs, overlay, bind)",
+		    s);
+	else
+		ct->mount_types |= 1u << t;
+}
+
 static void parse_mount_types(struct pctx *c, const struct ynode *v, struct hx_containment *ct)
 {
-	if (!hx_p_want(c, v, Y_SEQ, "mount"))
-		return;
-	ct->mount_set = true;
-	ct->mount_types = 0;
-	for (size_t i = 0; i < v->n; i++) {
-		const char *s = hx_p_scalar(c, v->items[i], "mount");
-		unsigned t;
-
-		if (!s)
-			continue;
-		for (t = 0; t < HX_MT_COUNT; t++)
-			if (!strcmp(s, mount_type_names[t]))
-				break;
-		if (t == HX_MT_COUNT)
-			err(c, v->items[i],
-			    "'mount': '%s' is not a mount type a sandbox may be given (tmpfs, proc, sysfs, mqueue, devpts, ramfs, overlay, bind)",
-			    s);
-		else
-			ct->mount_types |= 1u << t;
+	if (v->kind == Y_SEQ) {
+		ct->mount_set = true;
+		ct->mount_types = 0;
 	}
+	hx_p_each(c, v, "mount", mount_item, ct);
 }
 
 static void contain_mount(struct pctx *c, const struct ynode *kn, const struct ynode *v, void *obj,
@@ -254,6 +246,5 @@ static const struct psection contain_section = { .name = "containment", .keys = 
 
 void hx_p_containment(struct pctx *c, const struct ynode *n, struct hx_containment *ct)
 {
-	if (hx_p_map_ok(c, n, "containment"))
-		hx_p_walk(c, n, &contain_section, ct, NULL);
+	hx_p_walk(c, n, NULL, &contain_section, ct, NULL);
 }

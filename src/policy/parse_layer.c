@@ -15,17 +15,16 @@
 
 static void get_mode(struct pctx *c, const struct ynode *n, enum hx_policy_mode *out)
 {
-	const char *s = hx_p_scalar(c, n, "mode");
+	static const char *const names[] = { "enforce", "audit", NULL };
+	int i = hx_p_choice(c, n, "mode", names);
 
-	if (!s)
-		return;
-	if (!strcmp(s, "enforce"))
-		*out = HX_PM_ENFORCE;
-	else if (!strcmp(s, "audit"))
-		*out = HX_PM_AUDIT;
-	else
-		err(c, n, "'mode' must be enforce or audit, not '%s'", s);
+	if (i >= 0)
+		*out = i ? HX_PM_AUDIT : HX_PM_ENFORCE;
 }
+
+/* sandbox_type (a plugin or tool context) and security.sandbox.type */
+enum { T_PROCESS, T_CONTAINER, T_NONE };
+static const char *const sandbox_types[] = { "process", "container", "none", NULL };
 
 /* Each family's section of a layer (struct hx_sandbox), read by its file. */
 static void layer_mode(struct pctx *c, const struct ynode *kn, const struct ynode *v, void *obj,
@@ -95,20 +94,16 @@ static void seed_type(struct pctx *c, const struct ynode *kn, const struct ynode
 		      void *loc)
 {
 	struct decl *dc = c->dc;
-	const char *str = hx_p_scalar(c, v, kn->str);
+	int t = hx_p_choice(c, v, kn->str, sandbox_types);
 
-	if (!str)
-		return;
-	if (!strcmp(str, "none")) {
+	if (t == T_NONE) {
 		if (dc->enabled == HX_YES)
 			err(c, v, "'sandbox_type: none' contradicts 'sandbox_enabled: true'");
 		dc->enabled = HX_NO;
 		dc->enabled_at = src_of(v);
-	} else if (!strcmp(str, "container")) {
+	} else if (t == T_CONTAINER) {
 		warn(c, v,
 		     "'sandbox_type: container' runs as HelixAgent's process sandbox: a cgroup with the kernel rules, limits and launcher isolation of this section; no container runtime is used");
-	} else if (strcmp(str, "process")) {
-		err(c, v, "'sandbox_type' must be process, container or none, not '%s'", str);
 	}
 }
 
@@ -174,10 +169,8 @@ static const struct psection layer_sections[] = {
 void hx_p_layer(struct pctx *c, const struct ynode *n, struct hx_sandbox *s, enum layer kind,
 		struct decl *dc, const char *what)
 {
-	if (hx_p_is_null(n) || !hx_p_map_ok(c, n, what))
-		return;
 	c->dc = dc;
-	hx_p_walk(c, n, &layer_sections[kind], s, NULL);
+	hx_p_walk(c, n, what, &layer_sections[kind], s, NULL);
 	c->dc = NULL;
 }
 
@@ -197,43 +190,41 @@ static const struct {
 static void audit_log_level(struct pctx *c, const struct ynode *kn, const struct ynode *v,
 			    void *obj, void *loc)
 {
+	static const char *const names[] = { "debug", "info", "warning", "error", NULL };
 	struct hx_policy *p = obj;
-	const char *s = hx_p_scalar(c, v, kn->str);
 
-	if (s && strcmp(s, "debug") && strcmp(s, "info") && strcmp(s, "warning") &&
-	    strcmp(s, "error"))
-		err(c, v, "'log_level' must be debug, info, warning or error, not '%s'", s);
-	else if (s) {
-		free(p->log_level);
-		p->log_level = hx_xstrdup(s);
-		warn(c, v,
-		     "'log_level' does not filter the audit stream: every event listed in 'events' is written, whatever its level");
-	}
+	if (hx_p_choice(c, v, kn->str, names) < 0)
+		return;
+	free(p->log_level);
+	p->log_level = hx_xstrdup(v->str);
+	warn(c, v,
+	     "'log_level' does not filter the audit stream: every event listed in 'events' is written, whatever its level");
+}
+
+static void audit_event(struct pctx *c, const struct ynode *n, const char *s, size_t idx,
+			const char *key, void *out)
+{
+	struct hx_policy *p = out;
+	const size_t nev = sizeof(audit_events) / sizeof(audit_events[0]);
+	size_t j;
+
+	for (j = 0; j < nev; j++)
+		if (!strcmp(s, audit_events[j].name))
+			break;
+	if (j == nev)
+		err(c, n, "unknown audit event '%s'", s);
+	else
+		p->audit_events |= audit_events[j].bit;
 }
 
 static void audit_events_list(struct pctx *c, const struct ynode *kn, const struct ynode *v,
 			      void *obj, void *loc)
 {
 	struct hx_policy *p = obj;
-	const size_t nev = sizeof(audit_events) / sizeof(audit_events[0]);
 
-	if (!hx_p_want(c, v, Y_SEQ, kn->str))
-		return;
-	p->audit_events = 0;
-	for (size_t i = 0; i < v->n; i++) {
-		const char *s = hx_p_scalar(c, v->items[i], kn->str);
-		size_t j;
-
-		if (!s)
-			continue;
-		for (j = 0; j < nev; j++)
-			if (!strcmp(s, audit_events[j].name))
-				break;
-		if (j == nev)
-			err(c, v->items[i], "unknown audit event '%s'", s);
-		else
-			p->audit_events |= audit_events[j].bit;
-	}
+	if (v->kind == Y_SEQ)
+		p->audit_events = 0;
+	hx_p_each(c, v, kn->str, audit_event, p);
 }
 
 static const struct pkey audit_keys[] = {
@@ -313,20 +304,16 @@ static void sandbox_type(struct pctx *c, const struct ynode *kn, const struct yn
 			 void *loc)
 {
 	struct hx_policy *p = c->p;
-	const char *s = hx_p_scalar(c, v, kn->str);
+	int t = hx_p_choice(c, v, kn->str, sandbox_types);
 
-	if (!s)
+	if (t < 0)
 		return;
-	if (strcmp(s, "process") && strcmp(s, "container") && strcmp(s, "none")) {
-		err(c, v, "'type' must be process, container or none, not '%s'", s);
-		return;
-	}
 	free(p->sandbox_type);
-	p->sandbox_type = hx_xstrdup(s);
-	if (!strcmp(s, "none")) {
+	p->sandbox_type = hx_xstrdup(v->str);
+	if (t == T_NONE) {
 		c->sandboxing_off = true;
 		c->sandboxing_off_at = src_of(v);
-	} else if (!strcmp(s, "container")) {
+	} else if (t == T_CONTAINER) {
 		warn(c, v,
 		     "sandbox type 'container' runs as HelixAgent's process sandbox: each sandbox is a cgroup with kernel rules, limits and launcher isolation (namespaces, seccomp, capabilities, read-only paths); no container runtime is used");
 	}
@@ -380,22 +367,19 @@ static const struct psection audit_section = { .name = "audit", .keys = audit_ke
 static void security_audit(struct pctx *c, const struct ynode *kn, const struct ynode *v, void *obj,
 			   void *loc)
 {
-	if (hx_p_map_ok(c, v, "audit"))
-		hx_p_walk(c, v, &audit_section, c->p, NULL);
+	hx_p_walk(c, v, NULL, &audit_section, c->p, NULL);
 }
 
 static void security_metrics(struct pctx *c, const struct ynode *kn, const struct ynode *v,
 			     void *obj, void *loc)
 {
-	if (hx_p_map_ok(c, v, "metrics"))
-		hx_p_walk(c, v, &metrics_section, c->p, NULL);
+	hx_p_walk(c, v, NULL, &metrics_section, c->p, NULL);
 }
 
 static void security_sandbox(struct pctx *c, const struct ynode *kn, const struct ynode *v,
 			     void *obj, void *loc)
 {
-	if (hx_p_map_ok(c, v, "sandbox"))
-		hx_p_walk(c, v, &sandbox_section, &c->p->base, NULL);
+	hx_p_walk(c, v, NULL, &sandbox_section, &c->p->base, NULL);
 }
 
 static const struct pkey security_keys[] = {
@@ -412,6 +396,5 @@ static const struct psection security_section = { .name = "security", .keys = se
 
 void hx_p_security(struct pctx *c, const struct ynode *n)
 {
-	if (hx_p_map_ok(c, n, "security"))
-		hx_p_walk(c, n, &security_section, &c->p->base, NULL);
+	hx_p_walk(c, n, NULL, &security_section, &c->p->base, NULL);
 }

@@ -55,18 +55,12 @@ static bool get_port(struct pctx *c, const struct ynode *n, const char *key, uin
 
 static bool get_protocol(struct pctx *c, const struct ynode *v, enum hx_proto *out)
 {
-	const char *s = hx_p_scalar(c, v, "protocol");
+	static const char *const names[] = { "tcp", "udp", NULL };
+	int i = hx_p_choice(c, v, "protocol", names);
 
-	if (!s)
+	if (i < 0)
 		return false;
-	if (!strcmp(s, "tcp"))
-		*out = HX_PROTO_TCP;
-	else if (!strcmp(s, "udp"))
-		*out = HX_PROTO_UDP;
-	else {
-		err(c, v, "'protocol' must be tcp or udp, not '%s'", s);
-		return false;
-	}
+	*out = i ? HX_PROTO_UDP : HX_PROTO_TCP;
 	return true;
 }
 
@@ -79,78 +73,59 @@ static const char *proto_name(enum hx_proto p)
 static void cidr_add(struct pctx *c, struct hx_cidr_rules *r, const struct ynode *n,
 		     const char *cidr, bool block, char *name)
 {
-	struct hx_cidr_rule *x;
 	char key[INET6_ADDRSTRLEN + 8];
 
 	/* one prefix however it is spelt: 10.0.0.1 and 10.0.0.1/32, 2001:DB8:: and 2001:db8:: */
 	if (hx_cidr_canon(cidr, key, sizeof(key)))
 		snprintf(key, sizeof(key), "%.*s", (int)sizeof(key) - 1, cidr);
-	if (!hx_idx_put(&c->seen, r, key, r->n)) {
-		size_t i = 0;
-
-		hx_idx_get(&c->seen, r, key, &i);
-		if (r->v[i].block != block)
-			err(c, n, "'%s' is both allowed and blocked (also %s)", cidr, r->v[i].name);
-		else
-			err(c, n, "'%s' is listed twice (first as %s)", cidr, r->v[i].name);
+	if (!RULE_CLAIM(c, n, r, key, block, "'%s'", cidr)) {
 		free(name);
 		return;
 	}
-	x = hx_cidr_rules_push(r);
-	x->cidr = hx_xstrdup(cidr);
-	x->block = block;
-	x->name = name;
-	x->src.line = n->line;
-	x->src.col = n->col;
+	*hx_cidr_rules_push(r) = (struct hx_cidr_rule){
+		.cidr = hx_xstrdup(cidr), .block = block, .name = name, .src = src_of(n)
+	};
+}
+
+struct cidr_list {
+	struct hx_cidr_rules *r;
+	bool block;
+	const char *list;
+};
+
+static void cidr_item(struct pctx *c, const struct ynode *n, const char *s, size_t idx,
+		      const char *key, void *out)
+{
+	struct cidr_list *l = out;
+	char msg[160];
+
+	if (hx_parse_cidr(s, msg, sizeof(msg)))
+		err(c, n, "%s", msg);
+	else
+		cidr_add(c, l->r, n, s, l->block, rule_name(c, l->list, idx));
 }
 
 static void parse_cidr_list(struct pctx *c, const struct ynode *v, const char *key,
 			    struct hx_cidr_rules *r, bool block, const char *list)
 {
-	char msg[160];
+	struct cidr_list l = { r, block, list };
 
-	if (!hx_p_want(c, v, Y_SEQ, key))
-		return;
-	for (size_t i = 0; i < v->n; i++) {
-		const char *s = hx_p_scalar(c, v->items[i], key);
-
-		if (!s)
-			continue;
-		if (hx_parse_cidr(s, msg, sizeof(msg))) {
-			err(c, v->items[i], "%s", msg);
-			continue;
-		}
-		cidr_add(c, r, v->items[i], s, block, rule_name(c, list, i));
-	}
+	hx_p_each(c, v, key, cidr_item, &l);
 }
 
 static void port_add(struct pctx *c, struct hx_port_rules *r, const struct ynode *n, uint16_t port,
 		     enum hx_proto proto, bool block, char *name)
 {
-	struct hx_port_rule *x;
 	char key[16];
 
 	snprintf(key, sizeof(key), "%u/%d", port, proto);
-	if (!hx_idx_put(&c->seen, r, key, r->n)) {
-		size_t i = 0;
-
-		hx_idx_get(&c->seen, r, key, &i);
-		if (r->v[i].block != block)
-			err(c, n, "port %u/%s is both allowed and blocked (also %s)", port,
-			    proto_name(proto), r->v[i].name);
-		else
-			err(c, n, "port %u/%s is listed twice (first as %s)", port,
-			    proto_name(proto), r->v[i].name);
+	if (!RULE_CLAIM(c, n, r, key, block, "port %u/%s", port, proto_name(proto))) {
 		free(name);
 		return;
 	}
-	x = hx_port_rules_push(r);
-	x->port = port;
-	x->proto = proto;
-	x->block = block;
-	x->name = name;
-	x->src.line = n->line;
-	x->src.col = n->col;
+	*hx_port_rules_push(r) = (struct hx_port_rule){
+		.port = port, .proto = proto, .block = block, .name = name, .src = src_of(n)
+	};
 }
 
 /* A port entry written as a mapping. */
@@ -224,9 +199,8 @@ static void parse_port_rules(struct pctx *c, const struct ynode *v, const char *
 				port_add(c, r, it, e.port, e.proto, e.block, rule_name(c, list, i));
 			continue;
 		}
-		if (!hx_p_map_ok(c, it, key))
+		if (!hx_p_walk(c, it, key, &port_entry_sections[block], &e, NULL))
 			continue;
-		hx_p_walk(c, it, &port_entry_sections[block], &e, NULL);
 		if (!e.has_port)
 			err(c, it, "%s entry needs a 'port'", key);
 		else if (e.ok)
@@ -351,8 +325,7 @@ static void parse_host_rules(struct pctx *c, const struct ynode *v, const char *
 		e->ok = true;
 		if (it->kind == Y_SCALAR) {
 			e->host = it->str;
-		} else if (hx_p_map_ok(c, it, key)) {
-			hx_p_walk(c, it, &host_entry_section, e, NULL);
+		} else if (hx_p_walk(c, it, key, &host_entry_section, e, NULL)) {
 			if (!e->host && e->ok) {
 				err(c, it, "%s entry needs a 'host'", key);
 				e->ok = false;
@@ -454,9 +427,8 @@ static void parse_zones(struct pctx *c, const struct ynode *n, struct hx_net_pol
 			err(c, zk, "zone name '%s' must match [a-z0-9_-]{1,63}", k);
 			continue;
 		}
-		if (!hx_p_map_ok(c, v, k))
+		if (!hx_p_walk(c, v, k, &zone_section, &z, NULL))
 			continue;
-		hx_p_walk(c, v, &zone_section, &z, NULL);
 		if (z.all == HX_YES && z.def == HX_DEF_DENY) {
 			err(c, z.pol,
 			    "zone '%s': 'allow_all: true' contradicts 'default_policy: deny'", k);
@@ -537,10 +509,9 @@ void hx_p_net(struct pctx *c, const struct ynode *n, struct hx_net_policy *np)
 {
 	struct net_lists l = { 0 };
 
-	if (!hx_p_map_ok(c, n, "network"))
+	if (!hx_p_walk(c, n, NULL, &net_section, np, &l))
 		return;
 	np->present = true;
-	hx_p_walk(c, n, &net_section, np, &l);
 	/* Allowed lists first, so a conflict is reported at the blocked entry. */
 	if (l.allowed_cidrs)
 		parse_cidr_list(c, l.allowed_cidrs, "allowed_cidrs", &np->cidrs, false,

@@ -37,8 +37,7 @@ static const struct psection perms_section = { .name = "permissions", .keys = pe
 
 void hx_p_perms_section(struct pctx *c, const struct ynode *n, struct hx_sandbox *s)
 {
-	if (hx_p_map_ok(c, n, "permissions"))
-		hx_p_walk(c, n, &perms_section, s, NULL);
+	hx_p_walk(c, n, NULL, &perms_section, s, NULL);
 }
 
 /* Each limit may already be set by another section or by a seed shorthand such as max_memory_mb. */
@@ -60,36 +59,35 @@ static const struct psection limits_section = { .name = "limits", .keys = limits
 
 void hx_p_limits(struct pctx *c, const struct ynode *n, struct hx_limits *l)
 {
-	if (hx_p_map_ok(c, n, "limits"))
-		hx_p_walk(c, n, &limits_section, l, NULL);
+	hx_p_walk(c, n, NULL, &limits_section, l, NULL);
 }
 
 /* ---- capabilities ---- */
 
+static void cap_item(struct pctx *c, const struct ynode *n, const char *s, size_t idx,
+		     const char *key, void *out)
+{
+	uint64_t *mask = out;
+	unsigned cap;
+
+	if (!strncasecmp(s, "CAP_", 4))
+		s += 4;
+	if (!strcasecmp(s, "ALL")) {
+		*mask = HX_CAPS_ALL;
+		return;
+	}
+	for (cap = 0; cap < HX_CAP_COUNT; cap++)
+		if (!strcasecmp(s, hx_cap_name(cap)))
+			break;
+	if (cap == HX_CAP_COUNT)
+		err(c, n, "'%s' is not a capability", n->str);
+	else
+		*mask |= 1ull << cap;
+}
+
 void hx_p_cap_list(struct pctx *c, const struct ynode *v, const char *key, uint64_t *mask)
 {
-	if (!hx_p_want(c, v, Y_SEQ, key))
-		return;
-	for (size_t i = 0; i < v->n; i++) {
-		const char *s = hx_p_scalar(c, v->items[i], key);
-		unsigned cap;
-
-		if (!s)
-			continue;
-		if (!strncasecmp(s, "CAP_", 4))
-			s += 4;
-		if (!strcasecmp(s, "ALL")) {
-			*mask = HX_CAPS_ALL;
-			continue;
-		}
-		for (cap = 0; cap < HX_CAP_COUNT; cap++)
-			if (!strcasecmp(s, hx_cap_name(cap)))
-				break;
-		if (cap == HX_CAP_COUNT)
-			err(c, v->items[i], "'%s' is not a capability", v->items[i]->str);
-		else
-			*mask |= 1ull << cap;
-	}
+	hx_p_each(c, v, key, cap_item, mask);
 }
 
 /* Both lists of one section read; a capability named in both is a contradiction. */
@@ -115,9 +113,8 @@ void hx_p_caps(struct pctx *c, const struct ynode *n, struct hx_caps *caps)
 {
 	struct hx_caps mine = { 0 };
 
-	if (!hx_p_map_ok(c, n, "capabilities"))
+	if (!hx_p_walk(c, n, NULL, &caps_section, &mine, NULL))
 		return;
-	hx_p_walk(c, n, &caps_section, &mine, NULL);
 	caps_check(c, n, &mine);
 	caps->present = true;
 	caps->drop |= mine.drop;
@@ -126,25 +123,30 @@ void hx_p_caps(struct pctx *c, const struct ynode *n, struct hx_caps *caps)
 
 /* ---- environment ---- */
 
+struct glob_list {
+	struct hx_strings *out;
+	const struct hx_strings *other;
+};
+
+static void glob_item(struct pctx *c, const struct ynode *n, const char *s, size_t idx,
+		      const char *key, void *out)
+{
+	struct glob_list *l = out;
+
+	if (!hx_p_valid_var_glob(s))
+		err(c, n, "'%s' is not a variable name or glob", s);
+	else if (hx_idx_get(&c->seen, l->other, s, NULL))
+		err(c, n, "'%s' is both allowed and blocked", s);
+	else
+		hx_p_add_once(c, n, l->out, s);
+}
+
 static void parse_glob_list(struct pctx *c, const struct ynode *v, const char *key,
 			    struct hx_strings *out, const struct hx_strings *other)
 {
-	if (!hx_p_want(c, v, Y_SEQ, key))
-		return;
-	for (size_t i = 0; i < v->n; i++) {
-		const char *s = hx_p_scalar(c, v->items[i], key);
+	struct glob_list l = { out, other };
 
-		if (!s)
-			continue;
-		if (!hx_p_valid_var_glob(s))
-			err(c, v->items[i], "'%s' is not a variable name or glob", s);
-		else if (hx_idx_get(&c->seen, other, s, NULL))
-			err(c, v->items[i], "'%s' is both allowed and blocked", s);
-		else if (!hx_idx_put(&c->seen, out, s, 0))
-			err(c, v->items[i], "'%s' is listed twice", s);
-		else
-			hx_strings_add(out, s);
-	}
+	hx_p_each(c, v, key, glob_item, &l);
 }
 
 struct env_lists {
@@ -164,9 +166,8 @@ void hx_p_env(struct pctx *c, const struct ynode *n, struct hx_env_policy *e)
 {
 	struct env_lists l = { 0 };
 
-	if (!hx_p_map_ok(c, n, "environment"))
+	if (!hx_p_walk(c, n, NULL, &env_section, e, &l))
 		return;
-	hx_p_walk(c, n, &env_section, e, &l);
 	if (l.allowed)
 		parse_glob_list(c, l.allowed, "allowed_vars", &e->allowed_vars, &e->blocked_vars);
 	if (l.blocked)
@@ -189,20 +190,17 @@ static void proc_cgroups(struct pctx *c, const struct ynode *kn, const struct yn
 static void proc_network_mode(struct pctx *c, const struct ynode *kn, const struct ynode *v,
 			      void *obj, void *loc)
 {
+	static const char *const names[] = { "none", "host", "bridge", NULL };
 	struct hx_process_opts *o = obj;
-	const char *s = hx_p_scalar(c, v, kn->str);
+	int mode = hx_p_choice(c, v, kn->str, names);
 
-	if (!s)
+	if (mode < 0)
 		return;
-	if (strcmp(s, "none") && strcmp(s, "host") && strcmp(s, "bridge")) {
-		err(c, v, "'network_mode' must be none, host or bridge, not '%s'", s);
-		return;
-	}
-	if (!strcmp(s, "bridge"))
+	if (mode == 2)
 		warn(c, v,
 		     "'network_mode: bridge': HelixAgent creates no bridge; the sandbox shares the host's network, restricted by its network rules (use none for an empty network namespace)");
 	free(o->network_mode);
-	o->network_mode = hx_xstrdup(s);
+	o->network_mode = hx_xstrdup(v->str);
 }
 
 static const struct pkey process_keys[] = {
@@ -225,9 +223,8 @@ void hx_p_process(struct pctx *c, const struct ynode *n, struct hx_process_opts 
 {
 	const struct psection sec = { .name = section, .keys = process_keys };
 
-	if (!hx_p_map_ok(c, n, section))
+	if (!hx_p_walk(c, n, NULL, &sec, o, NULL))
 		return;
-	hx_p_walk(c, n, &sec, o, NULL);
 	for (size_t i = 0; i < o->read_only_paths.n; i++)
 		if (hx_idx_get(&c->seen, &o->writable_paths, o->read_only_paths.v[i], NULL))
 			err(c, n, "'%s' is both in read_only_paths and in writable_paths",
@@ -276,9 +273,8 @@ void hx_p_container(struct pctx *c, const struct ynode *n, struct hx_sandbox *s)
 {
 	struct container_caps cc = { 0 };
 
-	if (!hx_p_map_ok(c, n, "container"))
+	if (!hx_p_walk(c, n, NULL, &container_section, s, &cc))
 		return;
-	hx_p_walk(c, n, &container_section, s, &cc);
 	if (cc.any) {
 		caps_check(c, n, &cc.mine);
 		s->caps.present = true;

@@ -25,16 +25,6 @@
 
 #include "parse.h"
 
-__attribute__((format(printf, 4, 5))) static void diag_at(struct pctx *c, enum hx_diag_level lvl,
-							  struct hx_src at, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	hx_diag_vadd(c->d, lvl, at, fmt, ap);
-	va_end(ap);
-}
-
 /* Declares a sandbox; its position is @keyn's. Returns its index in c->decls. */
 static size_t declare(struct pctx *c, const char *name, const struct ynode *keyn, char *origin,
 		      bool plugin)
@@ -125,17 +115,15 @@ static void parse_plugins(struct pctx *c, const struct ynode *kn, const struct y
 	struct plugins_in in = { 0 };
 	const struct ynode *ovr;
 
-	if (!hx_p_map_ok(c, n, "plugins"))
+	if (!hx_p_walk(c, n, NULL, &plugins, &in, NULL))
 		return;
-	hx_p_walk(c, n, &plugins, &in, NULL);
 	if (!in.sec)
 		return;
-	if (hx_p_is_null(in.sec) || !hx_p_map_ok(c, in.sec, "security")) {
+	if (!hx_p_walk(c, in.sec, "security", &security, &in, NULL)) {
 		declare(c, "plugins", in.seck, hx_xstrdup("plugins.security.default_context"),
 			true);
 		return;
 	}
-	hx_p_walk(c, in.sec, &security, &in, NULL);
 	/* the sandbox "plugins" sits where default_context (or plugins.security) is written */
 	declare(c, "plugins", in.ctxk ? in.ctxk : in.seck,
 		hx_xstrdup("plugins.security.default_context"), true);
@@ -178,8 +166,7 @@ static const struct psection tools_section = { .name = "tools", .keys = tools_ke
 static void parse_tools(struct pctx *c, const struct ynode *kn, const struct ynode *n, void *obj,
 			void *loc)
 {
-	if (hx_p_map_ok(c, n, "tools"))
-		hx_p_walk(c, n, &tools_section, NULL, NULL);
+	hx_p_walk(c, n, NULL, &tools_section, NULL, NULL);
 }
 
 /* Brackets balanced, nothing unprintable: enough to catch a condition cut short. */
@@ -227,9 +214,8 @@ static void parse_alert(struct pctx *c, const struct ynode *it)
 	enum hx_severity severity = 0;
 	struct hx_alert *a;
 
-	if (!hx_p_map_ok(c, it, "alerts entry"))
+	if (!hx_p_walk(c, it, "alerts entry", &alert_section, &in, NULL))
 		return;
-	hx_p_walk(c, it, &alert_section, &in, NULL);
 	namen = in.name.n;
 	condn = in.cond.n;
 	sevn = in.sev.n;
@@ -314,13 +300,11 @@ static void parse_monitoring(struct pctx *c, const struct ynode *kn, const struc
 	struct monitoring_in in = { 0 };
 	const struct ynode *sec, *v;
 
-	if (!hx_p_map_ok(c, n, "monitoring"))
+	if (!hx_p_walk(c, n, NULL, &monitoring, &in, NULL))
 		return;
-	hx_p_walk(c, n, &monitoring, &in, NULL);
 	sec = in.sec;
-	if (!sec || !hx_p_map_ok(c, sec, "security"))
+	if (!sec || !hx_p_walk(c, sec, "security", &security, &in, NULL))
 		return;
-	hx_p_walk(c, sec, &security, &in, NULL);
 	if (!in.alerts)
 		return;
 	for (size_t i = 0; i + 1 < sec->n; i += 2) {
@@ -383,8 +367,7 @@ static void parse_root(struct pctx *c, const struct ynode *root)
 		err(c, NULL, "the policy is empty");
 		return;
 	}
-	if (hx_p_map_ok(c, root, "the policy"))
-		hx_p_walk(c, root, &root_section, c->p, NULL);
+	hx_p_walk(c, root, "the policy", &root_section, c->p, NULL);
 }
 
 static bool only_blocked_net(const struct hx_net_policy *n)
@@ -416,21 +399,24 @@ static void settle(struct pctx *c, struct hx_sandbox *s)
 	if (s->exec.present && !s->exec.default_policy) {
 		s->exec.default_policy = HX_DEF_DENY;
 		if (only_blocked_paths(&s->exec.rules))
-			diag_at(c, HX_DIAG_WARNING, s->src,
+			hx_diag_add(
+				c->d, HX_DIAG_WARNING, s->src,
 				"sandbox '%s': exec lists only blocked entries and no default_policy, so every other program is denied",
 				s->name);
 	}
 	if (s->fs.present && !s->fs.default_policy) {
 		s->fs.default_policy = HX_DEF_DENY;
 		if (only_blocked_paths(&s->fs.rules))
-			diag_at(c, HX_DIAG_WARNING, s->src,
+			hx_diag_add(
+				c->d, HX_DIAG_WARNING, s->src,
 				"sandbox '%s': filesystem lists only blocked paths and no default_policy, so every other path is denied",
 				s->name);
 	}
 	if (s->net.present && !s->net.default_policy) {
 		s->net.default_policy = HX_DEF_DENY;
 		if (only_blocked_net(&s->net))
-			diag_at(c, HX_DIAG_WARNING, s->src,
+			hx_diag_add(
+				c->d, HX_DIAG_WARNING, s->src,
 				"sandbox '%s': network lists only blocked entries and no default_policy, so every other destination is denied",
 				s->name);
 	}
@@ -483,7 +469,8 @@ static bool expansion_ok(struct pctx *c)
 		total += layer_entries(c->decls[i].s) + base + (c->decls[i].plugin ? ctx : 0);
 	if (total <= HX_POLICY_MAX_ENTRIES)
 		return true;
-	diag_at(c, HX_DIAG_ERROR, c->ndecls ? c->decls[0].s->src : (struct hx_src){ 1, 1 },
+	hx_diag_add(
+		c->d, HX_DIAG_ERROR, c->ndecls ? c->decls[0].s->src : (struct hx_src){ 1, 1 },
 		"the policy expands to %zu rules once each of its %zu sandboxes inherits its layers (security: alone has %zu), more than %u: move rules out of security: into the sandboxes that need them",
 		total, c->ndecls, base, HX_POLICY_MAX_ENTRIES);
 	return false;
@@ -521,7 +508,8 @@ static void finish(struct pctx *c)
 		if (!s->cgroup)
 			s->cgroup = hx_xasprintf("/%s/%s", p->cgroup_root, s->name);
 		else if (!strcmp(s->cgroup, "/"))
-			diag_at(c, HX_DIAG_WARNING, s->src,
+			hx_diag_add(
+				c->d, HX_DIAG_WARNING, s->src,
 				"sandbox '%s' governs the root cgroup: every process of the host, the agent and its shell included",
 				s->name);
 		if (dc->plugin && dc->enabled == HX_UNSET) {
@@ -542,14 +530,15 @@ static void finish(struct pctx *c)
 
 			hx_idx_get(&names, &names, s->name, &j);
 			a = c->decls[j].s;
-			diag_at(c, HX_DIAG_ERROR, s->src,
+			hx_diag_add(
+				c->d, HX_DIAG_ERROR, s->src,
 				"duplicate sandbox name '%s': declared by %s (line %u) and by %s",
 				s->name, a->origin, a->src.line, s->origin);
 		} else if (!hx_idx_put(&names, p, s->cgroup, i)) {
 			hx_idx_get(&names, p, s->cgroup, &j);
-			diag_at(c, HX_DIAG_ERROR, s->src,
-				"sandboxes '%s' and '%s' both govern cgroup %s",
-				c->decls[j].s->name, s->name, s->cgroup);
+			hx_diag_add(c->d, HX_DIAG_ERROR, s->src,
+				    "sandboxes '%s' and '%s' both govern cgroup %s",
+				    c->decls[j].s->name, s->name, s->cgroup);
 		}
 	}
 	hx_idx_free(&names);
@@ -557,7 +546,8 @@ static void finish(struct pctx *c)
 	/* Sandboxing switched off: what is declared is checked above, then not kept. */
 	if (c->sandboxing_off) {
 		if (c->ndecls)
-			diag_at(c, HX_DIAG_WARNING, c->sandboxing_off_at,
+			hx_diag_add(
+				c->d, HX_DIAG_WARNING, c->sandboxing_off_at,
 				"sandboxing is switched off here: none of the %zu sandbox%s declared is enforced",
 				c->ndecls, c->ndecls == 1 ? "" : "es");
 		p->sandbox_enabled = false;
@@ -568,7 +558,8 @@ static void finish(struct pctx *c)
 		struct hx_sandbox *s = c->decls[i].s;
 
 		if (!c->sandboxing_off && c->decls[i].enabled == HX_NO)
-			diag_at(c, HX_DIAG_WARNING, c->decls[i].enabled_at,
+			hx_diag_add(
+				c->d, HX_DIAG_WARNING, c->decls[i].enabled_at,
 				"sandbox '%s' is switched off (sandbox_enabled: false or sandbox_type: none): its programs run unconfined and `helixagent exec --sandbox %s` is refused",
 				s->name, s->name);
 		if (c->sandboxing_off || c->decls[i].enabled == HX_NO)

@@ -99,6 +99,12 @@ static const struct pkey plugins_security_keys[] = {
 	{ 0 },
 };
 
+/* plugins: and plugins.security:, their keys kept even without a value */
+static const struct psection plugins_section[] = {
+	{ .name = "plugins", .keys = plugins_keys, .nulls = true },
+	{ .name = "plugins.security", .keys = plugins_security_keys, .nulls = true },
+};
+
 /*
  * plugins.security: default_context declares the sandbox "plugins" (for a
  * plugin without an override), each overrides.NAME the sandbox NAME; both
@@ -107,19 +113,14 @@ static const struct pkey plugins_security_keys[] = {
 static void parse_plugins(struct pctx *c, const struct ynode *kn, const struct ynode *n, void *obj,
 			  void *loc)
 {
-	static const struct psection plugins = { .name = "plugins",
-						 .keys = plugins_keys,
-						 .nulls = true },
-				     security = { "plugins.security", plugins_security_keys,
-						  .nulls = true };
 	struct plugins_in in = { 0 };
 	const struct ynode *ovr;
 
-	if (!hx_p_walk(c, n, NULL, &plugins, &in, NULL))
+	if (!hx_p_walk(c, n, NULL, &plugins_section[0], &in, NULL))
 		return;
 	if (!in.sec)
 		return;
-	if (!hx_p_walk(c, in.sec, "security", &security, &in, NULL)) {
+	if (!hx_p_walk(c, in.sec, "security", &plugins_section[1], &in, NULL)) {
 		declare(c, "plugins", in.seck, hx_xstrdup("plugins.security.default_context"),
 			true);
 		return;
@@ -288,22 +289,23 @@ static const struct pkey monitoring_security_keys[] = {
 	{ 0 },
 };
 
+/* monitoring: and monitoring.security:, their keys kept even without a value */
+static const struct psection monitoring_section[] = {
+	{ .name = "monitoring", .keys = monitoring_keys, .nulls = true },
+	{ .name = "monitoring.security", .keys = monitoring_security_keys, .nulls = true },
+};
+
 /* monitoring.security.alerts */
 static void parse_monitoring(struct pctx *c, const struct ynode *kn, const struct ynode *n,
 			     void *obj, void *loc)
 {
-	static const struct psection monitoring = { .name = "monitoring",
-						    .keys = monitoring_keys,
-						    .nulls = true },
-				     security = { "monitoring.security", monitoring_security_keys,
-						  .nulls = true };
 	struct monitoring_in in = { 0 };
 	const struct ynode *sec, *v;
 
-	if (!hx_p_walk(c, n, NULL, &monitoring, &in, NULL))
+	if (!hx_p_walk(c, n, NULL, &monitoring_section[0], &in, NULL))
 		return;
 	sec = in.sec;
-	if (!sec || !hx_p_walk(c, sec, "security", &security, &in, NULL))
+	if (!sec || !hx_p_walk(c, sec, "security", &monitoring_section[1], &in, NULL))
 		return;
 	if (!in.alerts)
 		return;

@@ -597,17 +597,6 @@ static int install_sbx(struct hx_loader *l, uint32_t slot, uint32_t i, const str
 	uint32_t *sbxs;
 	int err;
 
-	for (size_t j = 0; j < np->cidrs.n; j++) {
-		struct hx_naddr a;
-		unsigned plen;
-
-		if (hx_net_parse_cidr(np->cidrs.v[j].cidr, &a, &plen)) {
-			hx_loader_diag(diags, HX_DIAG_ERROR, np->cidrs.v[j].src,
-				       "sandbox '%s': %s: cannot read CIDR '%s'", sb->name,
-				       np->cidrs.v[j].name, np->cidrs.v[j].cidr);
-			return 0;
-		}
-	}
 	err = hx_net_compile_sbx(e, slot, i, np, rule_cb, &rc);
 	if (err)
 		return err;

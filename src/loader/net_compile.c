@@ -31,58 +31,6 @@ const char *hx_naddr_str(const struct hx_naddr *a, char *buf, size_t len)
 	return buf;
 }
 
-static void mask(uint8_t *a, unsigned bits, unsigned plen)
-{
-	for (unsigned i = 0; i < bits / 8; i++) {
-		unsigned keep = plen >= (i + 1) * 8 ? 8 : plen > i * 8 ? plen - i * 8 : 0;
-
-		a[i] &= (uint8_t)(0xff00u >> keep);
-	}
-}
-
-int hx_net_parse_cidr(const char *s, struct hx_naddr *addr, unsigned *plen)
-{
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned max;
-	char *end;
-
-	if (alen == 0 || alen >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, alen);
-	buf[alen] = 0;
-	memset(addr, 0, sizeof(*addr));
-	if (inet_pton(AF_INET, buf, addr->a) == 1) {
-		addr->af = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, addr->a) == 1) {
-		addr->af = AF_INET6;
-		max = 128;
-	} else {
-		return -EINVAL;
-	}
-	*plen = max;
-	if (slash) {
-		unsigned long v;
-
-		if (!slash[1] || slash[1] == '-' || slash[1] == '+')
-			return -EINVAL;
-		errno = 0;
-		v = strtoul(slash + 1, &end, 10);
-		if (errno || *end || v > max)
-			return -EINVAL;
-		*plen = (unsigned)v;
-	}
-	/* ::ffff:0:0/96 is IPv4 seen through an IPv6 socket: judge it as IPv4. */
-	if (addr->af == AF_INET6 && *plen >= 96 && !memcmp(addr->a, v4mapped, 12)) {
-		hx_naddr_unmap(addr);
-		*plen -= 96;
-	}
-	mask(addr->a, addr->af == AF_INET ? 32 : 128, *plen);
-	return 0;
-}
-
 void hx_nents_free(struct hx_nents *e)
 {
 	free(e->cidr);
@@ -137,12 +85,14 @@ int hx_net_compile_sbx(struct hx_nents *e, uint32_t slot, uint32_t sbx,
 	for (size_t i = 0; i < np->cidrs.n; i++) {
 		const struct hx_cidr_rule *r = &np->cidrs.v[i];
 		struct hx_ncidr_ent *c;
-		struct hx_naddr a;
-		unsigned plen;
+		struct hx_naddr a = { .af = r->pfx.af };
+		unsigned plen = r->pfx.len;
 		int id;
 
-		if (hx_net_parse_cidr(r->cidr, &a, &plen))
+		/* parsed once, by the policy (hx_parse_cidr): host bits zero, mapped prefixes IPv4 */
+		if ((a.af != AF_INET || plen > 32) && (a.af != AF_INET6 || plen > 128))
 			return -EINVAL;
+		memcpy(a.a, r->pfx.a, sizeof(a.a));
 		id = rule(ctx, sbx, r->name, r->cidr);
 		if (id < 0)
 			return id;

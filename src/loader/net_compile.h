@@ -21,11 +21,6 @@ struct hx_naddr {
 	uint8_t a[16];
 };
 
-/*
- * Parses "192.0.2.0/24", "10.0.0.1", "2001:db8::/32", "::1"; host bits are
- * cleared and ::ffff:0:0/96 prefixes become IPv4 ones. Returns 0 or -EINVAL.
- */
-int hx_net_parse_cidr(const char *s, struct hx_naddr *addr, unsigned *plen);
 /* Formats an address (IPv4-mapped IPv6 unmapped) into @buf (>= 46 bytes). */
 const char *hx_naddr_str(const struct hx_naddr *a, char *buf, size_t len);
 /* Turns ::ffff:a.b.c.d into a.b.c.d. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* How many map entries a policy needs, known before anything is loaded. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "internal.h"
@@ -13,8 +14,8 @@ void hx_sandbox_capacity(const struct hx_sandbox *s, struct hx_capacity *out)
 	out->fs_rules = s->fs.rules.n;
 	out->path_rules = out->exec_rules + out->fs_rules;
 	for (size_t i = 0; i < s->net.cidrs.n; i++) {
-		/* validated at parse time: a ':' means IPv6 */
-		if (strchr(s->net.cidrs.v[i].cidr, ':'))
+		/* as the loader installs it: ::ffff:a.b.c.d/104 is an IPv4 rule */
+		if (s->net.cidrs.v[i].pfx.af == AF_INET6)
 			out->cidr6++;
 		else
 			out->cidr4++;

@@ -44,7 +44,7 @@ bool hx_idx_put(struct hx_idx *x, const void *owner, const char *key, size_t val
 void hx_idx_free(struct hx_idx *x);
 
 /* "10.0.0.0/8", "2001:db8::/32" for any spelling of a valid CIDR or address. */
-int hx_cidr_canon(const char *s, char *out, size_t len);
+int hx_cidr_canon(const struct hx_prefix *p, char *out, size_t len);
 
 /*
  * Layers @layer under @s: lists are concatenated (the layer's entries

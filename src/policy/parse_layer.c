@@ -258,7 +258,7 @@ bool hx_policy_valid_listen(const char *s)
 		memcpy(host, s + 1, hlen - 2);
 		host[hlen - 2] = 0;
 		return strchr(host, ':') && !strchr(host, '/') &&
-		       !hx_parse_cidr(host, msg, sizeof(msg));
+		       !hx_parse_cidr(host, NULL, msg, sizeof(msg));
 	}
 	if (hlen >= sizeof(host))
 		return false;

@@ -71,20 +71,22 @@ static const char *proto_name(enum hx_proto p)
 
 /* Adds a CIDR rule, refusing one listed twice or both allowed and blocked. */
 static void cidr_add(struct pctx *c, struct hx_cidr_rules *r, const struct ynode *n,
-		     const char *cidr, bool block, char *name)
+		     const char *cidr, const struct hx_prefix *pfx, bool block, char *name)
 {
 	char key[INET6_ADDRSTRLEN + 8];
 
 	/* one prefix however it is spelt: 10.0.0.1 and 10.0.0.1/32, 2001:DB8:: and 2001:db8:: */
-	if (hx_cidr_canon(cidr, key, sizeof(key)))
+	if (hx_cidr_canon(pfx, key, sizeof(key)))
 		snprintf(key, sizeof(key), "%.*s", (int)sizeof(key) - 1, cidr);
 	if (!RULE_CLAIM(c, n, r, key, block, "'%s'", cidr)) {
 		free(name);
 		return;
 	}
-	*hx_cidr_rules_push(r) = (struct hx_cidr_rule){
-		.cidr = hx_xstrdup(cidr), .block = block, .name = name, .src = src_of(n)
-	};
+	*hx_cidr_rules_push(r) = (struct hx_cidr_rule){ .cidr = hx_xstrdup(cidr),
+							.pfx = *pfx,
+							.block = block,
+							.name = name,
+							.src = src_of(n) };
 }
 
 struct cidr_list {
@@ -97,12 +99,13 @@ static void cidr_item(struct pctx *c, const struct ynode *n, const char *s, size
 		      const char *key, void *out)
 {
 	struct cidr_list *l = out;
+	struct hx_prefix pfx;
 	char msg[160];
 
-	if (hx_parse_cidr(s, msg, sizeof(msg)))
+	if (hx_parse_cidr(s, &pfx, msg, sizeof(msg)))
 		err(c, n, "%s", msg);
 	else
-		cidr_add(c, l->r, n, s, l->block, rule_name(c, l->list, idx));
+		cidr_add(c, l->r, n, s, &pfx, l->block, rule_name(c, l->list, idx));
 }
 
 static void parse_cidr_list(struct pctx *c, const struct ynode *v, const char *key,

@@ -75,9 +75,23 @@ struct hx_fs_policy {
 
 enum hx_proto { HX_PROTO_ANY = 0, HX_PROTO_TCP = 1, HX_PROTO_UDP = 2 };
 
+/*
+ * A CIDR parsed once, as the kernel judges it: an IPv4-mapped IPv6 prefix of
+ * /96 or longer (::ffff:a.b.c.d/104) is the IPv4 prefix it names (a.b.c.d/8),
+ * since that is how an IPv6 socket reaches IPv4. Capacity, checks and the
+ * loader all read this, never the text.
+ */
+struct hx_prefix {
+	uint8_t af; /* AF_INET or AF_INET6 */
+	uint8_t len; /* prefix length, 0-32 or 0-128 */
+	bool mapped; /* written as an IPv4-mapped IPv6 prefix */
+	uint8_t a[16]; /* network order, IPv4 in the first 4 bytes; host bits are zero */
+};
+
 /* allowed_cidrs / blocked_cidrs entries (and zones lowered into them) */
 struct hx_cidr_rule {
 	char *cidr; /* as written, validated: "192.0.2.0/24", "2001:db8::/32", "10.0.0.1" */
+	struct hx_prefix pfx; /* the same, parsed */
 	bool block;
 	char *name; /* "network.blocked_cidrs[0]", "network.zones.trusted.cidrs[0]" */
 	struct hx_src src;
@@ -373,7 +387,11 @@ int hx_parse_cpu_milli(const char *s, uint32_t *out);
  * a hostname or an address. The command line's --metrics-listen uses it too.
  */
 bool hx_policy_valid_listen(const char *s);
-int hx_parse_cidr(const char *s, char *err, size_t errlen);
+/*
+ * Validates a CIDR or a bare address (host bits must be zero) and, with @out,
+ * parses it (struct hx_prefix). 0, or -EINVAL with the reason in @err.
+ */
+int hx_parse_cidr(const char *s, struct hx_prefix *out, char *err, size_t errlen);
 /*
  * @s, an IPv4 or IPv6 address literal, as one canonical literal (inet_ntop's;
  * an IPv4-mapped IPv6 address as IPv4, as the audit stream writes it) into

@@ -141,8 +141,7 @@ int hx_parse_cpu_milli(const char *s, uint32_t *out)
 	return 0;
 }
 
-/* Validates a CIDR or a bare address; host bits must be zero. */
-int hx_parse_cidr(const char *s, char *err, size_t errlen)
+int hx_parse_cidr(const char *s, struct hx_prefix *out, char *err, size_t errlen)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
 	unsigned char bytes[16];
@@ -186,7 +185,21 @@ int hx_parse_cidr(const char *s, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	}
-	(void)family;
+	if (out) {
+		static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		memset(out, 0, sizeof(*out));
+		out->af = (uint8_t)family;
+		out->len = (uint8_t)prefix;
+		memcpy(out->a, bytes, family == AF_INET ? 4 : 16);
+		if (family == AF_INET6 && prefix >= 96 && !memcmp(bytes, v4mapped, 12)) {
+			out->af = AF_INET;
+			out->len = (uint8_t)(prefix - 96);
+			out->mapped = true;
+			memmove(out->a, bytes + 12, 4);
+			memset(out->a + 4, 0, 12);
+		}
+	}
 	return 0;
 }
 
@@ -252,22 +265,21 @@ bool hx_addr_canon(const char *s, char out[INET6_ADDRSTRLEN])
 	return inet_ntop(AF_INET6, a, out, INET6_ADDRSTRLEN) != NULL;
 }
 
-int hx_cidr_canon(const char *s, char *out, size_t len)
+int hx_cidr_canon(const struct hx_prefix *p, char *out, size_t len)
 {
-	char addr[INET6_ADDRSTRLEN + 1], txt[INET6_ADDRSTRLEN + 1], err[8];
-	unsigned char bytes[16];
-	const char *slash = strchr(s, '/');
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	int family, prefix;
+	char txt[INET6_ADDRSTRLEN + 1];
+	uint8_t bytes[16] = { 0 };
+	int family = p->af, prefix = p->len;
 
-	if (hx_parse_cidr(s, err, sizeof(err)) || alen >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, s, alen);
-	addr[alen] = 0;
-	family = inet_pton(AF_INET, addr, bytes) == 1 ? AF_INET : AF_INET6;
-	if (family == AF_INET6 && inet_pton(AF_INET6, addr, bytes) != 1)
-		return -EINVAL;
-	prefix = slash ? atoi(slash + 1) : family == AF_INET ? 32 : 128;
+	/* as written: an IPv4-mapped prefix stays one, so it is told apart from the IPv4 one */
+	memcpy(bytes, p->a, 16);
+	if (p->mapped) {
+		memset(bytes, 0, 16);
+		bytes[10] = bytes[11] = 0xff;
+		memcpy(bytes + 12, p->a, 4);
+		family = AF_INET6;
+		prefix += 96;
+	}
 	if (!inet_ntop(family, bytes, txt, sizeof(txt)))
 		return -EINVAL;
 	if (snprintf(out, len, "%s/%d", txt, prefix) >= (int)len)

@@ -21,42 +21,53 @@
 #include "test_audit_util.h"
 #include "test_policy_util.h"
 
+/* The policy parses a CIDR once (hx_parse_cidr); the loader installs what it parsed. */
 static void test_cidr_parse(void **state)
 {
+	struct hx_prefix p;
 	struct hx_naddr a;
-	unsigned plen;
-	char buf[64];
+	char buf[64], msg[160];
 
-	assert_int_equal(hx_net_parse_cidr("192.0.2.0/24", &a, &plen), 0);
-	assert_int_equal(a.af, AF_INET);
-	assert_int_equal(plen, 24);
-	/* host bits are cleared: the trie matches on the prefix */
-	assert_int_equal(hx_net_parse_cidr("10.1.2.3/8", &a, &plen), 0);
-	assert_string_equal(hx_naddr_str(&a, buf, sizeof(buf)), "10.0.0.0");
-	assert_int_equal(hx_net_parse_cidr("198.51.100.7", &a, &plen), 0);
-	assert_int_equal(plen, 32);
-	assert_int_equal(hx_net_parse_cidr("2001:db8:ffff::1/33", &a, &plen), 0);
-	assert_int_equal(a.af, AF_INET6);
-	assert_int_equal(plen, 33);
-	assert_string_equal(hx_naddr_str(&a, buf, sizeof(buf)), "2001:db8:8000::");
+#define PARSE(s) hx_parse_cidr((s), &p, msg, sizeof(msg))
+#define ADDR() (a.af = p.af, memcpy(a.a, p.a, 16), hx_naddr_str(&a, buf, sizeof(buf)))
+	assert_int_equal(PARSE("192.0.2.0/24"), 0);
+	assert_int_equal(p.af, AF_INET);
+	assert_int_equal(p.len, 24);
+	/* host bits are refused: what the trie matches is what was written */
+	assert_int_equal(PARSE("10.1.2.3/8"), -EINVAL);
+	assert_non_null(strstr(msg, "host bits"));
+	assert_int_equal(PARSE("198.51.100.7"), 0);
+	assert_int_equal(p.len, 32);
+	assert_string_equal(ADDR(), "198.51.100.7");
+	assert_int_equal(PARSE("2001:db8:8000::/33"), 0);
+	assert_int_equal(p.af, AF_INET6);
+	assert_int_equal(p.len, 33);
+	assert_string_equal(ADDR(), "2001:db8:8000::");
 	/* IPv4-mapped prefixes are IPv4 rules */
-	assert_int_equal(hx_net_parse_cidr("::ffff:10.0.0.0/104", &a, &plen), 0);
-	assert_int_equal(a.af, AF_INET);
-	assert_int_equal(plen, 8);
-	assert_int_equal(hx_net_parse_cidr("::ffff:192.0.2.9", &a, &plen), 0);
-	assert_int_equal(a.af, AF_INET);
-	assert_int_equal(plen, 32);
-	assert_string_equal(hx_naddr_str(&a, buf, sizeof(buf)), "192.0.2.9");
-	assert_int_equal(hx_net_parse_cidr("::/0", &a, &plen), 0);
-	assert_int_equal(plen, 0);
+	assert_int_equal(PARSE("::ffff:10.0.0.0/104"), 0);
+	assert_int_equal(p.af, AF_INET);
+	assert_int_equal(p.len, 8);
+	assert_true(p.mapped);
+	assert_string_equal(ADDR(), "10.0.0.0");
+	assert_int_equal(PARSE("::ffff:192.0.2.9"), 0);
+	assert_int_equal(p.af, AF_INET);
+	assert_int_equal(p.len, 32);
+	assert_string_equal(ADDR(), "192.0.2.9");
+	/* shorter than /96 it covers more than IPv4: an IPv6 rule */
+	assert_int_equal(PARSE("::ffff:0.0.0.0/95"), -EINVAL); /* the ffff bits are host bits */
+	assert_int_equal(PARSE("::/0"), 0);
+	assert_int_equal(p.af, AF_INET6);
+	assert_int_equal(p.len, 0);
 
-	assert_int_equal(hx_net_parse_cidr("1.2.3.4/33", &a, &plen), -EINVAL);
-	assert_int_equal(hx_net_parse_cidr("1.2.3.4/", &a, &plen), -EINVAL);
-	assert_int_equal(hx_net_parse_cidr("1.2.3.4/-1", &a, &plen), -EINVAL);
-	assert_int_equal(hx_net_parse_cidr("1.2.3.4/8x", &a, &plen), -EINVAL);
-	assert_int_equal(hx_net_parse_cidr("2001:db8::/129", &a, &plen), -EINVAL);
-	assert_int_equal(hx_net_parse_cidr("example.com", &a, &plen), -EINVAL);
-	assert_int_equal(hx_net_parse_cidr("", &a, &plen), -EINVAL);
+	assert_int_equal(PARSE("1.2.3.4/33"), -EINVAL);
+	assert_int_equal(PARSE("1.2.3.4/"), -EINVAL);
+	assert_int_equal(PARSE("1.2.3.4/-1"), -EINVAL);
+	assert_int_equal(PARSE("1.2.3.4/8x"), -EINVAL);
+	assert_int_equal(PARSE("2001:db8::/129"), -EINVAL);
+	assert_int_equal(PARSE("example.com"), -EINVAL);
+	assert_int_equal(PARSE(""), -EINVAL);
+#undef PARSE
+#undef ADDR
 }
 
 /* Rule names the compiler asks for, in order. */
@@ -88,13 +99,13 @@ static void names_free(struct names *n)
 
 static const struct hx_ncidr_ent *find_cidr(const struct hx_nents *e, const char *cidr)
 {
-	struct hx_naddr a;
-	unsigned plen;
+	struct hx_prefix p;
+	char msg[160];
 
-	assert_int_equal(hx_net_parse_cidr(cidr, &a, &plen), 0);
+	assert_int_equal(hx_parse_cidr(cidr, &p, msg, sizeof(msg)), 0);
 	for (size_t i = 0; i < e->ncidr; i++)
-		if (e->cidr[i].af == a.af && e->cidr[i].k6.prefixlen == 32 + plen &&
-		    !memcmp(e->cidr[i].k6.addr, a.a, 16))
+		if (e->cidr[i].af == p.af && e->cidr[i].k6.prefixlen == 32u + p.len &&
+		    !memcmp(e->cidr[i].k6.addr, p.a, 16))
 			return &e->cidr[i];
 	return NULL;
 }

@@ -53,6 +53,28 @@ static void test_per_sandbox(void **state)
 	tp_done(p, &d);
 }
 
+/*
+ * The count and the install read the same parsed prefix: an IPv4-mapped IPv6
+ * prefix of /96 or longer is installed in the IPv4 trie, so it counts there.
+ */
+static void test_mapped_prefix_counts_as_ipv4(void **state)
+{
+	struct hx_diags d;
+	struct hx_policy *p =
+		tp_expect_ok("sandboxes:\n"
+			     "  m:\n"
+			     "    network:\n"
+			     "      allowed_cidrs: [\"::ffff:192.0.2.0/120\", \"::ffff:0:0/96\",\n"
+			     "                      \"::/80\", \"2001:db8::/32\"]\n",
+			     &d);
+	struct hx_capacity c;
+
+	hx_sandbox_capacity(hx_policy_find(p, "m"), &c);
+	assert_int_equal(c.cidr4, 2);
+	assert_int_equal(c.cidr6, 2);
+	tp_done(p, &d);
+}
+
 static void test_whole_policy(void **state)
 {
 	struct hx_diags d;
@@ -164,6 +186,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_per_sandbox),
+		cmocka_unit_test(test_mapped_prefix_counts_as_ipv4),
 		cmocka_unit_test(test_whole_policy),
 		cmocka_unit_test(test_check_against_limits),
 		cmocka_unit_test(test_large_policy_loads_fast),

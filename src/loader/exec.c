@@ -16,8 +16,7 @@
 #include "helixagent/abi_exec.h"
 #include "internal.h"
 
-/* FNV-1a over the words, each with its NUL, as bpf/exec.bpf.c hashes argv. */
-static int command_key(const char *cmd, struct hx_cmd_key *key)
+int hx_exec_command_key(const char *cmd, struct hx_cmd_key *key)
 {
 	__u64 h = HX_FNV_OFFSET;
 	int words = 0;
@@ -55,7 +54,7 @@ static int compile_commands(int fd, struct hx_loader_build *b, uint32_t slot, ui
 		char name[96];
 		int id, err;
 
-		err = command_key(cmds->v[i], &key);
+		err = hx_exec_command_key(cmds->v[i], &key);
 		if (err) {
 			hx_loader_diag(diags, HX_DIAG_WARNING, s->src,
 				       "sandbox '%s': %s[%zu] '%s' %s; not enforced in the kernel",

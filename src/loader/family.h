@@ -66,6 +66,15 @@ int hx_rules_add(struct hx_compiled *out, uint32_t sbx, uint8_t family, const ch
 void hx_loader_diag(struct hx_diags *d, enum hx_diag_level lvl, struct hx_src src, const char *fmt,
 		    ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * A blocked command's key in hx_cmds (exec.c): FNV-1a 64 over its words, each
+ * followed by a NUL, as bpf/exec.bpf.c hashes the first words of argv; the
+ * first word is a program's basename. Fills hash and nwords; -EINVAL for no
+ * word or a first word with a '/', -E2BIG past HX_CMD_WORDS words.
+ */
+struct hx_cmd_key;
+int hx_exec_command_key(const char *cmd, struct hx_cmd_key *key);
+
 /* Number of parameters of a kernel function (BTF); -errno if unknown. */
 int hx_btf_func_nargs(const char *name);
 

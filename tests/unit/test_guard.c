@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The audit lines of containment refusals: built-in rule names, actions, providers. */
+/* The guard family (and the containment baseline) in the audit stream: built-in rule names, actions, providers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

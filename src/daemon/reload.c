@@ -20,6 +20,7 @@
 #include "helixagent.skel.h"
 #include "log.h"
 #include "notify.h"
+#include "util/file.h"
 #include "util/sha256.h"
 #include "state.h"
 
@@ -59,46 +60,13 @@ static bool blank(const char *buf, size_t len)
 /* Reads the whole policy file; the text judged is exactly the text hashed. */
 static int read_policy(const char *path, char **out, size_t *outlen, struct stat *st)
 {
-	size_t got = 0;
-	char *buf;
 	mode_t type;
 	/* A FIFO or a device put in the policy's place is refused, never opened. */
-	int fd = hx_cli_open_policy(path, &type), err;
+	int fd = hx_cli_open_policy(path, &type);
 
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, st)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		return S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
-	}
-	if ((uint64_t)st->st_size > HX_POLICY_MAX_BYTES) {
-		close(fd);
-		return -EFBIG;
-	}
-	buf = malloc((size_t)st->st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st->st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st->st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = 0;
-	*out = buf;
-	*outlen = got;
-	return 0;
+	return hx_read_whole(fd, HX_POLICY_MAX_BYTES, out, outlen, st);
 }
 
 static void reject(struct daemon *d, enum trigger why, const char *sha, double secs,

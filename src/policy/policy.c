@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "parse.h"
+#include "util/file.h"
 
 /* Declares a sandbox; its position is @keyn's. Returns its index in c->decls. */
 static size_t declare(struct pctx *c, const char *name, const struct ynode *keyn, char *origin,
@@ -627,47 +628,20 @@ struct hx_policy *hx_policy_load_file(const char *path, struct hx_diags *diags)
 {
 	struct hx_policy *p;
 	struct stat st;
+	size_t got;
 	char *buf;
-	ssize_t n;
-	size_t got = 0;
-	int fd;
+	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st)) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
+	err = hx_read_whole(fd, HX_POLICY_MAX_BYTES, &buf, &got, &st);
+	if (err == -EFBIG)
+		return hx_policy_load_buf(path, "", HX_POLICY_MAX_BYTES + 1, diags);
+	if (err) {
+		errno = -err;
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		return NULL;
-	}
-	if ((size_t)st.st_size > HX_POLICY_MAX_BYTES) {
-		close(fd);
-		p = hx_policy_load_buf(path, "", HX_POLICY_MAX_BYTES + 1, diags);
-		return p;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		errno = ENOMEM;
-		return NULL;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = 0;
 	p = hx_policy_load_buf(path, buf, got, diags);
 	free(buf);
 	return p;

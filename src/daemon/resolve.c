@@ -264,12 +264,34 @@ static int change_push(struct hx_name_change **v, int *n, const struct hx_naddr 
 	return 0;
 }
 
+/*
+ * Drops @nm's addresses whose time ran out, each one a removal appended to
+ * @changes (*@nch of them). -ENOMEM, with @changes freed, when one cannot be.
+ */
+static int drop_expired(struct hx_name *nm, int64_t now, struct hx_name_change **changes, int *nch)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < nm->n; i++) {
+		if (nm->addrs[i].expires <= now) {
+			if (change_push(changes, nch, &nm->addrs[i].a, false)) {
+				free(*changes);
+				*changes = NULL;
+				return -ENOMEM;
+			}
+			continue;
+		}
+		nm->addrs[o++] = nm->addrs[i];
+	}
+	nm->n = o;
+	return 0;
+}
+
 int hx_name_apply(struct hx_name *nm, const struct hx_resolved *r, int64_t now,
 		  struct hx_name_change **changes)
 {
 	uint32_t ttl = r->ttl ? r->ttl : HX_NET_TTL_DEFAULT;
 	int nch = 0;
-	size_t o = 0;
 
 	*changes = NULL;
 	if (!r->err) {
@@ -297,18 +319,8 @@ int hx_name_apply(struct hx_name *nm, const struct hx_resolved *r, int64_t now,
 		nm->ttl = ttl;
 		nm->resolved_once = true;
 	}
-	for (size_t i = 0; i < nm->n; i++) {
-		if (nm->addrs[i].expires <= now) {
-			if (change_push(changes, &nch, &nm->addrs[i].a, false)) {
-				free(*changes);
-				*changes = NULL;
-				return -ENOMEM;
-			}
-			continue;
-		}
-		nm->addrs[o++] = nm->addrs[i];
-	}
-	nm->n = o;
+	if (drop_expired(nm, now, changes, &nch))
+		return -ENOMEM;
 	/* A failed lookup is retried sooner, but not in a tight loop. */
 	nm->next_refresh = now + (r->err ? (ttl < 5 ? ttl : 5) : ttl);
 	return nch;
@@ -317,22 +329,9 @@ int hx_name_apply(struct hx_name *nm, const struct hx_resolved *r, int64_t now,
 int hx_name_expire(struct hx_name *nm, int64_t now, struct hx_name_change **changes)
 {
 	int nch = 0;
-	size_t o = 0;
 
 	*changes = NULL;
-	for (size_t i = 0; i < nm->n; i++) {
-		if (nm->addrs[i].expires <= now) {
-			if (change_push(changes, &nch, &nm->addrs[i].a, false)) {
-				free(*changes);
-				*changes = NULL;
-				return -ENOMEM;
-			}
-			continue;
-		}
-		nm->addrs[o++] = nm->addrs[i];
-	}
-	nm->n = o;
-	return nch;
+	return drop_expired(nm, now, changes, &nch) ? -ENOMEM : nch;
 }
 
 void hx_name_free(struct hx_name *nm)

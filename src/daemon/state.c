@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -23,23 +24,59 @@ static int run_dir(void)
 	return chmod(HX_RUN_DIR, 0700);
 }
 
-int hx_state_write(const struct hx_loader *l, const char *policy_file, const struct hx_policy *p)
+/*
+ * Files of /run/helixagent are replaced whole: written under @tmp (a
+ * mkstemp template beside the name), then renamed over it, so a reader sees
+ * the old file or the new one. NULL with -errno in *@err on failure.
+ */
+static FILE *replace_begin(char *tmp, int *err)
 {
-	char tmp[] = HX_STATE_FILE ".XXXXXX";
 	FILE *f;
 	int fd;
 
-	if (run_dir())
-		return -errno;
+	if (run_dir()) {
+		*err = -errno;
+		return NULL;
+	}
 	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
 	f = fdopen(fd, "w");
 	if (!f) {
 		close(fd);
 		unlink(tmp);
-		return -ENOMEM;
+		*err = -ENOMEM;
 	}
+	return f;
+}
+
+/* Flushes @f (with @sync, to the disk too), makes it root's alone, and renames it over @path. */
+static int replace_end(FILE *f, const char *tmp, const char *path, bool sync)
+{
+	if (fflush(f) || (sync && fsync(fileno(f)))) {
+		fclose(f);
+		unlink(tmp);
+		return -EIO;
+	}
+	fchmod(fileno(f), 0600);
+	fclose(f);
+	if (rename(tmp, path)) {
+		unlink(tmp);
+		return -errno;
+	}
+	return 0;
+}
+
+int hx_state_write(const struct hx_loader *l, const char *policy_file, const struct hx_policy *p)
+{
+	char tmp[] = HX_STATE_FILE ".XXXXXX";
+	int err;
+	FILE *f = replace_begin(tmp, &err);
+
+	if (!f)
+		return err;
 	fprintf(f, "pid %d\ngeneration %u\nmode %s\npolicy %s\n", getpid(), l->generation,
 		p->mode == HX_PM_AUDIT ? "audit" : "enforce", policy_file);
 	{
@@ -65,18 +102,7 @@ int hx_state_write(const struct hx_loader *l, const char *policy_file, const str
 		fprintf(f, "rule %zu %u %u %s%s%s\n", i, r->sbx, r->family, r->name,
 			r->path ? " " : "", r->path ? r->path : "");
 	}
-	if (fflush(f) || fsync(fd)) {
-		fclose(f);
-		unlink(tmp);
-		return -EIO;
-	}
-	fchmod(fd, 0600);
-	fclose(f);
-	if (rename(tmp, HX_STATE_FILE)) {
-		unlink(tmp);
-		return -errno;
-	}
-	return 0;
+	return replace_end(f, tmp, HX_STATE_FILE, true);
 }
 
 int hx_state_read(struct hx_state *s)
@@ -229,35 +255,15 @@ const char *hx_counters_get(const struct hx_counters *c, const char *name)
 int hx_counters_write(const struct hx_counters *c)
 {
 	char tmp[] = HX_COUNTERS_FILE ".XXXXXX";
-	FILE *f;
-	int fd;
+	int err;
+	FILE *f = replace_begin(tmp, &err);
 
-	if (run_dir())
-		return -errno;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return -ENOMEM;
-	}
+	if (!f)
+		return err;
 	for (size_t i = 0; i < c->n; i++)
 		fprintf(f, "%s %s\n", c->v[i].name, c->v[i].value);
 	/* /run is memory: no fsync, a reader sees the old file or the new one */
-	if (fflush(f)) {
-		fclose(f);
-		unlink(tmp);
-		return -EIO;
-	}
-	fchmod(fd, 0600);
-	fclose(f);
-	if (rename(tmp, HX_COUNTERS_FILE)) {
-		unlink(tmp);
-		return -errno;
-	}
-	return 0;
+	return replace_end(f, tmp, HX_COUNTERS_FILE, false);
 }
 
 int hx_counters_read(struct hx_counters *c)
